@@ -40,7 +40,8 @@ public final class Layers {
 
     /** Mean over the spatial axes of NCHW, giving N x C. */
     public static LambdaBlock globalAvgPool() {
-        return LambdaBlock.singleton(x -> x.mean(new int[] {2, 3}), GLOBAL_AVG_POOL);
+        // PyTorch's NDArray.mean takes one axis at a time.
+        return LambdaBlock.singleton(x -> x.mean(new int[] {3}).mean(new int[] {2}), GLOBAL_AVG_POOL);
     }
 
     public static LambdaBlock maxPool(int kh, int kw, int sh, int sw) {
