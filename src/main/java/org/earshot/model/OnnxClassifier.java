@@ -107,7 +107,7 @@ public final class OnnxClassifier implements Classifier {
         try {
             model = criteria.loadModel();
         } catch (Exception e) {
-            throw new ModelLoadException("Cannot load ONNX model " + modelFile + ": " + e.getMessage(), e);
+            throw new ModelLoadException("Cannot load ONNX model " + modelFile + ": " + rootCauseMessage(e), e);
         }
         OnnxClassifier classifier = new OnnxClassifier(modelFile, model, translator);
         try {
@@ -171,6 +171,15 @@ public final class OnnxClassifier implements Classifier {
         predictors.clear();
         threadPredictor.remove();
         model.close();
+    }
+
+    /** DJL wraps OnnxRuntime's specific reason (say, ORT_INVALID_PROTOBUF) in a generic "cannot be loaded". */
+    private static String rootCauseMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() != null ? root.getMessage() : root.toString();
     }
 
     private static String stripExtension(String fileName) {
