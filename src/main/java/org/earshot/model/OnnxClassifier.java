@@ -25,7 +25,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * threads default to one so that throughput scales with the worker pool, not inside each call, and a one-core
  * benchmark measures one core. The network takes N x 1 x {@value FrontEndSpec#MEL_BANDS} x
  * {@value FrontEndSpec#PATCH_FRAMES} and returns N x {@code Labels.CLASSES.size()} probabilities, or logits when
- * {@link Options#outputsLogits()} says so; the sigmoid is then applied here. Callers stop calling
+ * {@link Options#outputsLogits()} says so; the sigmoid is then applied here. A predictor lives until
+ * {@link #close}, so use a fixed worker pool rather than short-lived threads; callers stop calling
  * {@link #classify} before {@link #close}.
  */
 public final class OnnxClassifier implements Classifier {

@@ -24,9 +24,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Writes a trained DJL network as an ONNX model (IR version 8, opset 13) so that serving needs only the OnnxRuntime
@@ -110,7 +110,7 @@ public final class OnnxExporter {
      * @param block an initialised network built from the supported blocks
      * @param inputShape N x C x H x W; N is ignored and written as the dynamic dimension {@value #BATCH_DIM}
      * @param appendSigmoid whether to end the graph with a Sigmoid, so that it outputs probabilities
-     * @param metadata written as ONNX metadata_props
+     * @param metadata written as ONNX metadata_props, sorted by key so that the same network gives the same bytes
      * @throws IllegalArgumentException for a block, shape or parameter the exporter cannot translate
      */
     public static void export(
@@ -169,7 +169,7 @@ public final class OnnxExporter {
                 .string(MODEL_PRODUCER_VERSION, producerVersion())
                 .string(MODEL_DOC_STRING, docString)
                 .message(MODEL_OPSET_IMPORT, new ProtoWriter().string(OPSET_DOMAIN, "").int64(OPSET_VERSION_FIELD, OPSET_VERSION));
-        for (Map.Entry<String, String> e : new LinkedHashMap<>(metadata).entrySet()) {
+        for (Map.Entry<String, String> e : new TreeMap<>(metadata).entrySet()) {
             m.message(MODEL_METADATA_PROPS, new ProtoWriter().string(ENTRY_KEY, e.getKey()).string(ENTRY_VALUE, e.getValue()));
         }
         m.message(MODEL_GRAPH, g);
