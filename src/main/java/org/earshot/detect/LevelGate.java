@@ -70,7 +70,7 @@ public final class LevelGate {
         return false;
     }
 
-    /** The current noise floor in dBFS (bin centre), or NaN during warm-up. */
+    /** The current noise floor in dBFS, rounded down to 0.1 dB (erring towards classifying), or NaN in warm-up. */
     public double noiseFloorDbfs() {
         int count = (int) Math.min(framesSeen, ringBins.length);
         if (framesSeen < warmupFrames || count == 0) {
@@ -81,7 +81,7 @@ public final class LevelGate {
         for (int bin = 0; bin < histogram.length; bin++) {
             cumulative += histogram[bin];
             if (cumulative >= rank) {
-                return HISTOGRAM_MIN_DBFS + (bin + 0.5) * BIN_DB;
+                return HISTOGRAM_MIN_DBFS + bin * BIN_DB;
             }
         }
         throw new IllegalStateException("histogram holds fewer frames than counted");

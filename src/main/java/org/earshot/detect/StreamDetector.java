@@ -8,7 +8,8 @@ import org.earshot.dsp.FrontEndSpec;
 /**
  * Detection for one stream, from log-mel frames to {@link Detection}s: it keeps the last window of frames, forms a
  * 0.96 s window every hop, lets the {@link LevelGate} skip quiet windows, scores the others with the
- * {@link Classifier} in batches of up to {@code maxBatchWindows}, and feeds all windows in order to its
+ * {@link Classifier} in batches of up to {@code maxBatchWindows} (a batch is run once that many windows, gated
+ * ones included, are waiting), and feeds all windows in order to its
  * {@link EventTracker}. Live streams call {@link #accept} as frames arrive (use a batch of 1 there, or batch across
  * sensors elsewhere, since a batch waits for its windows); offline detection feeds a whole file and calls
  * {@link #flush()}. At the end of the stream, frames not covered by any window are scored in one last window aligned
@@ -129,8 +130,9 @@ public final class StreamDetector {
 
     private void addWindow(long start, List<Detection> ended) {
         pending.add(windowAt(start));
-        // Gated windows need no classifier, but must wait behind any window that does, to keep the tracker in order.
-        if (pendingToClassify >= maxBatchWindows || pendingToClassify == 0) {
+        // Gated windows need no classifier, but must wait behind any window that does, to keep the tracker in order;
+        // counting them towards the batch bounds both the delay and the frame levels that must be kept.
+        if (pending.size() >= maxBatchWindows || pendingToClassify == 0) {
             drain(ended);
         }
     }
