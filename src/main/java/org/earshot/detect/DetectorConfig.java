@@ -9,9 +9,8 @@ import org.earshot.dsp.FrontEndSpec;
  * Parameters of the event detector for one stream: per-class on-thresholds and hysteresis off-thresholds (lists
  * indexed like {@link Labels#CLASSES}), the minimum event duration, the gap below which same-class events merge, the
  * window hop, and the {@link LevelGate} parameters. The constructor rejects bad values with a message naming the
- * field and never clamps; the defaults are the {@code DEFAULT_*} constants of this record and nowhere else.
- *
- * <p>Units: seconds and dB; {@code gateCeilingDbfs} may be {@code +Infinity} to gate on the relative margin alone.
+ * field and never clamps; the defaults are the {@code DEFAULT_*} constants of this record and nowhere else. Units
+ * are seconds and dB; {@code gateCeilingDbfs} may be {@code +Infinity} to gate on the relative margin alone.
  */
 public record DetectorConfig(
         List<Double> thresholds,
