@@ -10,7 +10,8 @@ import org.earshot.dsp.FrontEndSpec;
  * once the new level fills 90% of it (27 s by default); while it lags, windows are classified, never skipped. A
  * window is gated (gets zero probabilities without a classifier call) only if the gate is enabled, at least
  * {@code gateWarmupSeconds} of frames have been seen, and its highest frame level is below both
- * {@code floor + gateMarginDb} and {@code gateCeilingDbfs}. {@link #gatedWindows()} and {@link #totalWindows()} report the savings.
+ * {@code floor + gateMarginDb} and {@code gateCeilingDbfs}. {@link #gatedWindows()} and {@link #totalWindows()}
+ * report the savings.
  */
 public final class LevelGate {
     static final double FLOOR_PERCENTILE = 0.10;
