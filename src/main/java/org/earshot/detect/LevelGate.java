@@ -7,9 +7,11 @@ import org.earshot.dsp.FrontEndSpec;
  * sensors; one instance per stream. The noise floor is the 10th percentile of the frame levels of the last
  * {@code gateHistorySeconds} (a 0.1 dB histogram over a ring of frames). Because it is a low percentile, a burst
  * does not lift it, a drop of the background is followed within 10% of the history (3 s by default) and a rise only
- * once the new level fills 90% of it (27 s by default); while it lags, windows are classified, never skipped. A window is gated (gets zero probabilities without a classifier call) only if the gate is enabled, at least
- * {@code gateWarmupSeconds} of frames have been seen, its highest frame level is below {@code floor + gateMarginDb}
- * and below {@code gateCeilingDbfs}. {@link #gatedWindows()} and {@link #totalWindows()} report the savings.
+ * once the new level fills 90% of it (27 s by default); while it lags, windows are classified, never skipped. A
+ * window is gated (gets zero probabilities without a classifier call) only if the gate is enabled, at least
+ * {@code gateWarmupSeconds} of frames have been seen, and its highest frame level is below both
+ * {@code floor + gateMarginDb} and {@code gateCeilingDbfs}. {@link #gatedWindows()} and {@link #totalWindows()}
+ * report the savings.
  */
 public final class LevelGate {
     static final double FLOOR_PERCENTILE = 0.10;

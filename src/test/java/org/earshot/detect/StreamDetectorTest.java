@@ -106,7 +106,8 @@ class StreamDetectorTest {
     @Test
     void batchingAndGatingDoNotChangeTheDetections() {
         Stream stream = new Stream(3000).burst(0, 500, 560).burst(2, 1500, 1505).burst(1, 2200, 2230);
-        List<Detection> one = StreamDetector.detectAll(new BandEnergyClassifier(), CONFIG, stream.mel, stream.levels, 1);
+        List<Detection> one = StreamDetector.detectAll(new BandEnergyClassifier(), CONFIG, stream.mel, stream.levels,
+                1);
         List<Detection> many = StreamDetector.detectAll(new BandEnergyClassifier(), CONFIG, stream.mel, stream.levels,
                 32);
         List<Detection> ungated = StreamDetector.detectAll(new BandEnergyClassifier(), CONFIG.withGateEnabled(false),

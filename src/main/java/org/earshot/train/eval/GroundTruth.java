@@ -17,8 +17,8 @@ import org.earshot.detect.Labels;
 /**
  * Reads and writes the ground-truth events of one recording as CSV lines {@code class,onset,offset} (seconds from
  * the start of the recording). On reading, an optional {@code class,onset,offset} header, blank lines and lines
- * starting with {@code #} are skipped and fields are trimmed; an unknown class, a wrong field count, a time that is not a
- * decimal number, a negative time or an onset not before its offset stops reading with a
+ * starting with {@code #} are skipped and fields are trimmed; an unknown class, a wrong field count, a time that is
+ * not a decimal number, a negative time or an onset not before its offset stops reading with a
  * {@link GroundTruthFormatException} naming the line. Writing emits the header and plain decimal times.
  */
 public final class GroundTruth {
