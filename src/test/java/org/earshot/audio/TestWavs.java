@@ -106,7 +106,7 @@ public final class TestWavs {
         /** Data of the given channels encoded with this builder's bits and format. */
         public Builder samples(float[]... chans) {
             channels = chans.length;
-            int code = formatTag == EXTENSIBLE ? subFormat : formatTag;
+            int code = subFormat != null ? subFormat : formatTag;
             data = encode(chans, bits, code == FLOAT);
             return this;
         }
@@ -137,7 +137,8 @@ public final class TestWavs {
         private byte[] fmtChunk() {
             int bytesPerSample = (bits + 7) / 8;
             int align = blockAlign != null ? blockAlign : channels * bytesPerSample;
-            boolean ext = formatTag == EXTENSIBLE;
+            // formatTag(EXTENSIBLE) without extensible(...) writes a bare 16-byte fmt, a broken header on purpose.
+            boolean ext = formatTag == EXTENSIBLE && subFormat != null;
             ByteBuffer f = ByteBuffer.allocate(ext ? 40 : 16).order(ByteOrder.LITTLE_ENDIAN);
             f.putShort((short) formatTag).putShort((short) channels).putInt((int) sampleRate)
                     .putInt((int) (sampleRate * align)).putShort((short) align).putShort((short) bits);

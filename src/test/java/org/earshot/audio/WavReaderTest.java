@@ -93,6 +93,19 @@ class WavReaderTest {
     }
 
     @Test
+    void twelveBitSamplesInSixteenBitContainersDecodeAtFullScale() throws IOException {
+        // 12-bit samples are left-justified: -2048 << 4 and 1024 << 4.
+        AudioClip clip = read(wav().bits(12).blockAlign(2).data(new byte[] {0, (byte) 0x80, 0, 0x40}).build());
+        assertArrayEquals(new float[] {-1f, 0.5f}, clip.samples());
+    }
+
+    @Test
+    void rejectsShortExtensibleFmt() {
+        byte[] bytes = wav().formatTag(0xFFFE).samples(LEFT).build();
+        assertFormatError(bytes, "WAVE_FORMAT_EXTENSIBLE fmt chunk too short");
+    }
+
+    @Test
     void readsSixChannels() throws IOException {
         float[][] chans = new float[6][];
         for (int c = 0; c < 6; c++) {
