@@ -48,6 +48,14 @@ final class KerasHdf5Model {
         this.weights = weights;
     }
 
+    /**
+     * A model given directly rather than read from a file (for tests of layer types the shipped files do not use);
+     * {@code file} only names it in messages. {@code weights}: top-level layer -> weight name -> weight.
+     */
+    static KerasHdf5Model of(Path file, JsonObject modelConfig, Map<String, Map<String, Weight>> weights) {
+        return new KerasHdf5Model(file, modelConfig, weights);
+    }
+
     static KerasHdf5Model read(Path file) throws IOException {
         if (!Files.isReadable(file)) {
             throw new IOException("Keras HDF5 model not found or not readable: " + file);

@@ -32,6 +32,13 @@ import java.util.List;
 public final class YamnetImporter {
     /** Per-sample input shape C x H x W: one log-mel patch, 64 mel bands by 96 frames. */
     public static final Shape INPUT_SHAPE = new Shape(1, FrontEndSpec.MEL_BANDS, FrontEndSpec.PATCH_FRAMES);
+    /**
+     * Output order of {@code fsd50k-5class/yamnet_256_64x96_tl.h5}. Its {@code _config.yaml} lists the classes as
+     * Speech, Gunshot_and_gunfire, Crying_and_sobbing, Knock, Glass, but the model's outputs follow the sorted names
+     * (measured on labelled clips: in the config order speech words come out as "Glass" and gunshots as "Crying").
+     */
+    public static final List<String> FSD50K_CLASSES =
+            List.of("Crying_and_sobbing", "Glass", "Gunshot_and_gunfire", "Knock", "Speech");
     /** Dropout before the new head in {@link #fineTuneNetwork}, the rate of the FSD50K transfer-learning head. */
     public static final float FINE_TUNE_DROPOUT = 0.2f;
 
@@ -72,7 +79,11 @@ public final class YamnetImporter {
      * configuration, on a weight whose shape disagrees with the configuration, and on a weight no layer uses.
      */
     public static Imported importModel(Path h5) throws IOException {
-        return new KerasGraphTranslator(KerasHdf5Model.read(h5)).translate();
+        return importModel(KerasHdf5Model.read(h5));
+    }
+
+    static Imported importModel(KerasHdf5Model model) {
+        return new KerasGraphTranslator(model).translate();
     }
 
     /**
@@ -93,9 +104,8 @@ public final class YamnetImporter {
 
     /**
      * A complete classifier such as {@code fsd50k-5class/yamnet_256_64x96_tl.h5}: backbone plus its Dense head. The
-     * block emits logits; apply {@link Imported#outputActivation()} for the Keras probabilities. Class order is that
-     * of the model's training configuration (for fsd50k-5class: Speech, Gunshot_and_gunfire, Crying_and_sobbing,
-     * Knock, Glass).
+     * block emits logits; apply {@link Imported#outputActivation()} for the Keras probabilities. For fsd50k-5class
+     * the outputs are in the order of {@link #FSD50K_CLASSES}, not that of its configuration file.
      */
     public static Imported withHead(Path h5WithHead) throws IOException {
         Imported imported = importModel(h5WithHead);
