@@ -1,7 +1,46 @@
 package org.earshot.cli;
 
-public final class Earshot {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/**
+ * The {@code earshot} command. Standard output carries only each command's results (for {@code detect}, one JSON
+ * object per event); progress, logs and errors go to standard error. Exit codes: 0 success, 1 failure while working,
+ * 2 bad input or usage.
+ */
+@Command(name = "earshot", mixinStandardHelpOptions = true, version = "earshot 0.1.0",
+        description = "Detects shouts, glass breaks and impacts in audio.",
+        subcommands = {DetectCommand.class, TrainCommand.class, EvaluateCommand.class, MakeStreamsCommand.class,
+                MakeDemoCommand.class, CommandLine.HelpCommand.class})
+public final class Earshot implements Runnable {
+    public static final int EXIT_FAILURE = 1;
+    public static final int EXIT_BAD_INPUT = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     public static void main(String[] args) {
-        System.out.println("hi");
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this instead of {@link #main}). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Earshot());
+        cli.setErr(new PrintWriter(System.err, true));
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            // One clear line instead of a stack trace; usage errors and bad input exit 2.
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            commandLine.getErr().println("earshot: " + message);
+            return e instanceof BadInputException || e instanceof IllegalArgumentException ? EXIT_BAD_INPUT
+                    : EXIT_FAILURE;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
     }
 }

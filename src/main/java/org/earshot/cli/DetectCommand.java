@@ -1,0 +1,119 @@
+package org.earshot.cli;
+
+import com.google.gson.JsonObject;
+import org.earshot.audio.AudioClip;
+import org.earshot.audio.AudioLoader;
+import org.earshot.detect.Detection;
+import org.earshot.detect.DetectorConfig;
+import org.earshot.detect.FileDetector;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code earshot detect FILE.wav}: one JSON object per detected event on standard output, nothing else there. */
+@Command(name = "detect", mixinStandardHelpOptions = true,
+        description = "Detect events in a WAV file: one JSON object per event on standard output.")
+final class DetectCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE.wav", description = "WAV file (PCM 8/16/24/32-bit or float, any rate)")
+    Path file;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: ${DEFAULT-VALUE})")
+    Path model = Paths.defaultModel();
+
+    @Option(names = "--threshold", paramLabel = "CLASS=P",
+            description = "Override a class's detection threshold, e.g. --threshold shout=0.8 (repeatable)")
+    Map<String, Double> thresholds = new LinkedHashMap<>();
+
+    @Option(names = "--summary", description = "Print a human-readable table instead of JSON lines")
+    boolean summary;
+
+    @Option(names = "--no-gate", description = "Classify every window, even quiet ones")
+    boolean noGate;
+
+    @Option(names = "--stats", description = "Print processing statistics (real-time factor, gated windows) to stderr")
+    boolean stats;
+
+    @Override
+    public Integer call() {
+        Paths.requireFile(file, "audio file");
+        AudioClip clip;
+        try {
+            clip = AudioLoader.load16k(file);
+        } catch (IOException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+        try (LoadedModel loaded = LoadedModel.open(model)) {
+            DetectorConfig config = loaded.detectorConfig();
+            for (Map.Entry<String, Double> t : thresholds.entrySet()) {
+                config = config.withThreshold(t.getKey(), t.getValue());
+            }
+            if (noGate) {
+                config = config.withGateEnabled(false);
+            }
+            long start = System.nanoTime();
+            FileDetector.Result result = FileDetector.detect(clip.samples(), loaded.classifier(), config);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            PrintStream out = System.out;
+            if (summary) {
+                printSummary(out, result);
+            } else {
+                for (Detection d : result.detections()) {
+                    out.println(json(d, loaded.manifest().name));
+                }
+            }
+            out.flush();
+            if (stats) {
+                System.err.printf(Locale.ROOT, "earshot: %.1f s of audio in %.3f s (%.0fx real time), %d windows, "
+                                + "%d skipped by the level gate (%.0f%%)%n", result.audioSeconds(), seconds,
+                        result.audioSeconds() / seconds, result.windows(), result.gatedWindows(),
+                        100.0 * result.gatedWindows() / Math.max(1, result.windows()));
+            }
+        }
+        return 0;
+    }
+
+    static String json(Detection d, String modelName) {
+        JsonObject o = new JsonObject();
+        o.addProperty("class", d.label());
+        o.addProperty("onset", round(d.onset(), 3));
+        o.addProperty("offset", round(d.offset(), 3));
+        o.addProperty("confidence", round(d.confidence(), 3));
+        if (Double.isFinite(d.peakDbfs())) {
+            o.addProperty("peak_dbfs", round(d.peakDbfs(), 1));
+        }
+        o.addProperty("model", modelName);
+        return o.toString();
+    }
+
+    private static double round(double v, int digits) {
+        double scale = Math.pow(10, digits);
+        return Math.round(v * scale) / scale;
+    }
+
+    private void printSummary(PrintStream out, FileDetector.Result result) {
+        out.printf(Locale.ROOT, "%s: %.1f s, %d event(s)%n", file.getFileName(), result.audioSeconds(),
+                result.detections().size());
+        if (result.detections().isEmpty()) {
+            return;
+        }
+        out.printf(Locale.ROOT, "%-12s %9s %9s %10s %10s%n", "class", "onset", "offset", "confidence", "peak dBFS");
+        for (Detection d : result.detections()) {
+            out.printf(Locale.ROOT, "%-12s %9s %9s %10.2f %10s%n", d.label(), clock(d.onset()), clock(d.offset()),
+                    d.confidence(), Double.isFinite(d.peakDbfs()) ? String.format(Locale.ROOT, "%.1f", d.peakDbfs())
+                            : "-");
+        }
+    }
+
+    private static String clock(double seconds) {
+        int m = (int) (seconds / 60);
+        return String.format(Locale.ROOT, "%d:%05.2f", m, seconds - 60 * m);
+    }
+}

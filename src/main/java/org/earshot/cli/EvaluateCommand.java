@@ -1,0 +1,183 @@
+package org.earshot.cli;
+
+import org.earshot.audio.AudioClip;
+import org.earshot.audio.AudioLoader;
+import org.earshot.detect.DetectorConfig;
+import org.earshot.model.ModelManifest;
+import org.earshot.train.Evaluation;
+import org.earshot.train.LoadedClip;
+import org.earshot.train.StreamGenerator;
+import org.earshot.train.ValidationData;
+import org.earshot.train.eval.ClipMetrics;
+import org.earshot.train.eval.Event;
+import org.earshot.train.eval.EventMetrics;
+import org.earshot.train.eval.GroundTruth;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code earshot evaluate}: accuracy figures of a model on clips and on streams. Results on standard output. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Measure a model: clip metrics, or event metrics on streams.",
+        subcommands = {EvaluateCommand.Clips.class, EvaluateCommand.Stream.class, EvaluateCommand.Streams.class})
+final class EvaluateCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+    }
+
+    /** Shared options: the model to measure. */
+    static class ModelOption {
+        @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: ${DEFAULT-VALUE})")
+        Path model = Paths.defaultModel();
+    }
+
+    @Command(name = "clips", mixinStandardHelpOptions = true,
+            description = "Per-class precision, recall, F1 and ROC AUC on the clips of a dataset folder (its "
+                    + "field recordings: rows with use=augment are skipped). A clip's score is its highest window "
+                    + "score; it counts as detected at the model's threshold.")
+    static final class Clips extends ModelOption implements Callable<Integer> {
+        @Option(names = "--dataset", paramLabel = "DIR", description = "Folder with manifest.csv "
+                + "(default: $EARSHOT_DATASET)")
+        Path dataset;
+
+        @Option(names = "--validation-split", description = "Only the clips of the model's validation split (the "
+                + "groups its training held out: same seed and fraction)")
+        boolean validationSplit;
+
+        @Override
+        public Integer call() throws IOException {
+            Path data = DatasetOption.resolve(dataset);
+            try (LoadedModel m = LoadedModel.open(model)) {
+                List<LoadedClip> clips;
+                if (validationSplit) {
+                    clips = validation(data, m.manifest()).clips();
+                } else {
+                    clips = LoadedClip.loadAll(org.earshot.train.DatasetManifest.read(data).clips().stream()
+                            .filter(c -> !c.isAugmentOnly()).toList(), 2);
+                }
+                System.err.printf("earshot: scoring %d clips%n", clips.size());
+                List<ClipMetrics.ClassReport> reports = Evaluation.clips(clips, m.classifier(), m.detectorConfig());
+                PrintStream out = System.out;
+                out.printf(Locale.ROOT, "clips: %d (%s), model %s%n", clips.size(), validationSplit ? "validation split" : "all",
+                        m.manifest().name);
+                out.printf(Locale.ROOT, "%-12s %5s %5s %5s %9s %7s %6s %7s%n", "class", "TP", "FP", "FN", "precision",
+                        "recall", "F1", "ROC AUC");
+                for (ClipMetrics.ClassReport r : reports) {
+                    ClipMetrics.Counts c = r.counts();
+                    out.printf(Locale.ROOT, "%-12s %5d %5d %5d %9.3f %7.3f %6.3f %7.3f%n", r.label(),
+                            c.truePositives(), c.falsePositives(), c.falseNegatives(), c.precision(), c.recall(),
+                            c.f1(), r.rocAuc());
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "stream", mixinStandardHelpOptions = true,
+            description = "Event-based metrics (0.5 s onset collar) of one long WAV against a CSV class,onset,offset.")
+    static final class Stream extends ModelOption implements Callable<Integer> {
+        @Option(names = "--audio", required = true, paramLabel = "FILE.wav")
+        Path audio;
+
+        @Option(names = "--truth", required = true, paramLabel = "FILE.csv")
+        Path truth;
+
+        @Override
+        public Integer call() {
+            Paths.requireFile(audio, "audio file");
+            Paths.requireFile(truth, "ground truth");
+            AudioClip clip;
+            List<Event> reference;
+            try {
+                clip = AudioLoader.load16k(audio);
+                reference = GroundTruth.read(truth);
+            } catch (IOException e) {
+                throw new BadInputException(e.getMessage(), e);
+            }
+            try (LoadedModel m = LoadedModel.open(model)) {
+                printStreams(List.of(Evaluation.stream(audio.getFileName().toString(), clip.samples(), reference,
+                        m.classifier(), m.detectorConfig())));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "streams", mixinStandardHelpOptions = true,
+            description = "Event-based metrics on validation streams generated in memory from the model's "
+                    + "validation split: events mixed into validation background at -6, 0 and +6 dB, and the "
+                    + "background alone (false alarms per hour). Also measures the level gate's savings and cost.")
+    static final class Streams extends ModelOption implements Callable<Integer> {
+        @Option(names = "--dataset", paramLabel = "DIR", description = "Folder with manifest.csv "
+                + "(default: $EARSHOT_DATASET)")
+        Path dataset;
+
+        @Option(names = "--seed", description = "Seed of the stream layout (default: the model's training seed)")
+        Long seed;
+
+        @Override
+        public Integer call() throws IOException {
+            Path data = DatasetOption.resolve(dataset);
+            try (LoadedModel m = LoadedModel.open(model)) {
+                ValidationData v = validation(data, m.manifest());
+                long s = seed != null ? seed : m.manifest().training.seed();
+                DetectorConfig config = m.detectorConfig();
+                List<Evaluation.StreamReport> gated = new ArrayList<>();
+                List<Evaluation.StreamReport> ungated = new ArrayList<>();
+                for (double ratio : ValidationData.STREAM_RATIOS_DB) {
+                    StreamGenerator.Stream st = v.mixedStream(ratio, s);
+                    String name = String.format(Locale.ROOT, "validation %+.0f dB", ratio);
+                    System.err.printf(Locale.ROOT, "earshot: %s: %.0f s, %d events%n", name, st.seconds(),
+                            st.events().size());
+                    gated.add(Evaluation.stream(name, st.samples(), st.events(), m.classifier(), config));
+                    ungated.add(Evaluation.stream(name + " (no gate)", st.samples(), st.events(), m.classifier(),
+                            config.withGateEnabled(false)));
+                }
+                StreamGenerator.Stream bg = v.backgroundStream(s);
+                gated.add(Evaluation.stream("validation background", bg.samples(), bg.events(), m.classifier(),
+                        config));
+                ungated.add(Evaluation.stream("validation background (no gate)", bg.samples(), bg.events(),
+                        m.classifier(), config.withGateEnabled(false)));
+                System.out.printf(Locale.ROOT, "model %s, validation split of %s (seed %d)%n", m.manifest().name,
+                        data, s);
+                printStreams(gated);
+                System.out.println();
+                System.out.println("without the level gate:");
+                printStreams(ungated);
+            }
+            return 0;
+        }
+    }
+
+    static ValidationData validation(Path data, ModelManifest manifest) throws IOException {
+        if (manifest.training == null) {
+            throw new BadInputException("model manifest has no training section: cannot rebuild its validation split");
+        }
+        return ValidationData.load(data, manifest.training.seed(), manifest.training.validationFraction(), 2);
+    }
+
+    static void printStreams(List<Evaluation.StreamReport> reports) {
+        PrintStream out = System.out;
+        out.printf(Locale.ROOT, "%-34s %-12s %4s %4s %4s %4s %9s %7s %6s %6s %8s %7s%n", "stream", "class", "ref", "TP",
+                "FP", "FN", "precision", "recall", "F1", "ER", "FA/hour", "gated");
+        for (Evaluation.StreamReport r : reports) {
+            for (EventMetrics.ClassResult c : r.results()) {
+                out.printf(Locale.ROOT, "%-34s %-12s %4d %4d %4d %4d %9.3f %7.3f %6.3f %6.3f %8.2f %6.1f%%%n",
+                        r.name() + String.format(Locale.ROOT, " (%.1f min)", r.seconds() / 60), c.label(),
+                        c.referenceEvents(), c.truePositives(), c.falsePositives(), c.falseNegatives(),
+                        c.precision(), c.recall(), c.f1(), c.errorRate(), c.falseAlarmsPerHour(),
+                        100.0 * r.gatedWindows() / Math.max(1, r.windows()));
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package org.earshot.cli;
+
+import org.earshot.detect.DetectorConfig;
+import org.earshot.model.ModelLoadException;
+import org.earshot.model.ModelManifest;
+import org.earshot.model.OnnxClassifier;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** A model directory opened for detection: its manifest, its detector settings and its ONNX classifier. */
+record LoadedModel(Path directory, ModelManifest manifest, OnnxClassifier classifier) implements AutoCloseable {
+
+    static LoadedModel open(Path directory) {
+        Paths.requireDirectory(directory, "model directory");
+        try {
+            ModelManifest manifest = ModelManifest.read(directory);
+            return new LoadedModel(directory, manifest, OnnxClassifier.load(directory));
+        } catch (IOException | ModelLoadException e) {
+            throw new BadInputException("cannot load model: " + e.getMessage(), e);
+        }
+    }
+
+    DetectorConfig detectorConfig() {
+        return manifest.detectorConfig();
+    }
+
+    @Override
+    public void close() {
+        classifier.close();
+    }
+}

@@ -1,0 +1,158 @@
+package org.earshot.cli;
+
+import ai.djl.ndarray.types.Shape;
+import org.earshot.detect.DetectorConfig;
+import org.earshot.detect.Labels;
+import org.earshot.dsp.FrontEndSpec;
+import org.earshot.model.ModelManifest;
+import org.earshot.model.OnnxClassifier;
+import org.earshot.train.ModelTrainer;
+import org.earshot.train.ThresholdCalibrator;
+import org.earshot.train.TrainOptions;
+import org.earshot.train.ValidationData;
+import org.earshot.train.onnx.OnnxExporter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code earshot train}: trains on a dataset with DJL (PyTorch engine, CPU), exports the network to ONNX, chooses
+ * per-class thresholds on generated validation streams and writes a model directory ({@code model.onnx},
+ * {@code manifest.json}, {@code training-log.txt}).
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a classifier and write a model directory (model.onnx, manifest.json).")
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--dataset", paramLabel = "DIR", description = "Dataset folder with manifest.csv "
+            + "(default: $EARSHOT_DATASET)")
+    Path dataset;
+
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "Model directory to write")
+    Path out;
+
+    @Option(names = "--name", description = "Model name recorded in the manifest (default: the --out folder name)")
+    String name;
+
+    @Option(names = "--architecture", description = "cnn or yamnet (default: ${DEFAULT-VALUE})")
+    String architecture = "cnn";
+
+    @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE})")
+    int epochs = TrainOptions.DEFAULT_EPOCHS;
+
+    @Option(names = "--examples-per-epoch", description = "Augmented examples per epoch (default: ${DEFAULT-VALUE})")
+    int examplesPerEpoch = TrainOptions.DEFAULT_EXAMPLES_PER_EPOCH;
+
+    @Option(names = "--batch-size", description = "Batch size (default: ${DEFAULT-VALUE})")
+    int batchSize = TrainOptions.DEFAULT_BATCH;
+
+    @Option(names = "--learning-rate", description = "Initial learning rate, cosine decay (default: 0.003 for cnn, "
+            + "0.001 for yamnet)")
+    Double learningRate;
+
+    @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE})")
+    long seed = TrainOptions.DEFAULT_SEED;
+
+    @Option(names = "--validation-fraction", description = "Share of groups held out (default: ${DEFAULT-VALUE})")
+    double validationFraction = TrainOptions.DEFAULT_VALIDATION_FRACTION;
+
+    @Option(names = "--width", description = "Channels of the CNN's first stage (default: ${DEFAULT-VALUE})")
+    int width = 16;
+
+    @Option(names = "--yamnet-weights", paramLabel = "FILE.h5",
+            description = "YAMNet-256 Keras backbone (default: ../shared/models/yamnet-256/yamnet_256_f32_backbone.h5)")
+    Path yamnetWeights;
+
+    @Option(names = "--threads", description = "Threads for decoding audio (default: ${DEFAULT-VALUE})")
+    int threads = 2;
+
+    @Option(names = "--target-false-alarms-per-hour",
+            description = "Per-class false-alarm budget on validation background when choosing thresholds "
+                    + "(default: ${DEFAULT-VALUE})")
+    double targetFalseAlarms = 1.0;
+
+    @Override
+    public Integer call() throws IOException {
+        Path data = DatasetOption.resolve(dataset);
+        Path weights = yamnetWeights != null ? yamnetWeights
+                : Paths.home().resolveSibling("shared/models/yamnet-256/yamnet_256_f32_backbone.h5");
+        if (architecture.equals("yamnet")) {
+            Paths.requireFile(weights, "YAMNet-256 weights");
+        }
+        double lr = learningRate != null ? learningRate : architecture.equals("yamnet") ? 0.001 : 0.003;
+        TrainOptions options = new TrainOptions(data, out, architecture, epochs, examplesPerEpoch, batchSize, lr, seed,
+                validationFraction, width, weights, threads);
+        Files.createDirectories(out);
+        PrintStream progress = System.err;
+        long start = System.nanoTime();
+        try (PrintStream log = new PrintStream(Files.newOutputStream(out.resolve("training-log.txt")), true);
+             ModelTrainer.Result result = new ModelTrainer(options, new Tee(progress, log)).train()) {
+            double trainingSeconds = (System.nanoTime() - start) / 1e9;
+            Path onnx = out.resolve("model.onnx");
+            OnnxExporter.export(result.block(), new Shape(1, 1, FrontEndSpec.MEL_BANDS, FrontEndSpec.PATCH_FRAMES),
+                    onnx, true);
+            progress.println("exported " + onnx);
+            ValidationData validation = new ValidationData(result.manifest(), result.split(), result.validationClips());
+            List<ThresholdCalibrator.Choice> choices;
+            try (OnnxClassifier classifier = OnnxClassifier.load(out)) {
+                choices = ThresholdCalibrator.calibrate(classifier, validation.backgroundStream(seed),
+                        validation.mixedStream(0, seed), targetFalseAlarms, new Tee(progress, log));
+            }
+            ModelManifest manifest = new ModelManifest();
+            manifest.name = name != null ? name : out.toAbsolutePath().normalize().getFileName().toString();
+            manifest.architecture = architecture;
+            manifest.frontEnd = ModelManifest.FrontEnd.current();
+            manifest.labels = Labels.CLASSES;
+            for (ThresholdCalibrator.Choice c : choices) {
+                manifest.thresholds.put(c.label(), c.threshold());
+                manifest.offThresholds.put(c.label(),
+                        Math.round(c.threshold() * DetectorConfig.DEFAULT_OFF_RATIO * 1000) / 1000.0);
+            }
+            manifest.hopSeconds = DetectorConfig.DEFAULT_HOP_SECONDS;
+            manifest.minDurationSeconds = DetectorConfig.DEFAULT_MIN_DURATION_SECONDS;
+            manifest.mergeGapSeconds = DetectorConfig.DEFAULT_MERGE_GAP_SECONDS;
+            manifest.thresholdRule = "per class: best event F1 on the 0 dB validation stream among thresholds with at "
+                    + "most " + targetFalseAlarms + " false alarms per hour on the validation background stream";
+            manifest.training = new ModelManifest.Training(data.getFileName().toString(), result.manifest().sha256(),
+                    CodeVersion.get(), architecture, seed, validationFraction, epochs, examplesPerEpoch,
+                    Instant.now().toString(), Math.round(trainingSeconds));
+            manifest.write(out);
+            progress.printf("wrote %s (training %.0f s)%n", out, trainingSeconds);
+        }
+        return 0;
+    }
+
+    /** Writes progress to the terminal and to the model's training log. */
+    private static final class Tee extends PrintStream {
+        private final PrintStream second;
+
+        Tee(PrintStream first, PrintStream second) {
+            super(first, true);
+            this.second = second;
+        }
+
+        @Override
+        public void write(byte[] buf, int off, int len) {
+            super.write(buf, off, len);
+            second.write(buf, off, len);
+        }
+
+        @Override
+        public void write(int b) {
+            super.write(b);
+            second.write(b);
+        }
+
+        @Override
+        public void flush() {
+            super.flush();
+            second.flush();
+        }
+    }
+}

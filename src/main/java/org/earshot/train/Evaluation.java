@@ -1,0 +1,64 @@
+package org.earshot.train;
+
+import org.earshot.detect.Classifier;
+import org.earshot.detect.DetectorConfig;
+import org.earshot.detect.FileDetector;
+import org.earshot.detect.Labels;
+import org.earshot.train.eval.ClipMetrics;
+import org.earshot.train.eval.Event;
+import org.earshot.train.eval.EventMetrics;
+
+import java.util.List;
+
+/**
+ * Evaluation on real audio through the same detection path as {@code earshot detect}: clip-level metrics (a clip's
+ * score for a class is its highest window score) and event-based metrics on streams.
+ */
+public final class Evaluation {
+    private static final int CLASSES = Labels.CLASSES.size();
+
+    /** Event-based results of one stream, with what the level gate skipped. */
+    public record StreamReport(String name, double seconds, List<EventMetrics.ClassResult> results, long windows,
+            long gatedWindows) {}
+
+    private Evaluation() {}
+
+    /** Highest score of each class over the clip's windows (every window scored: the gate is off). */
+    public static double[] clipScores(float[] samples, Classifier classifier, DetectorConfig config) {
+        RecordingClassifier recorder = new RecordingClassifier(classifier);
+        FileDetector.detect(samples, recorder, config.withGateEnabled(false));
+        double[] max = new double[CLASSES];
+        for (float[] row : recorder.rows()) {
+            for (int c = 0; c < CLASSES; c++) {
+                max[c] = Math.max(max[c], row[c]);
+            }
+        }
+        return max;
+    }
+
+    public static List<ClipMetrics.ClassReport> clips(List<LoadedClip> clips, Classifier classifier,
+            DetectorConfig config) {
+        double[][] scores = new double[clips.size()][];
+        boolean[][] labels = new boolean[clips.size()][CLASSES];
+        for (int i = 0; i < clips.size(); i++) {
+            scores[i] = clipScores(clips.get(i).samples(), classifier, config);
+            int c = Labels.indexOf(clips.get(i).entry().label());
+            if (c >= 0) {
+                labels[i][c] = true;
+            }
+        }
+        double[] thresholds = new double[CLASSES];
+        for (int c = 0; c < CLASSES; c++) {
+            thresholds[c] = config.threshold(c);
+        }
+        return ClipMetrics.report(scores, labels, thresholds, Labels.CLASSES);
+    }
+
+    public static StreamReport stream(String name, float[] samples, List<Event> truth, Classifier classifier,
+            DetectorConfig config) {
+        FileDetector.Result r = FileDetector.detect(samples, classifier, config);
+        EventMetrics metrics = new EventMetrics(EventMetrics.DEFAULT_COLLAR_SECONDS);
+        metrics.addRecording(truth, r.detections().stream().map(Event::of).toList(), r.audioSeconds());
+        return new StreamReport(name, r.audioSeconds(), metrics.results(), r.windows(), r.gatedWindows());
+    }
+}

@@ -1,0 +1,50 @@
+package org.earshot.train;
+
+import java.nio.file.Path;
+
+/**
+ * Settings of one training run, validated here so that a bad value stops the run before any work is done.
+ *
+ * @param architecture {@code cnn} (small CNN from scratch) or {@code yamnet} (YAMNet-256 backbone, fine-tuned)
+ * @param yamnetWeights the YAMNet-256 Keras backbone file, needed for {@code yamnet}
+ */
+public record TrainOptions(Path dataset, Path output, String architecture, int epochs, int examplesPerEpoch,
+        int batchSize, double learningRate, long seed, double validationFraction, int cnnWidth, Path yamnetWeights,
+        int threads) {
+    public static final int DEFAULT_EPOCHS = 30;
+    public static final int DEFAULT_EXAMPLES_PER_EPOCH = 4096;
+    public static final int DEFAULT_BATCH = 64;
+    public static final double DEFAULT_VALIDATION_FRACTION = 0.2;
+    public static final long DEFAULT_SEED = 20261128L;
+
+    public TrainOptions {
+        if (!architecture.equals("cnn") && !architecture.equals("yamnet")) {
+            throw new IllegalArgumentException("architecture must be cnn or yamnet, got '" + architecture + "'");
+        }
+        if (epochs < 1) {
+            throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+        }
+        if (examplesPerEpoch < batchSize) {
+            throw new IllegalArgumentException("examples per epoch (" + examplesPerEpoch + ") must be >= batch size ("
+                    + batchSize + ")");
+        }
+        if (batchSize < 2) {
+            throw new IllegalArgumentException("batch size must be >= 2 (batch norm), got " + batchSize);
+        }
+        if (!(learningRate > 0 && learningRate < 1)) {
+            throw new IllegalArgumentException("learning rate must be in (0, 1), got " + learningRate);
+        }
+        if (!(validationFraction > 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("validation fraction must be in (0, 1), got " + validationFraction);
+        }
+        if (cnnWidth < 4 || cnnWidth > 256) {
+            throw new IllegalArgumentException("cnn width must be in 4..256, got " + cnnWidth);
+        }
+        if (architecture.equals("yamnet") && yamnetWeights == null) {
+            throw new IllegalArgumentException("architecture yamnet needs the YAMNet-256 weights file");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+    }
+}

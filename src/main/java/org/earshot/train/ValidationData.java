@@ -1,0 +1,29 @@
+package org.earshot.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The validation half of a dataset, as a model's training split it (same seed and fraction), decoded into RAM; and
+ * the evaluation streams built from it. Training audio is never written anywhere by this class.
+ */
+public record ValidationData(DatasetManifest manifest, GroupSplit split, List<LoadedClip> clips) {
+    /** Event-to-background ratios of the evaluation streams. */
+    public static final double[] STREAM_RATIOS_DB = {-6, 0, 6};
+    public static final double STREAM_GAP_SECONDS = 8.0;
+
+    public static ValidationData load(Path dataset, long seed, double fraction, int threads) throws IOException {
+        DatasetManifest manifest = DatasetManifest.read(dataset);
+        GroupSplit split = GroupSplit.of(manifest.clips(), fraction, seed);
+        return new ValidationData(manifest, split, LoadedClip.loadAll(split.validation(), threads));
+    }
+
+    public StreamGenerator.Stream mixedStream(double ratioDb, long seed) {
+        return StreamGenerator.generate(clips, ratioDb, STREAM_GAP_SECONDS, seed);
+    }
+
+    public StreamGenerator.Stream backgroundStream(long seed) {
+        return StreamGenerator.backgroundOnly(clips, seed);
+    }
+}

@@ -1,0 +1,88 @@
+package org.earshot.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bad input to {@code earshot detect}: one clear line on standard error naming the problem, exit code 2, nothing on
+ * standard output, no stack trace.
+ */
+class DetectCommandTest {
+    @TempDir
+    Path dir;
+
+    private static final Path MODEL = Path.of("models/earshot-v1");
+
+    private void assertRejected(CliRunner.Run run, String expectedInMessage) {
+        assertEquals(2, run.exitCode(), run.err());
+        assertEquals("", run.out(), "standard output must stay empty");
+        assertTrue(run.err().contains(expectedInMessage), run.err());
+        assertFalse(run.err().contains("\tat "), "no stack trace: " + run.err());
+        assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
+    }
+
+    @Test
+    void missingFile() {
+        assertRejected(CliRunner.run("detect", dir.resolve("nope.wav").toString(), "--model", MODEL.toString()),
+                "not found");
+    }
+
+    @Test
+    void notAWavFile() throws IOException {
+        Path f = dir.resolve("text.wav");
+        Files.writeString(f, "this is not audio at all, just text in a file named .wav");
+        assertRejected(CliRunner.run("detect", f.toString(), "--model", MODEL.toString()), "text.wav");
+    }
+
+    @Test
+    void truncatedWavFile() throws IOException {
+        Path good = dir.resolve("good.wav");
+        org.earshot.audio.WavWriter.write16(good, new float[16_000], 16_000);
+        byte[] bytes = Files.readAllBytes(good);
+        Path cut = dir.resolve("cut.wav");
+        Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2 + 1));
+        assertRejected(CliRunner.run("detect", cut.toString(), "--model", MODEL.toString()), "cut.wav");
+    }
+
+    @Test
+    void emptyFile() throws IOException {
+        Path f = dir.resolve("empty.wav");
+        Files.write(f, new byte[0]);
+        assertRejected(CliRunner.run("detect", f.toString(), "--model", MODEL.toString()), "empty.wav");
+    }
+
+    @Test
+    void missingModel() throws IOException {
+        Path good = dir.resolve("good.wav");
+        org.earshot.audio.WavWriter.write16(good, new float[16_000], 16_000);
+        assertRejected(CliRunner.run("detect", good.toString(), "--model", dir.resolve("nomodel").toString()),
+                "model directory");
+    }
+
+    @Test
+    void badThresholdOverride() throws IOException {
+        Path good = dir.resolve("good.wav");
+        org.earshot.audio.WavWriter.write16(good, new float[16_000], 16_000);
+        assertRejected(CliRunner.run("detect", good.toString(), "--model", MODEL.toString(), "--threshold",
+                "scream=0.5"), "scream");
+        assertRejected(CliRunner.run("detect", good.toString(), "--model", MODEL.toString(), "--threshold",
+                "shout=1.5"), "shout");
+    }
+
+    @Test
+    void silenceGivesNoEvents() throws IOException {
+        Path good = dir.resolve("silence.wav");
+        org.earshot.audio.WavWriter.write16(good, new float[5 * 16_000], 16_000);
+        CliRunner.Run run = CliRunner.run("detect", good.toString(), "--model", MODEL.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals("", run.out());
+    }
+}

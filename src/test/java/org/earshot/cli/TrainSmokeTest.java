@@ -1,0 +1,110 @@
+package org.earshot.cli;
+
+import com.google.gson.JsonParser;
+import org.earshot.audio.WavWriter;
+import org.earshot.detect.Labels;
+import org.earshot.model.ModelManifest;
+import org.earshot.model.OnnxClassifier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code earshot train} end to end on a tiny synthetic dataset (one epoch): the model directory it writes loads in
+ * the serving engine, scores patches, and {@code earshot detect} runs with it. Runs without the real dataset.
+ */
+class TrainSmokeTest {
+    private static final int FS = 16_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void trainsExportsCalibratesAndDetects() throws IOException {
+        Path data = syntheticDataset(dir.resolve("data"));
+        Path model = dir.resolve("model");
+        CliRunner.Run train = CliRunner.run("train", "--dataset", data.toString(), "--out", model.toString(),
+                "--epochs", "1", "--examples-per-epoch", "64", "--batch-size", "32", "--validation-fraction", "0.34");
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.err().contains("epoch 1/1"), "progress line per epoch: " + train.err());
+        assertTrue(Files.size(model.resolve("model.onnx")) > 1000);
+        ModelManifest manifest = ModelManifest.read(model);
+        assertEquals(Labels.CLASSES, manifest.labels);
+        assertEquals("cnn", manifest.training.architecture());
+        assertEquals(64, manifest.training.datasetManifestSha256().length());
+
+        try (OnnxClassifier classifier = OnnxClassifier.load(model)) {
+            float[][] scores = classifier.classify(new float[][] {new float[64 * 96], randomPatch()});
+            for (float[] row : scores) {
+                assertEquals(3, row.length);
+                for (float p : row) {
+                    assertTrue(p >= 0 && p <= 1, "probability " + p);
+                }
+            }
+        }
+
+        Path wav = dir.resolve("probe.wav");
+        WavWriter.write16(wav, sound("impact", new Random(5), 5 * FS), FS);
+        CliRunner.Run detect = CliRunner.run("detect", wav.toString(), "--model", model.toString(),
+                "--threshold", "impact=0.01");
+        assertEquals(0, detect.exitCode(), detect.err());
+        for (String line : detect.out().lines().toList()) {
+            assertTrue(JsonParser.parseString(line).getAsJsonObject().has("class"), line);
+        }
+    }
+
+    private static float[] randomPatch() {
+        Random r = new Random(3);
+        float[] p = new float[64 * 96];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = (float) (r.nextGaussian() - 4);
+        }
+        return p;
+    }
+
+    /** Four groups per label of synthetic sounds, enough for a group-disjoint split. */
+    static Path syntheticDataset(Path root) throws IOException {
+        Files.createDirectories(root);
+        StringBuilder manifest = new StringBuilder("path,label,use,group,source,original_label,seconds,license\n");
+        Random rng = new Random(11);
+        for (String label : new String[] {"shout", "glass_break", "impact", "background"}) {
+            for (int g = 0; g < 3; g++) {
+                for (int k = 0; k < 2; k++) {
+                    String name = label + "-" + g + "-" + k + ".wav";
+                    float[] x = sound(label, rng, (int) (1.5 * FS));
+                    WavWriter.write16(root.resolve(name), x, FS);
+                    manifest.append(name).append(',').append(label).append(",train,").append(label).append(g)
+                            .append(",synthetic,").append(label).append(",1.5,CC0\n");
+                }
+            }
+        }
+        Files.writeString(root.resolve("manifest.csv"), manifest);
+        return root;
+    }
+
+    static float[] sound(String label, Random rng, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (0.01 * rng.nextGaussian());
+        }
+        int start = n / 3;
+        for (int i = start; i < Math.min(n, start + FS / 2); i++) {
+            double t = (i - start) / (double) FS;
+            double v = switch (label) {
+                case "shout" -> 0.3 * Math.sin(2 * Math.PI * (600 + 40 * Math.sin(30 * t)) * t);
+                case "glass_break" -> 0.3 * Math.exp(-8 * t) * Math.sin(2 * Math.PI * 4500 * t);
+                case "impact" -> 0.6 * Math.exp(-40 * t) * rng.nextGaussian();
+                default -> 0;
+            };
+            x[i] += (float) v;
+        }
+        return x;
+    }
+}

@@ -1,0 +1,72 @@
+package org.earshot.train;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DatasetManifestTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsQuotedFieldsAndKeepsLicence() throws IOException {
+        Files.writeString(dir.resolve("manifest.csv"), """
+                path,label,use,group,source,original_label,seconds,license
+                impact/a.wav,impact,train,g1,src,door,0.6,"not stated, (DCASE)"
+                background/b.wav,background,train,g2,src,noise,1.0,MIT
+                """);
+        DatasetManifest m = DatasetManifest.read(dir);
+        assertEquals(2, m.clips().size());
+        assertEquals("not stated, (DCASE)", m.clips().get(0).license());
+        assertEquals(dir.resolve("impact/a.wav"), m.clips().get(0).file());
+        assertEquals(64, m.sha256().length());
+    }
+
+    @Test
+    void rejectsUnknownLabelNamingTheLine() throws IOException {
+        Files.writeString(dir.resolve("manifest.csv"), "path,label,use,group\na.wav,impact,train,g\nb.wav,scream,train,g\n");
+        IOException e = assertThrows(IOException.class, () -> DatasetManifest.read(dir));
+        assertTrue(e.getMessage().contains("line 3") && e.getMessage().contains("scream"), e.getMessage());
+    }
+
+    @Test
+    void rejectsMissingColumnAndMissingFile() throws IOException {
+        assertThrows(IOException.class, () -> DatasetManifest.read(dir));
+        Files.writeString(dir.resolve("manifest.csv"), "path,label\na.wav,impact\n");
+        IOException e = assertThrows(IOException.class, () -> DatasetManifest.read(dir));
+        assertTrue(e.getMessage().contains("group"), e.getMessage());
+    }
+
+    @Test
+    void splitNeverDividesAGroupAndKeepsAugmentInTraining() {
+        List<ClipEntry> clips = new java.util.ArrayList<>();
+        for (int g = 0; g < 40; g++) {
+            for (int k = 0; k < 3; k++) {
+                String label = g % 4 == 0 ? "background" : List.of("shout", "glass_break", "impact").get(g % 3);
+                clips.add(new ClipEntry(Path.of(g + "-" + k + ".wav"), label, "train", "g" + g, "", ""));
+            }
+        }
+        clips.add(new ClipEntry(Path.of("fx.wav"), "shout", "augment", "fx", "", ""));
+        GroupSplit split = GroupSplit.of(clips, 0.25, 7);
+        Set<String> trainGroups = new HashSet<>();
+        split.train().forEach(c -> trainGroups.add(c.group()));
+        split.validation().forEach(c -> assertFalse(trainGroups.contains(c.group()), "group split: " + c.group()));
+        assertTrue(split.train().stream().anyMatch(c -> c.group().equals("fx")));
+        assertFalse(split.validation().isEmpty());
+        for (String label : List.of("shout", "glass_break", "impact", "background")) {
+            assertTrue(split.validation().stream().anyMatch(c -> c.label().equals(label)), label);
+        }
+        assertEquals(split.validation(), GroupSplit.of(clips, 0.25, 7).validation(), "seeded split is reproducible");
+    }
+}
