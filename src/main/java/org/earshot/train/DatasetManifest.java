@@ -15,9 +15,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads a dataset folder's {@code manifest.csv} (columns {@code path,label,use,group,...}; extra columns such as
- * {@code source} and {@code license} are kept when present). Rejects rows with unknown labels or uses, naming the line,
- * and records the manifest's SHA-256 so a model can say exactly which data it was trained on.
+ * Reads a dataset folder's {@code manifest.csv} (columns {@code path,label,use,group,...}; the provenance columns
+ * {@code source}, {@code original_label} and {@code license} are kept when present). Rejects rows with unknown labels
+ * or uses and paths that leave the dataset folder, naming the line, and records the manifest's SHA-256 so a model can
+ * say exactly which data it was trained on.
  */
 public final class DatasetManifest {
     private static final Set<String> USES = Set.of("train", "augment");
@@ -52,6 +53,8 @@ public final class DatasetManifest {
                 throw new IOException(manifest + ": header lacks column '" + required + "'");
             }
         }
+        // A path such as "../x.wav" or "/etc/x" would make training or the demo read files outside the dataset.
+        Path root = datasetDir.toAbsolutePath().normalize();
         List<ClipEntry> clips = new ArrayList<>();
         for (int n = 1; n < lines.size(); n++) {
             String line = lines.get(n).strip();
@@ -76,8 +79,14 @@ public final class DatasetManifest {
             if (!USES.contains(use)) {
                 throw new IOException(manifest + " line " + (n + 1) + ": unknown use '" + use + "'");
             }
-            clips.add(new ClipEntry(datasetDir.resolve(f.get(column.get("path"))), label, use,
-                    f.get(column.get("group")), get(f, column, "source"), get(f, column, "license")));
+            String path = f.get(column.get("path"));
+            Path file = datasetDir.resolve(path);
+            if (!root.resolve(path).normalize().startsWith(root)) {
+                throw new IOException(manifest + " line " + (n + 1) + ": path '" + path
+                        + "' leaves the dataset folder");
+            }
+            clips.add(new ClipEntry(file, path, label, use, f.get(column.get("group")), get(f, column, "source"),
+                    get(f, column, "original_label"), get(f, column, "license")));
         }
         return new DatasetManifest(datasetDir, clips, sha256(bytes));
     }

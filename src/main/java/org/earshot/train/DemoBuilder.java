@@ -1,9 +1,7 @@
 package org.earshot.train;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,9 +25,10 @@ import org.earshot.train.eval.GroundTruth;
  * glass-break material, so the demo holds shouts and impacts only. The output is fully deterministic: fixed files,
  * fixed times, fixed levels, no randomness. Every file is looked up in {@code manifest.csv} by path and its
  * {@code source} and {@code license} columns are checked, so a changed manifest stops the build instead of silently
- * mixing in other material. Event levels are set by the RMS of each event's active part (10 ms frames within
- * {@value #ACTIVE_RANGE_DB} dB of its loudest frame) relative to the bed under it; the ground truth gives the same
- * active parts in seconds. The build fails rather than clip if the mix peaks above {@value #MAX_PEAK_DBFS} dBFS.
+ * mixing in other material. Event levels are set by the RMS of each event's active part (its {@link LoadedClip}
+ * active span: 10 ms blocks within {@value LoadedClip#ACTIVE_RANGE_DB} dB of its loudest block) relative to the bed
+ * under it; the ground truth gives the same active parts in seconds. The build fails rather than clip if the mix
+ * peaks above {@value #MAX_PEAK_DBFS} dBFS.
  */
 public final class DemoBuilder {
     static final int SAMPLE_RATE = 16_000;
@@ -40,8 +39,6 @@ public final class DemoBuilder {
     static final double FILE_FADE_SECONDS = 0.05;
     /** Fades at the cut edges of each placed clip, against clicks. */
     static final double CLIP_FADE_SECONDS = 0.005;
-    static final double FRAME_SECONDS = 0.01;
-    static final double ACTIVE_RANGE_DB = 20.0;
     static final double MAX_PEAK_DBFS = -1.0;
 
     static final String DEBIAN_LICENSE_COLUMN = "see COPYRIGHT.debian (GPL/CC-BY-SA/CC0 mix)";
@@ -71,23 +68,36 @@ public final class DemoBuilder {
     /** One clip placed so that its active part starts at {@code onsetSeconds}, {@code overBedDb} above the bed. */
     record Cue(Kind kind, String path, String source, String licence, double onsetSeconds, double overBedDb) {}
 
+    /** Spoken words sit at the level of normal speech nearby, well under the events. */
+    static final double WORD_OVER_BED_DB = 5.0;
+
     static final List<Cue> CUES = List.of(
-            new Cue(Kind.SPEECH, "background/ei_glass_zalmotek__Z_Background.unknown.ab9b93e4_nohash_2.wav"
-                    + ".39u967eg.ingestio_16358aa1.wav", "ei_glass_zalmotek", SPEECH_COMMANDS, 1.6, 5.0),
-            new Cue(Kind.SHOUT, "augment/shout/debian-scorched3d-data__scream1_50b8b85c.wav",
-                    "debian:scorched3d-data", SCORCHED_APOC, 4.0, 12.0),
-            new Cue(Kind.IMPACT, "augment/impact/debian-teeworlds-data__wp_shotty_fire-01_58848ea8.wav",
-                    "debian:teeworlds-data", TEEWORLDS, 9.0, 12.0),
-            new Cue(Kind.SPEECH, "background/ei_glass_zalmotek__Z_Background.unknown.578d3efb_nohash_0.wav"
-                    + ".39u96126.ingestio_e01ff8c3.wav", "ei_glass_zalmotek", SPEECH_COMMANDS, 11.4, 5.0),
-            new Cue(Kind.SPEECH, "background/ei_glass_zalmotek__Z_Background.unknown.578d3efb_nohash_2.wav"
-                    + ".39u96137.ingestio_e90d18d1.wav", "ei_glass_zalmotek", SPEECH_COMMANDS, 12.2, 5.0),
-            new Cue(Kind.IMPACT, "augment/impact/debian-teeworlds-data__wp_hammer_hit-01_18369829.wav",
-                    "debian:teeworlds-data", TEEWORLDS, 14.6, 12.0),
-            new Cue(Kind.SHOUT, "augment/shout/debian-scorched3d-data__scream4_162f97c9.wav",
-                    "debian:scorched3d-data", SCORCHED_APOC, 17.6, 10.0),
-            new Cue(Kind.SPEECH, "background/ei_glass_zalmotek__Z_Background.unknown.ab9b93e4_nohash_3.wav"
-                    + ".39u967f1.ingestio_75cabcf1.wav", "ei_glass_zalmotek", SPEECH_COMMANDS, 20.6, 5.0));
+            word("background/ei_glass_zalmotek__Z_Background.unknown.ab9b93e4_nohash_2.wav"
+                    + ".39u967eg.ingestio_16358aa1.wav", 1.6),
+            scream("augment/shout/debian-scorched3d-data__scream1_50b8b85c.wav", 4.0, 12.0),
+            teeworldsImpact("augment/impact/debian-teeworlds-data__wp_shotty_fire-01_58848ea8.wav", 9.0, 12.0),
+            word("background/ei_glass_zalmotek__Z_Background.unknown.578d3efb_nohash_0.wav"
+                    + ".39u96126.ingestio_e01ff8c3.wav", 11.4),
+            word("background/ei_glass_zalmotek__Z_Background.unknown.578d3efb_nohash_2.wav"
+                    + ".39u96137.ingestio_e90d18d1.wav", 12.2),
+            teeworldsImpact("augment/impact/debian-teeworlds-data__wp_hammer_hit-01_18369829.wav", 14.6, 12.0),
+            scream("augment/shout/debian-scorched3d-data__scream4_162f97c9.wav", 17.6, 10.0),
+            word("background/ei_glass_zalmotek__Z_Background.unknown.ab9b93e4_nohash_3.wav"
+                    + ".39u967f1.ingestio_75cabcf1.wav", 20.6));
+
+    /** A Speech Commands word from the Edge Impulse glass-break example's background class. */
+    private static Cue word(String path, double onsetSeconds) {
+        return new Cue(Kind.SPEECH, path, "ei_glass_zalmotek", SPEECH_COMMANDS, onsetSeconds, WORD_OVER_BED_DB);
+    }
+
+    /** A scream of the Scorched 3D "Apocalypse" mod (the only CC BY-SA part of scorched3d-data). */
+    private static Cue scream(String path, double onsetSeconds, double overBedDb) {
+        return new Cue(Kind.SHOUT, path, "debian:scorched3d-data", SCORCHED_APOC, onsetSeconds, overBedDb);
+    }
+
+    private static Cue teeworldsImpact(String path, double onsetSeconds, double overBedDb) {
+        return new Cue(Kind.IMPACT, path, "debian:teeworlds-data", TEEWORLDS, onsetSeconds, overBedDb);
+    }
 
     private DemoBuilder() {}
 
@@ -105,34 +115,38 @@ public final class DemoBuilder {
      * the files used, their levels and the level of each second of the result to {@code log}.
      */
     public static void build(Path dataset, Path outDir, PrintStream log) throws IOException {
-        Map<String, ManifestRow> manifest = readManifest(dataset.resolve("manifest.csv"));
+        Map<String, ClipEntry> manifest = byPath(DatasetManifest.read(dataset));
         int total = (int) Math.round(DURATION_SECONDS * SAMPLE_RATE);
 
         log.println("Bed: street traffic, " + DEMAND + ", each window normalised to "
                 + BED_RMS_DBFS + " dBFS RMS, " + (int) (BED_CROSSFADE_SECONDS * 1000) + " ms equal-power crossfades");
-        float[] bed = buildBed(dataset, manifest, total, log);
+        float[] bed = buildBed(manifest, total, log);
 
         float[] mix = bed.clone();
         List<Event> events = new ArrayList<>();
         log.println("Cues (onset/offset = active part in the demo; level = active-part RMS over the bed under it):");
         for (Cue cue : CUES) {
-            ManifestRow row = lookUp(manifest, cue.path(), cue.source(), cue.kind() == Kind.SPEECH
+            ClipEntry entry = lookUp(manifest, cue.path(), cue.source(), cue.kind() == Kind.SPEECH
                     ? EI_GLASS_LICENSE_COLUMN : DEBIAN_LICENSE_COLUMN);
-            if (cue.kind() == Kind.SPEECH && !row.originalLabel().equals("speech_command_word")) {
+            if (cue.kind() == Kind.SPEECH && !entry.originalLabel().equals("speech_command_word")) {
                 throw new IllegalStateException(cue.path() + " is not a Speech Commands word in the manifest");
             }
-            float[] clip = load(dataset, row);
-            int[] active = activePart(clip);
+            LoadedClip clip = load(entry);
+            if (clip.activeRms() == 0) {
+                throw new IllegalStateException(cue.path() + " is digital silence");
+            }
+            float[] samples = clip.samples();
+            double clipRms = Augment.rms(samples, clip.activeStart(), clip.activeEnd());
             int activeStart = (int) Math.round(cue.onsetSeconds() * SAMPLE_RATE);
-            int activeEnd = activeStart + active[1] - active[0];
-            int position = activeStart - active[0];
-            if (position < 0 || position + clip.length > total) {
+            int activeEnd = activeStart + clip.activeEnd() - clip.activeStart();
+            int position = activeStart - clip.activeStart();
+            if (position < 0 || position + samples.length > total) {
                 throw new IllegalStateException(cue.path() + " placed at " + cue.onsetSeconds()
                         + " s does not fit in the " + DURATION_SECONDS + " s demo");
             }
-            double bedRms = rms(bed, activeStart, activeEnd);
-            double gain = bedRms * Math.pow(10, cue.overBedDb() / 20) / rms(clip, active[0], active[1]);
-            addFaded(mix, clip, position, gain);
+            double bedRms = Augment.rms(bed, activeStart, activeEnd);
+            double gain = bedRms * Math.pow(10, cue.overBedDb() / 20) / clipRms;
+            addFaded(mix, samples, position, gain);
             double onset = millis(activeStart);
             double offset = millis(activeEnd);
             if (cue.kind().label != null) {
@@ -140,8 +154,7 @@ public final class DemoBuilder {
             }
             log.printf(Locale.ROOT, "  %-6s %6.3f-%6.3f s  %+5.1f dB over bed (gain %+6.1f dB)  %s  [%s, %s]%n",
                     cue.kind().label == null ? "speech" : cue.kind().label, onset, offset,
-                    dB(rms(clip, active[0], active[1]) * gain / bedRms), dB(gain), row.path(), row.source(),
-                    cue.licence());
+                    dB(clipRms * gain / bedRms), dB(gain), entry.path(), entry.source(), cue.licence());
         }
         fadeEdges(mix, (int) Math.round(FILE_FADE_SECONDS * SAMPLE_RATE));
 
@@ -162,27 +175,26 @@ public final class DemoBuilder {
     }
 
     /** Street bed from the traffic windows in path order, each normalised, joined with equal-power crossfades. */
-    private static float[] buildBed(Path dataset, Map<String, ManifestRow> manifest, int total, PrintStream log)
-            throws IOException {
-        List<ManifestRow> windows = manifest.values().stream()
-                .filter(r -> r.group().equals(BED_GROUP))
-                .sorted(Comparator.comparing(ManifestRow::path))
+    private static float[] buildBed(Map<String, ClipEntry> manifest, int total, PrintStream log) throws IOException {
+        List<ClipEntry> windows = manifest.values().stream()
+                .filter(e -> e.group().equals(BED_GROUP))
+                .sorted(Comparator.comparing(ClipEntry::path))
                 .toList();
         int crossfade = (int) Math.round(BED_CROSSFADE_SECONDS * SAMPLE_RATE);
         double target = Math.pow(10, BED_RMS_DBFS / 20);
         float[] bed = new float[total];
         int start = 0;
         int used = 0;
-        for (ManifestRow row : windows) {
+        for (ClipEntry entry : windows) {
             if (start >= total) {
                 break;
             }
-            lookUp(manifest, row.path(), "ei_glass_zalmotek", EI_GLASS_LICENSE_COLUMN);
-            float[] window = load(dataset, row);
+            lookUp(manifest, entry.path(), "ei_glass_zalmotek", EI_GLASS_LICENSE_COLUMN);
+            float[] window = load(entry).samples();
             if (window.length <= 2 * crossfade) {
-                throw new IllegalStateException(row.path() + " is too short for the bed crossfades");
+                throw new IllegalStateException(entry.path() + " is too short for the bed crossfades");
             }
-            double gain = target / rms(window, 0, window.length);
+            double gain = target / Augment.rms(window, 0, window.length);
             for (int i = 0; i < window.length && start + i < total; i++) {
                 double w = 1.0;
                 if (i < crossfade && start > 0) {
@@ -193,7 +205,7 @@ public final class DemoBuilder {
                 bed[start + i] += (float) (window[i] * gain * w);
             }
             log.printf(Locale.ROOT, "  bed %5.2f-%5.2f s  gain %+5.1f dB  %s%n", start / (double) SAMPLE_RATE,
-                    Math.min(total, start + window.length) / (double) SAMPLE_RATE, dB(gain), row.path());
+                    Math.min(total, start + window.length) / (double) SAMPLE_RATE, dB(gain), entry.path());
             start += window.length - crossfade;
             used++;
         }
@@ -204,130 +216,39 @@ public final class DemoBuilder {
         return bed;
     }
 
-    record ManifestRow(String path, String label, String group, String source, String originalLabel,
-            String license) {}
-
-    static Map<String, ManifestRow> readManifest(Path file) throws IOException {
-        Map<String, ManifestRow> rows = new HashMap<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String headerLine = in.readLine();
-            if (headerLine == null) {
-                throw new IOException(file + " is empty");
-            }
-            List<String> header = splitCsvLine(headerLine.replace("\uFEFF", ""), file, 1);
-            int[] column = new int[6];
-            String[] names = {"path", "label", "group", "source", "original_label", "license"};
-            for (int c = 0; c < names.length; c++) {
-                column[c] = header.indexOf(names[c]);
-                if (column[c] < 0) {
-                    throw new IOException(file + ": header lacks column '" + names[c] + "'");
-                }
-            }
-            String line;
-            int lineNumber = 1;
-            while ((line = in.readLine()) != null) {
-                lineNumber++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                List<String> f = splitCsvLine(line, file, lineNumber);
-                if (f.size() != header.size()) {
-                    throw new IOException(file + " line " + lineNumber + ": " + f.size() + " fields, header has "
-                            + header.size());
-                }
-                ManifestRow row = new ManifestRow(f.get(column[0]), f.get(column[1]), f.get(column[2]),
-                        f.get(column[3]), f.get(column[4]), f.get(column[5]));
-                if (rows.put(row.path(), row) != null) {
-                    throw new IOException(file + " line " + lineNumber + ": duplicate path " + row.path());
-                }
+    /** The manifest's clips by their path as the manifest writes it; a path listed twice is ambiguous. */
+    private static Map<String, ClipEntry> byPath(DatasetManifest manifest) throws IOException {
+        Map<String, ClipEntry> clips = new HashMap<>();
+        for (ClipEntry entry : manifest.clips()) {
+            if (clips.put(entry.path(), entry) != null) {
+                throw new IOException(manifest.root().resolve("manifest.csv") + ": duplicate path " + entry.path());
             }
         }
-        return rows;
+        return clips;
     }
 
-    /** Splits one RFC 4180 line: fields may be quoted, with "" standing for a quote inside a quoted field. */
-    static List<String> splitCsvLine(String line, Path file, int lineNumber) throws IOException {
-        List<String> fields = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    field.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    field.append(c);
-                }
-            } else if (c == '"' && field.length() == 0) {
-                quoted = true;
-            } else if (c == ',') {
-                fields.add(field.toString());
-                field.setLength(0);
-            } else {
-                field.append(c);
-            }
-        }
-        if (quoted) {
-            throw new IOException(file + " line " + lineNumber + ": unterminated quoted field");
-        }
-        fields.add(field.toString());
-        return fields;
-    }
-
-    private static ManifestRow lookUp(Map<String, ManifestRow> manifest, String path, String source,
+    private static ClipEntry lookUp(Map<String, ClipEntry> manifest, String path, String source,
             String licenseColumn) {
-        ManifestRow row = manifest.get(path);
-        if (row == null) {
+        ClipEntry entry = manifest.get(path);
+        if (entry == null) {
             throw new IllegalStateException(path + " is not listed in manifest.csv");
         }
-        if (!row.source().equals(source) || !row.license().equals(licenseColumn)) {
-            throw new IllegalStateException(path + ": manifest says source '" + row.source() + "', license '"
-                    + row.license() + "'; the demo's licence review covers source '" + source + "', license '"
+        if (!entry.source().equals(source) || !entry.license().equals(licenseColumn)) {
+            throw new IllegalStateException(path + ": manifest says source '" + entry.source() + "', license '"
+                    + entry.license() + "'; the demo's licence review covers source '" + source + "', license '"
                     + licenseColumn + "'");
         }
-        return row;
+        return entry;
     }
 
-    private static float[] load(Path dataset, ManifestRow row) throws IOException {
-        Path root = dataset.toAbsolutePath().normalize();
-        Path file = root.resolve(row.path()).normalize();
-        if (!file.startsWith(root)) {
-            throw new IllegalStateException("manifest path " + row.path() + " leaves the dataset folder");
-        }
-        AudioClip clip = WavReader.read(file);
+    /** Reads a clip as it is, without resampling, so the demo depends on the files alone. */
+    private static LoadedClip load(ClipEntry entry) throws IOException {
+        AudioClip clip = WavReader.read(entry.file());
         if (clip.sampleRate() != SAMPLE_RATE) {
-            throw new IllegalStateException(row.path() + " is at " + clip.sampleRate() + " Hz, expected "
+            throw new IllegalStateException(entry.path() + " is at " + clip.sampleRate() + " Hz, expected "
                     + SAMPLE_RATE);
         }
-        return clip.samples();
-    }
-
-    /** {start, end} samples of the frames from the first to the last within ACTIVE_RANGE_DB of the loudest. */
-    static int[] activePart(float[] x) {
-        int frame = (int) Math.round(FRAME_SECONDS * SAMPLE_RATE);
-        int frames = Math.max(1, (x.length + frame - 1) / frame);
-        double[] level = new double[frames];
-        double loudest = 0;
-        for (int f = 0; f < frames; f++) {
-            level[f] = rms(x, f * frame, Math.min(x.length, (f + 1) * frame));
-            loudest = Math.max(loudest, level[f]);
-        }
-        if (loudest == 0) {
-            throw new IllegalStateException("clip is digital silence");
-        }
-        double floor = loudest * Math.pow(10, -ACTIVE_RANGE_DB / 20);
-        int first = 0;
-        while (level[first] < floor) {
-            first++;
-        }
-        int last = frames - 1;
-        while (level[last] < floor) {
-            last--;
-        }
-        return new int[] {first * frame, Math.min(x.length, (last + 1) * frame)};
+        return LoadedClip.of(entry, clip.samples());
     }
 
     /** Adds {@code clip * gain} at {@code position}, with short linear fades at the clip's own edges. */
@@ -352,22 +273,14 @@ public final class DemoBuilder {
         for (int s = 0; s * SAMPLE_RATE < mix.length; s++) {
             int from = s * SAMPLE_RATE;
             int to = Math.min(mix.length, from + SAMPLE_RATE);
-            double mixRms = dB(rms(mix, from, to));
+            double mixRms = dB(Augment.rms(mix, from, to));
             StringBuilder bar = new StringBuilder();
             for (double level = -60; level < mixRms; level += 2) {
                 bar.append('#');
             }
             log.printf(Locale.ROOT, "  %2d-%2d s  %6.1f  %6.1f  %6.1f  %s%n", s, s + 1, mixRms,
-                    dB(peak(mix, from, to)), dB(rms(bed, from, to)), bar);
+                    dB(peak(mix, from, to)), dB(Augment.rms(bed, from, to)), bar);
         }
-    }
-
-    static double rms(float[] x, int from, int to) {
-        double sum = 0;
-        for (int i = from; i < to; i++) {
-            sum += (double) x[i] * x[i];
-        }
-        return to > from ? Math.sqrt(sum / (to - from)) : 0;
     }
 
     private static double peak(float[] x, int from, int to) {

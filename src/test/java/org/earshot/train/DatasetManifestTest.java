@@ -30,7 +30,29 @@ class DatasetManifestTest {
         assertEquals(2, m.clips().size());
         assertEquals("not stated, (DCASE)", m.clips().get(0).license());
         assertEquals(dir.resolve("impact/a.wav"), m.clips().get(0).file());
+        assertEquals("impact/a.wav", m.clips().get(0).path());
+        assertEquals("door", m.clips().get(0).originalLabel());
         assertEquals(64, m.sha256().length());
+    }
+
+    @Test
+    void originalLabelIsOptional() throws IOException {
+        Files.writeString(dir.resolve("manifest.csv"), "path,label,use,group\na.wav,impact,train,g\n");
+        ClipEntry clip = DatasetManifest.read(dir).clips().get(0);
+        assertEquals("", clip.originalLabel());
+        assertEquals("", clip.source());
+    }
+
+    @Test
+    void rejectsPathsThatLeaveTheDatasetFolderNamingTheLine() throws IOException {
+        String absoluteOutside = dir.resolveSibling("x.wav").toString();
+        for (String path : List.of("../outside.wav", "impact/../../outside.wav", absoluteOutside)) {
+            Files.writeString(dir.resolve("manifest.csv"),
+                    "path,label,use,group\nimpact/../a.wav,impact,train,g\n" + path + ",impact,train,g\n");
+            IOException e = assertThrows(IOException.class, () -> DatasetManifest.read(dir), path);
+            assertTrue(e.getMessage().contains("line 3") && e.getMessage().contains("leaves the dataset folder")
+                    && e.getMessage().contains(path), e.getMessage());
+        }
     }
 
     @Test
@@ -54,10 +76,11 @@ class DatasetManifestTest {
         for (int g = 0; g < 40; g++) {
             for (int k = 0; k < 3; k++) {
                 String label = g % 4 == 0 ? "background" : List.of("shout", "glass_break", "impact").get(g % 3);
-                clips.add(new ClipEntry(Path.of(g + "-" + k + ".wav"), label, "train", "g" + g, "", ""));
+                String path = g + "-" + k + ".wav";
+                clips.add(new ClipEntry(Path.of(path), path, label, "train", "g" + g, "", "", ""));
             }
         }
-        clips.add(new ClipEntry(Path.of("fx.wav"), "shout", "augment", "fx", "", ""));
+        clips.add(new ClipEntry(Path.of("fx.wav"), "fx.wav", "shout", "augment", "fx", "", "", ""));
         GroupSplit split = GroupSplit.of(clips, 0.25, 7);
         Set<String> trainGroups = new HashSet<>();
         split.train().forEach(c -> trainGroups.add(c.group()));
