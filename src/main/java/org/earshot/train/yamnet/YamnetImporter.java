@@ -122,6 +122,11 @@ public final class YamnetImporter {
      * pooling if the backbone does not end in it, Dropout({@value #FINE_TUNE_DROPOUT}) and a new
      * Linear({@code numClasses}) emitting logits, Glorot-uniform initialized from {@code seed} with zero bias. Train
      * with a softmax (or sigmoid) cross-entropy loss that takes logits.
+     *
+     * <p>Unlike Keras, where a frozen BatchNormalization runs in inference mode, DJL's BatchNorm in a training forward
+     * normalizes with batch statistics and updates its running mean and variance even when its parameters are
+     * frozen. For head-only training, run the backbone with {@code training=false} (for example, compute the
+     * embeddings once) and train only the head; fine-tuning the whole network adapts the statistics on purpose.
      */
     public static SequentialBlock fineTuneNetwork(Path backboneH5, int numClasses, long seed) throws IOException {
         if (numClasses < 1) {

@@ -96,7 +96,8 @@ final class KerasReference {
                 int[] k = ints(cfg.getAsJsonArray("kernel_size"));
                 int[] s = ints(cfg.getAsJsonArray("strides"));
                 boolean same = cfg.get("padding").getAsString().equals("same");
-                int outC = depthwise ? x.c : cfg.get("filters").getAsInt();
+                int multiplier = depthwise && cfg.has("depth_multiplier") ? cfg.get("depth_multiplier").getAsInt() : 1;
+                int outC = depthwise ? x.c * multiplier : cfg.get("filters").getAsInt();
                 float[] kernel = weights.get(group, name, depthwise ? "depthwise_kernel" : "kernel");
                 float[] bias = cfg.get("use_bias").getAsBoolean() ? weights.get(group, name, "bias") : null;
                 int oh = same ? ceilDiv(x.h, s[0]) : (x.h - k[0]) / s[0] + 1;
@@ -119,7 +120,8 @@ final class KerasReference {
                                         continue;
                                     }
                                     if (depthwise) {
-                                        sum += x.at(iy, ix, o) * kernel[(ky * k[1] + kx) * x.c + o];
+                                        // Output channel o = input channel * multiplier + m, as TensorFlow orders it.
+                                        sum += x.at(iy, ix, o / multiplier) * kernel[(ky * k[1] + kx) * outC + o];
                                     } else {
                                         for (int i = 0; i < x.c; i++) {
                                             sum += x.at(iy, ix, i) * kernel[((ky * k[1] + kx) * x.c + i) * outC + o];
