@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Detection speed on one CPU core: `earshot detect` on a long recording, pinned with taskset to core 0.
 # Uses the 0 dB validation stream (about 25 minutes, events in real background) built from $EARSHOT_DATASET.
+# MODEL=DIR picks the model (default models/earshot-v1).
 # Prints the real-time factor of the processing (front end + gate + network + event tracking, from --stats) and
 # the wall time of the whole command (JVM start, model load and WAV decoding included).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 dataset="${EARSHOT_DATASET:-../shared/datasets/train-v1}"
 work="${BENCH_WORK:-target/bench}"
+model="${MODEL:-models/earshot-v1}"
 mkdir -p "$work"
 if [ ! -f "$work/validation+0dB.wav" ]; then
   ./earshot make-streams --dataset "$dataset" --out "$work" >&2
@@ -14,8 +16,8 @@ fi
 ./earshot --version >/dev/null   # builds the jar outside the timed runs
 for run in 1 2 3; do
   start=$(date +%s.%N)
-  taskset -c 0 ./earshot detect --stats "$work/validation+0dB.wav" 2>"$work/stats.txt" >"$work/events.jsonl"
+  taskset -c 0 ./earshot detect --model "$model" --stats "$work/validation+0dB.wav" 2>"$work/stats.txt" >"$work/events.jsonl"
   end=$(date +%s.%N)
   echo "run $run: $(grep 'real time' "$work/stats.txt" | sed 's/^earshot: //'); whole command $(echo "$end - $start" | bc) s wall"
 done
-echo "events: $(wc -l < "$work/events.jsonl"); machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
+echo "model: $model; events: $(wc -l < "$work/events.jsonl"); machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"

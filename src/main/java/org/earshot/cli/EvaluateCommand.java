@@ -7,6 +7,7 @@ import org.earshot.model.ModelManifest;
 import org.earshot.train.Evaluation;
 import org.earshot.train.LoadedClip;
 import org.earshot.train.StreamGenerator;
+import org.earshot.train.ThresholdCalibrator;
 import org.earshot.train.ValidationData;
 import org.earshot.train.eval.ClipMetrics;
 import org.earshot.train.eval.Event;
@@ -125,6 +126,10 @@ final class EvaluateCommand implements Runnable {
         @Option(names = "--seed", description = "Seed of the stream layout (default: the model's training seed)")
         Long seed;
 
+        @Option(names = "--sweep", description = "Also print event F1 at 0 dB and false alarms per hour on background "
+                + "for a range of thresholds (the same for every class): the operating points to choose from")
+        boolean sweep;
+
         @Override
         public Integer call() throws IOException {
             Path data = DatasetOption.resolve(dataset);
@@ -154,8 +159,33 @@ final class EvaluateCommand implements Runnable {
                 System.out.println();
                 System.out.println("without the level gate:");
                 printStreams(ungated);
+                if (sweep) {
+                    System.out.println();
+                    printSweep(ThresholdCalibrator.sweep(m.classifier(), bg, v.mixedStream(0, s), SWEEP));
+                }
             }
             return 0;
+        }
+    }
+
+    private static final double[] SWEEP = {0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995};
+
+    static void printSweep(List<ThresholdCalibrator.SweepRow> rows) {
+        PrintStream out = System.out;
+        out.println("threshold sweep (event F1 and recall on the 0 dB stream, false alarms per hour on background):");
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-9s", "threshold"));
+        for (String label : org.earshot.detect.Labels.CLASSES) {
+            header.append(String.format(Locale.ROOT, " | %-12s %5s %6s %7s", label, "F1", "recall", "FA/h"));
+        }
+        out.println(header);
+        for (ThresholdCalibrator.SweepRow row : rows) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-9.3f", row.threshold()));
+            for (int c = 0; c < row.mixed().size(); c++) {
+                EventMetrics.ClassResult m = row.mixed().get(c);
+                line.append(String.format(Locale.ROOT, " | %-12s %5.2f %6.2f %7.1f", "", m.f1(), m.recall(),
+                        row.background().get(c).falseAlarmsPerHour()));
+            }
+            out.println(line);
         }
     }
 

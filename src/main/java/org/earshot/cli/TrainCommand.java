@@ -109,16 +109,10 @@ final class TrainCommand implements Callable<Integer> {
             manifest.architecture = architecture;
             manifest.frontEnd = ModelManifest.FrontEnd.current();
             manifest.labels = Labels.CLASSES;
-            for (ThresholdCalibrator.Choice c : choices) {
-                manifest.thresholds.put(c.label(), c.threshold());
-                manifest.offThresholds.put(c.label(),
-                        Math.round(c.threshold() * DetectorConfig.DEFAULT_OFF_RATIO * 1000) / 1000.0);
-            }
+            ThresholdCalibrator.apply(manifest, choices, targetFalseAlarms);
             manifest.hopSeconds = DetectorConfig.DEFAULT_HOP_SECONDS;
             manifest.minDurationSeconds = DetectorConfig.DEFAULT_MIN_DURATION_SECONDS;
             manifest.mergeGapSeconds = DetectorConfig.DEFAULT_MERGE_GAP_SECONDS;
-            manifest.thresholdRule = "per class: best event F1 on the 0 dB validation stream among thresholds with at "
-                    + "most " + targetFalseAlarms + " false alarms per hour on the validation background stream";
             manifest.training = new ModelManifest.Training(data.getFileName().toString(), result.manifest().sha256(),
                     CodeVersion.get(), architecture, seed, validationFraction, epochs, examplesPerEpoch,
                     Instant.now().toString(), Math.round(trainingSeconds));

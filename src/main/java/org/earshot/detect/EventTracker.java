@@ -14,10 +14,12 @@ import org.earshot.dsp.FrontEndSpec;
  *   <li><b>Hysteresis.</b> An event opens at the first window with {@code p >= threshold}, stays open while
  *       {@code p >= offThreshold} and closes at the first window below it. Its window span runs from the start of
  *       the first active window to the end ({@code start + 0.96 s}) of the last.</li>
- *   <li><b>Refinement.</b> With frame levels, the onset moves to the first frame of the first active window whose
- *       level reaches {@code max - min(10 dB, (max - floor) / 2)}, where max and floor are that window's highest and
- *       10th-percentile frame levels; the offset moves to the end of the last frame of the last active window
- *       that reaches the same kind of level for that window. A window with less than 6 dB between floor and max, or
+ *   <li><b>Refinement.</b> With frame levels, the onset moves to the start of the loud stretch around the loudest
+ *       frame of the first active window: walking back from that frame while levels stay at or above
+ *       {@code max - min(10 dB, (max - floor) / 2)}, where max and floor are that window's highest and
+ *       10th-percentile frame levels. (The first frame of the window to reach that level would often be a loud
+ *       moment of the background before the event.) The offset moves likewise to the end of the loud stretch
+ *       around the loudest frame of the last active window. A window with less than 6 dB between floor and max, or
  *       with unknown levels, keeps its window time. Published times are the refined ones.</li>
  *   <li><b>Merge.</b> A closed event is held until no later event can start within {@code mergeGapSeconds} of its
  *       offset (that is, until a window starts at or after {@code offset + mergeGap}); an event that opens sooner
@@ -156,9 +158,9 @@ public final class EventTracker {
         if (Double.isNaN(reach)) {
             return windowStart;
         }
-        int j = 0;
-        while (window[j] < reach) {
-            j++;
+        int j = loudest(window);
+        while (j > 0 && window[j - 1] >= reach) {
+            j--;
         }
         return Math.max(windowStart, (first + j) * FrontEndSpec.FRAME_SECONDS);
     }
@@ -171,12 +173,22 @@ public final class EventTracker {
         if (Double.isNaN(reach)) {
             return coarse;
         }
-        int j = window.length - 1;
-        while (window[j] < reach) {
-            j--;
+        int j = loudest(window);
+        while (j < window.length - 1 && window[j + 1] >= reach) {
+            j++;
         }
         double offset = Math.min(coarse, (first + j + 1) * FrontEndSpec.FRAME_SECONDS);
         return Math.max(offset, cand.onset + FrontEndSpec.FRAME_SECONDS);
+    }
+
+    private static int loudest(double[] window) {
+        int best = 0;
+        for (int i = 1; i < window.length; i++) {
+            if (window[i] > window[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     /** The level an onset or offset frame must reach in this window, or NaN if the window has no clear contrast. */

@@ -34,6 +34,25 @@ public final class Augment {
         }
     }
 
+    /**
+     * Writes {@code n} samples of {@code src} (from {@code srcStart}, times {@code gain}) into {@code out} at
+     * {@code writeAt}, the first {@code fade} of them cross-faded (equal power) with what {@code out} holds there.
+     * Returns the end of what was written.
+     */
+    public static int crossfadeInto(float[] out, int writeAt, float[] src, int srcStart, int n, int fade,
+            double gain) {
+        for (int i = 0; i < n; i++) {
+            float v = (float) (src[srcStart + i] * gain);
+            if (i < fade) {
+                double phase = (i + 0.5) / fade * Math.PI / 2;
+                out[writeAt + i] = (float) (out[writeAt + i] * Math.cos(phase) + v * Math.sin(phase));
+            } else {
+                out[writeAt + i] = v;
+            }
+        }
+        return writeAt + n;
+    }
+
     /** Random EQ: each of high-pass, low-pass and a +-9 dB peaking band is applied with probability one half. */
     public static float[] randomEq(float[] x, Random rng, int sampleRate) {
         float[] y = x.clone();

@@ -18,7 +18,8 @@ public final class ExampleFactory {
     /** Samples that give exactly {@link FrontEndSpec#PATCH_FRAMES} log-mel frames. */
     public static final int SEGMENT = FrontEndSpec.WINDOW_LENGTH + (FrontEndSpec.PATCH_FRAMES - 1) * FrontEndSpec.HOP_LENGTH;
     private static final int FS = FrontEndSpec.SAMPLE_RATE;
-    private static final int CROSSFADE = FS / 50;
+    private static final int MIN_CROSSFADE = FS / 50;
+    private static final int MAX_CROSSFADE = FS / 4;
 
     /** A waveform segment of {@link #SEGMENT} samples and its label (one entry per class). */
     public record Example(float[] waveform, float[] labels) {}
@@ -135,28 +136,35 @@ public final class ExampleFactory {
         return out;
     }
 
-    /** A random stretch of background, joining clips with short cross-fades when one is too short. */
+    /**
+     * A random stretch of background. When a clip is too short, and deliberately in about a third of segments, clips
+     * are joined with a random cross-fade (20-250 ms) at a level close to the previous one, so that the network learns
+     * that a change of background is not an event.
+     */
     public float[] backgroundSegment(Random rng, int length) {
         float[] out = new float[length];
         int filled = 0;
+        boolean forceJoin = rng.nextDouble() < 0.35;
+        double previousRms = 0;
         while (filled < length) {
             float[] s = pick(backgroundGroups, null, rng).samples();
             int need = length - filled;
+            if (filled == 0 && forceJoin) {
+                need = (int) (length * (0.2 + 0.6 * rng.nextDouble()));
+            }
             // The fade never exceeds half a clip, so every pass writes at least one new sample.
-            int fade = filled == 0 ? 0 : Math.min(CROSSFADE, Math.min(s.length / 2, filled));
+            int fade = filled == 0 ? 0 : Math.min(MIN_CROSSFADE + rng.nextInt(MAX_CROSSFADE - MIN_CROSSFADE),
+                    Math.min(s.length / 2, filled));
             int start = s.length > need + fade ? rng.nextInt(s.length - need - fade + 1) : 0;
             int n = Math.min(s.length - start, need + fade);
-            int writeAt = filled - fade;
-            for (int i = 0; i < n; i++) {
-                float v = s[start + i];
-                if (i < fade) {
-                    float w = (i + 0.5f) / fade;
-                    out[writeAt + i] = out[writeAt + i] * (1 - w) + v * w;
-                } else {
-                    out[writeAt + i] = v;
-                }
+            double rms = Augment.rms(s, start, start + n);
+            double gain = 1;
+            if (filled > 0 && rms > 1e-6 && previousRms > 1e-6) {
+                double db = 20 * Math.log10(previousRms / rms) - 6 + 12 * rng.nextDouble();
+                gain = Math.pow(10, Math.max(-30, Math.min(30, db)) / 20);
             }
-            filled = writeAt + n;
+            filled = Augment.crossfadeInto(out, filled - fade, s, start, n, fade, gain);
+            previousRms = rms * gain;
         }
         return out;
     }

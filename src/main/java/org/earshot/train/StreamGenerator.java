@@ -18,6 +18,9 @@ public final class StreamGenerator {
     public static final double MAX_EVENT_SECONDS = 3.0;
     private static final int FS = FrontEndSpec.SAMPLE_RATE;
     private static final int FADE = FS / 50;
+    private static final int GROUP_FADE = FS / 4;
+    /** Level every background recording is brought to in the streams. */
+    public static final double BACKGROUND_RMS_DBFS = -30.0;
 
     /** A generated stream and its reference events. */
     public record Stream(float[] samples, List<Event> events) {
@@ -92,27 +95,41 @@ public final class StreamGenerator {
         }
     }
 
-    /** Background clips in shuffled order, cycled as needed, joined with cross-fades. */
+    /**
+     * Background as continuous as the data allows: groups (recordings) in shuffled order, each group's clips in
+     * manifest order (train-v1 cuts long recordings into consecutive windows), each group brought to
+     * {@link #BACKGROUND_RMS_DBFS} (at most +-30 dB), 20 ms cross-fades inside a group and 250 ms between groups.
+     * Joining unrelated one-second clips with abrupt level jumps every second would measure the splices, not the
+     * detector.
+     */
     private static float[] background(List<LoadedClip> backgrounds, int length, Random rng) {
-        List<LoadedClip> order = new ArrayList<>(backgrounds);
-        Collections.shuffle(order, rng);
+        java.util.Map<String, List<LoadedClip>> byGroup = new java.util.TreeMap<>();
+        for (LoadedClip c : backgrounds) {
+            byGroup.computeIfAbsent(c.entry().group(), k -> new ArrayList<>()).add(c);
+        }
+        List<List<LoadedClip>> groups = new ArrayList<>(byGroup.values());
+        Collections.shuffle(groups, rng);
         float[] out = new float[length];
         int filled = 0;
         int next = 0;
+        double target = Math.pow(10, BACKGROUND_RMS_DBFS / 20);
         while (filled < length) {
-            float[] s = order.get(next++ % order.size()).samples();
-            int fade = filled == 0 ? 0 : Math.min(FADE, Math.min(s.length / 2, filled));
-            int writeAt = filled - fade;
-            int n = Math.min(s.length, length - writeAt);
-            for (int i = 0; i < n; i++) {
-                if (i < fade) {
-                    float w = (i + 0.5f) / fade;
-                    out[writeAt + i] = out[writeAt + i] * (1 - w) + s[i] * w;
-                } else {
-                    out[writeAt + i] = s[i];
-                }
+            List<LoadedClip> group = groups.get(next++ % groups.size());
+            double sum = 0;
+            long count = 0;
+            for (LoadedClip c : group) {
+                sum += Math.pow(Augment.rms(c.samples(), 0, c.samples().length), 2) * c.samples().length;
+                count += c.samples().length;
             }
-            filled = writeAt + n;
+            double rms = Math.sqrt(sum / Math.max(1, count));
+            double gain = rms > 1e-9 ? Math.max(1 / 31.6, Math.min(31.6, target / rms)) : 1;
+            for (int k = 0; k < group.size() && filled < length; k++) {
+                float[] s = group.get(k).samples();
+                int maxFade = k == 0 ? GROUP_FADE : FADE;
+                int fade = filled == 0 ? 0 : Math.min(maxFade, Math.min(s.length / 2, filled));
+                int n = Math.min(s.length, length - (filled - fade));
+                filled = Augment.crossfadeInto(out, filled - fade, s, 0, n, fade, gain);
+            }
         }
         return out;
     }

@@ -13,37 +13,64 @@ import java.util.List;
 /**
  * Chooses per-class detection thresholds on validation streams: among thresholds whose false alarms per hour on the
  * background-only stream stay within the target, the one with the best event-based F1 on the 0 dB stream (ties go
- * to the higher threshold, the more conservative choice). Each stream is scored by the network once; the event
+ * to the higher threshold, the more conservative choice). When no threshold meets the target, the one with the
+ * fewest background false alarms (then the best F1) is taken, and a warning says what it reaches. Each stream is scored by the network once; the event
  * tracker is re-run for each candidate threshold on the recorded scores.
  */
 public final class ThresholdCalibrator {
-    private static final double STEP = 0.01;
 
     /** The chosen threshold of each class and the validation figures it gave. */
     public record Choice(String label, double threshold, double f1, double backgroundFalseAlarmsPerHour) {}
 
     private ThresholdCalibrator() {}
 
-    public static List<Choice> calibrate(Classifier classifier, StreamGenerator.Stream background,
-            StreamGenerator.Stream mixed, double targetFalseAlarmsPerHour, PrintStream log) {
+    /** Event metrics of every class at one threshold: on the 0 dB stream and on the background stream. */
+    public record SweepRow(double threshold, List<EventMetrics.ClassResult> mixed,
+            List<EventMetrics.ClassResult> background) {}
+
+    /** Scores both streams once, then runs the detector at each threshold (the same for every class). */
+    public static List<SweepRow> sweep(Classifier classifier, StreamGenerator.Stream background,
+            StreamGenerator.Stream mixed, double[] thresholds) {
         RecordingClassifier bg = new RecordingClassifier(classifier);
         FileDetector.detect(background.samples(), bg, config(0.5));
         RecordingClassifier mix = new RecordingClassifier(classifier);
         FileDetector.detect(mixed.samples(), mix, config(0.5));
+        List<SweepRow> rows = new java.util.ArrayList<>();
+        for (double t : thresholds) {
+            DetectorConfig config = config(t);
+            rows.add(new SweepRow(t, metrics(mix.replay(), mixed, config), metrics(bg.replay(), background, config)));
+        }
+        return rows;
+    }
+
+    public static List<Choice> calibrate(Classifier classifier, StreamGenerator.Stream background,
+            StreamGenerator.Stream mixed, double targetFalseAlarmsPerHour, PrintStream log) {
+        double[] grid = new double[95];
+        for (int k = 0; k < grid.length; k++) {
+            grid[k] = (k + 5) / 100.0;
+        }
         int classes = Labels.CLASSES.size();
         double[] bestF1 = new double[classes];
         double[] bestT = new double[classes];
         double[] bestFa = new double[classes];
         java.util.Arrays.fill(bestF1, -1);
-        for (double t = 0.05; t < 0.995; t += STEP) {
-            DetectorConfig config = config(t);
-            List<EventMetrics.ClassResult> bgResults = metrics(bg.replay(), background, config);
-            List<EventMetrics.ClassResult> mixResults = metrics(mix.replay(), mixed, config);
+        double[] fallbackFa = new double[classes];
+        double[] fallbackF1 = new double[classes];
+        double[] fallbackT = new double[classes];
+        java.util.Arrays.fill(fallbackFa, Double.POSITIVE_INFINITY);
+        for (SweepRow row : sweep(classifier, background, mixed, grid)) {
+            double t = row.threshold();
             for (int c = 0; c < classes; c++) {
-                double fa = bgResults.get(c).falseAlarmsPerHour();
-                double f1 = mixResults.get(c).f1();
-                if (fa <= targetFalseAlarmsPerHour && f1 >= bestF1[c]) {
-                    bestF1[c] = f1;
+                double fa = row.background().get(c).falseAlarmsPerHour();
+                double f1 = row.mixed().get(c).f1();
+                double f1OrZero = Double.isNaN(f1) ? 0 : f1;
+                if (fa < fallbackFa[c] || (fa == fallbackFa[c] && f1OrZero >= fallbackF1[c])) {
+                    fallbackFa[c] = fa;
+                    fallbackF1[c] = f1OrZero;
+                    fallbackT[c] = t;
+                }
+                if (fa <= targetFalseAlarmsPerHour && f1OrZero >= bestF1[c]) {
+                    bestF1[c] = f1OrZero;
                     bestT[c] = t;
                     bestFa[c] = fa;
                 }
@@ -52,16 +79,31 @@ public final class ThresholdCalibrator {
         List<Choice> choices = new java.util.ArrayList<>();
         for (int c = 0; c < classes; c++) {
             if (bestF1[c] < 0) {
-                // No threshold meets the target: take the highest, and say so.
-                bestT[c] = 0.99;
-                log.printf("warning: no threshold keeps %s under %.1f false alarms per hour on validation background%n",
-                        Labels.CLASSES.get(c), targetFalseAlarmsPerHour);
+                bestT[c] = fallbackT[c];
+                bestF1[c] = fallbackF1[c];
+                bestFa[c] = fallbackFa[c];
+                log.printf("warning: no threshold keeps %s within %.1f false alarms per hour on validation background;"
+                        + " taking the fewest (%.1f per hour)%n", Labels.CLASSES.get(c), targetFalseAlarmsPerHour,
+                        fallbackFa[c]);
             }
             choices.add(new Choice(Labels.CLASSES.get(c), Math.round(bestT[c] * 100) / 100.0, bestF1[c], bestFa[c]));
             log.printf("threshold %-12s %.2f  (validation F1 at 0 dB %.3f, background false alarms/h %.1f)%n",
                     Labels.CLASSES.get(c), bestT[c], bestF1[c], bestFa[c]);
         }
         return choices;
+    }
+
+    /** Writes the chosen thresholds (off-thresholds at the default ratio) and the rule into a manifest. */
+    public static void apply(org.earshot.model.ModelManifest manifest, List<Choice> choices,
+            double targetFalseAlarmsPerHour) {
+        for (Choice c : choices) {
+            manifest.thresholds.put(c.label(), c.threshold());
+            manifest.offThresholds.put(c.label(),
+                    Math.round(c.threshold() * DetectorConfig.DEFAULT_OFF_RATIO * 1000) / 1000.0);
+        }
+        manifest.thresholdRule = "per class: best event F1 on the 0 dB validation stream among thresholds with at most "
+                + targetFalseAlarmsPerHour + " false alarms per hour on the validation background stream (else the "
+                + "fewest false alarms)";
     }
 
     private static DetectorConfig config(double threshold) {

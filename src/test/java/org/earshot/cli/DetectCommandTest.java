@@ -77,6 +77,30 @@ class DetectCommandTest {
                 "shout=1.5"), "shout");
     }
 
+    /**
+     * The README's first command: JSON lines only on standard output, each with the contract's keys, and the demo's
+     * two screams found within the 0.5 s onset collar with no glass break (the demo has none).
+     */
+    @Test
+    void demoRecordingGivesJsonLinesAndFindsTheScreams() throws IOException {
+        CliRunner.Run run = CliRunner.run("detect", "demo/demo.wav", "--model", MODEL.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        java.util.List<org.earshot.train.eval.Event> found = new java.util.ArrayList<>();
+        for (String line : run.out().lines().toList()) {
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+            for (String key : new String[] {"class", "onset", "offset", "confidence", "model"}) {
+                assertTrue(o.has(key), key + " missing in " + line);
+            }
+            found.add(new org.earshot.train.eval.Event(o.get("class").getAsString(), o.get("onset").getAsDouble(),
+                    o.get("offset").getAsDouble()));
+        }
+        org.earshot.train.eval.EventMetrics metrics = new org.earshot.train.eval.EventMetrics(0.5);
+        metrics.addRecording(org.earshot.train.eval.GroundTruth.read(Path.of("demo/demo.csv")), found, 23.0);
+        org.earshot.train.eval.EventMetrics.ClassResult shout = metrics.results().get(0);
+        assertEquals(2, shout.truePositives(), "screams found: " + run.out());
+        assertEquals(0, metrics.results().get(1).falsePositives(), "no glass in the demo: " + run.out());
+    }
+
     @Test
     void silenceGivesNoEvents() throws IOException {
         Path good = dir.resolve("silence.wav");

@@ -124,9 +124,11 @@ public final class OnnxExporter {
         byte[] model = toModelProto(block, inputShape, appendSigmoid, docString, metadata);
         Path target = out.toAbsolutePath();
         Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
+        // Not Files.createTempFile: its owner-only permissions would stick to the model; CREATE_NEW honours umask.
+        Path tmp = target.resolveSibling(target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
-            Files.write(tmp, model);
+            Files.write(tmp, model, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
