@@ -466,7 +466,7 @@ final class KerasGraphTranslator {
         if (cfg.has("keepdims") && cfg.get("keepdims").getAsBoolean()) {
             throw fail(cls, name, "keepdims=True is not supported (gap yields N x C)");
         }
-        into.add(PortableLayers.globalAvgPool());
+        into.add(Layers.globalAvgPool());
         shape = new int[] {shape[2]};
         summary(cls, name, Layers.GLOBAL_AVG_POOL + " -> " + describe());
     }

@@ -140,7 +140,7 @@ public final class YamnetImporter {
         SequentialBlock network = new SequentialBlock();
         network.add(backbone.block());
         if (!backbone.flatOutput()) {
-            network.add(PortableLayers.globalAvgPool());
+            network.add(Layers.globalAvgPool());
         }
         network.add(Dropout.builder().optRate(FINE_TUNE_DROPOUT).build());
         Linear head = Linear.builder().setUnits(numClasses).build();

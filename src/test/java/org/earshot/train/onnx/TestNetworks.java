@@ -56,18 +56,9 @@ public final class TestNetworks {
                         .add(Layers.relu6()))
                 .add(Conv2d.builder().setKernelShape(new Shape(1, 3)).setFilters(16).optPadding(new Shape(0, 1)).build())
                 .add(Layers.relu())
-                .add(globalAvgPool())
+                .add(Layers.globalAvgPool())
                 .add(Dropout.builder().optRate(0.5f).build())
                 .add(Linear.builder().setUnits(classes).build());
-    }
-
-    /**
-     * The layer of {@link Layers#globalAvgPool()}, by the same name, computed with two single-axis means: DJL's
-     * PyTorch engine rejects {@code mean(new int[] {2, 3})} ("Only 1 axis is support!"), so the Layers version
-     * cannot be trained there (reported; Layers is outside this branch).
-     */
-    static LambdaBlock globalAvgPool() {
-        return LambdaBlock.singleton(x -> x.mean(new int[] {3}).mean(new int[] {2}), Layers.GLOBAL_AVG_POOL);
     }
 
     /** Non-square pooling, flatten and a bias-free linear layer, the parts {@link #mobileNetLike} leaves out. */
