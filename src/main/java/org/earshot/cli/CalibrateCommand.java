@@ -21,8 +21,8 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", required = true, description = "Model directory to recalibrate")
     Path model;
 
-    @Option(names = "--dataset", paramLabel = "DIR", description = "Folder with manifest.csv (default: $EARSHOT_DATASET)")
-    Path dataset;
+    @picocli.CommandLine.Mixin
+    DatasetOption dataset;
 
     @Option(names = "--target-false-alarms-per-hour", required = true,
             description = "Per-class false-alarm budget on the validation background stream")
@@ -30,7 +30,7 @@ final class CalibrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path data = DatasetOption.resolve(dataset);
+        Path data = dataset.resolve();
         List<ThresholdCalibrator.Choice> choices;
         ModelManifest manifest;
         try (LoadedModel m = LoadedModel.open(model)) {

@@ -1,16 +1,20 @@
 package org.earshot.cli;
 
+import picocli.CommandLine.Option;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resolves the dataset folder: the option when given, else {@code $EARSHOT_DATASET}. */
+/** The {@code --dataset} option shared by the commands that read a dataset; falls back to {@code $EARSHOT_DATASET}. */
 final class DatasetOption {
     static final String ENV = "EARSHOT_DATASET";
 
-    private DatasetOption() {}
+    @Option(names = "--dataset", paramLabel = "DIR",
+            description = "Dataset folder with manifest.csv (default: $EARSHOT_DATASET)")
+    Path dataset;
 
-    static Path resolve(Path option) {
-        Path dir = option;
+    Path resolve() {
+        Path dir = dataset;
         if (dir == null) {
             String env = System.getenv(ENV);
             if (env == null || env.isBlank()) {

@@ -48,9 +48,8 @@ final class EvaluateCommand implements Runnable {
                     + "field recordings: rows with use=augment are skipped). A clip's score is its highest window "
                     + "score; it counts as detected at the model's threshold.")
     static final class Clips extends ModelOption implements Callable<Integer> {
-        @Option(names = "--dataset", paramLabel = "DIR", description = "Folder with manifest.csv "
-                + "(default: $EARSHOT_DATASET)")
-        Path dataset;
+        @picocli.CommandLine.Mixin
+        DatasetOption dataset;
 
         @Option(names = "--validation-split", description = "Only the clips of the model's validation split (the "
                 + "groups its training held out: same seed and fraction)")
@@ -58,7 +57,7 @@ final class EvaluateCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            Path data = DatasetOption.resolve(dataset);
+            Path data = dataset.resolve();
             try (LoadedModel m = LoadedModel.open(model)) {
                 List<LoadedClip> clips;
                 if (validationSplit) {
@@ -119,9 +118,8 @@ final class EvaluateCommand implements Runnable {
                     + "validation split: events mixed into validation background at -6, 0 and +6 dB, and the "
                     + "background alone (false alarms per hour). Also measures the level gate's savings and cost.")
     static final class Streams extends ModelOption implements Callable<Integer> {
-        @Option(names = "--dataset", paramLabel = "DIR", description = "Folder with manifest.csv "
-                + "(default: $EARSHOT_DATASET)")
-        Path dataset;
+        @picocli.CommandLine.Mixin
+        DatasetOption dataset;
 
         @Option(names = "--seed", description = "Seed of the stream layout (default: the model's training seed)")
         Long seed;
@@ -132,7 +130,7 @@ final class EvaluateCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            Path data = DatasetOption.resolve(dataset);
+            Path data = dataset.resolve();
             try (LoadedModel m = LoadedModel.open(model)) {
                 ValidationData v = validation(data, m.manifest());
                 long s = seed != null ? seed : m.manifest().training.seed();

@@ -13,15 +13,15 @@ import java.util.concurrent.Callable;
         description = "Rebuild the demo recording (demo.wav, demo.csv) from the redistributable sounds listed in "
                 + "demo/ATTRIBUTION.md.")
 final class MakeDemoCommand implements Callable<Integer> {
-    @Option(names = "--dataset", paramLabel = "DIR", description = "Folder with manifest.csv (default: $EARSHOT_DATASET)")
-    Path dataset;
+    @picocli.CommandLine.Mixin
+    DatasetOption dataset;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE})")
     Path out = Paths.home().resolve("demo");
 
     @Override
     public Integer call() throws IOException {
-        DemoBuilder.build(DatasetOption.resolve(dataset), out, System.err);
+        DemoBuilder.build(dataset.resolve(), out, System.err);
         return 0;
     }
 }

@@ -24,8 +24,8 @@ import java.util.concurrent.Callable;
         description = "Write validation streams (events mixed into validation background at -6, 0, +6 dB, and the "
                 + "background alone) as WAV + CSV.")
 final class MakeStreamsCommand implements Callable<Integer> {
-    @Option(names = "--dataset", paramLabel = "DIR", description = "Folder with manifest.csv (default: $EARSHOT_DATASET)")
-    Path dataset;
+    @picocli.CommandLine.Mixin
+    DatasetOption dataset;
 
     @Option(names = "--out", required = true, paramLabel = "DIR")
     Path out;
@@ -38,7 +38,7 @@ final class MakeStreamsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path data = DatasetOption.resolve(dataset);
+        Path data = dataset.resolve();
         ValidationData v = ValidationData.load(data, seed, validationFraction, 2);
         Files.createDirectories(out);
         for (double ratio : ValidationData.STREAM_RATIOS_DB) {

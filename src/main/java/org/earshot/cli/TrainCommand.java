@@ -30,9 +30,8 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a classifier and write a model directory (model.onnx, manifest.json).")
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--dataset", paramLabel = "DIR", description = "Dataset folder with manifest.csv "
-            + "(default: $EARSHOT_DATASET)")
-    Path dataset;
+    @picocli.CommandLine.Mixin
+    DatasetOption dataset;
 
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "Model directory to write")
     Path out;
@@ -79,7 +78,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path data = DatasetOption.resolve(dataset);
+        Path data = dataset.resolve();
         Path weights = yamnetWeights != null ? yamnetWeights
                 : Paths.home().resolveSibling("shared/models/yamnet-256/yamnet_256_f32_backbone.h5");
         if (architecture.equals("yamnet")) {
