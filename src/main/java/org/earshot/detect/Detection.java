@@ -9,15 +9,7 @@ package org.earshot.detect;
 public record Detection(String label, double onset, double offset, double confidence, double peakDbfs) {
 
     public Detection {
-        if (label == null || Labels.indexOf(label) < 0) {
-            throw new IllegalArgumentException("label must be one of " + Labels.CLASSES + ", got " + label);
-        }
-        if (!Double.isFinite(onset) || onset < 0) {
-            throw new IllegalArgumentException("onset must be finite and >= 0, got " + onset);
-        }
-        if (!Double.isFinite(offset) || offset <= onset) {
-            throw new IllegalArgumentException("offset must be finite and > onset (" + onset + "), got " + offset);
-        }
+        checkInterval(label, onset, offset);
         if (!(confidence >= 0 && confidence <= 1)) {
             throw new IllegalArgumentException("confidence must be in [0, 1], got " + confidence);
         }
@@ -28,5 +20,18 @@ public record Detection(String label, double onset, double offset, double confid
 
     public double durationSeconds() {
         return offset - onset;
+    }
+
+    /** What every labelled event interval must satisfy (detections here, ground truth in evaluation). */
+    public static void checkInterval(String label, double onset, double offset) {
+        if (label == null || Labels.indexOf(label) < 0) {
+            throw new IllegalArgumentException("label must be one of " + Labels.CLASSES + ", got " + label);
+        }
+        if (!Double.isFinite(onset) || onset < 0) {
+            throw new IllegalArgumentException("onset must be finite and >= 0, got " + onset);
+        }
+        if (!Double.isFinite(offset) || offset <= onset) {
+            throw new IllegalArgumentException("offset must be finite and > onset (" + onset + "), got " + offset);
+        }
     }
 }
