@@ -68,6 +68,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "YAMNet-256 Keras backbone (default: ../shared/models/yamnet-256/yamnet_256_f32_backbone.h5)")
     Path yamnetWeights;
 
+    @Option(names = "--background-share", description = "Share of training examples with no event "
+            + "(default: ${DEFAULT-VALUE})")
+    double backgroundShare = TrainOptions.DEFAULT_BACKGROUND_SHARE;
+
     @Option(names = "--threads", description = "Threads for decoding audio (default: ${DEFAULT-VALUE})")
     int threads = 2;
 
@@ -86,7 +90,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         double lr = learningRate != null ? learningRate : architecture.equals("yamnet") ? 0.001 : 0.003;
         TrainOptions options = new TrainOptions(data, out, architecture, epochs, examplesPerEpoch, batchSize, lr, seed,
-                validationFraction, width, weights, threads);
+                validationFraction, width, weights, threads, backgroundShare);
         Files.createDirectories(out);
         PrintStream progress = System.err;
         long start = System.nanoTime();
@@ -114,7 +118,7 @@ final class TrainCommand implements Callable<Integer> {
             manifest.mergeGapSeconds = DetectorConfig.DEFAULT_MERGE_GAP_SECONDS;
             manifest.training = new ModelManifest.Training(data.getFileName().toString(), result.manifest().sha256(),
                     CodeVersion.get(), architecture, seed, validationFraction, epochs, examplesPerEpoch,
-                    Instant.now().toString(), Math.round(trainingSeconds));
+                    backgroundShare, Instant.now().toString(), Math.round(trainingSeconds));
             manifest.write(out);
             progress.printf("wrote %s (training %.0f s)%n", out, trainingSeconds);
         }

@@ -35,8 +35,8 @@ public final class ModelManifest {
 
     /** Provenance of the weights. */
     public record Training(String dataset, String datasetManifestSha256, String codeVersion, String architecture,
-            long seed, double validationFraction, int epochs, int examplesPerEpoch, String trainedAt,
-            double trainingSeconds) {}
+            long seed, double validationFraction, int epochs, int examplesPerEpoch, double backgroundShare,
+            String trainedAt, double trainingSeconds) {}
 
     public String name;
     public String architecture;

@@ -64,8 +64,8 @@ public final class ModelTrainer {
         List<LoadedClip> trainClips = load(split.train(), "training");
         List<LoadedClip> validationClips = load(split.validation(), "validation");
 
-        ExampleFactory trainFactory = new ExampleFactory(trainClips, 0.4, -6, 12);
-        ExampleFactory validationFactory = new ExampleFactory(validationClips, 0.4, 0, 0);
+        ExampleFactory trainFactory = new ExampleFactory(trainClips, options.backgroundShare(), -6, 12);
+        ExampleFactory validationFactory = new ExampleFactory(validationClips, options.backgroundShare(), 0, 0);
         List<ExampleFactory.Example> validation = validationFactory.validationExamples(options.seed());
         float[][] validationPatches = patches(validation);
 

@@ -7,15 +7,18 @@ import java.nio.file.Path;
  *
  * @param architecture {@code cnn} (small CNN from scratch) or {@code yamnet} (YAMNet-256 backbone, fine-tuned)
  * @param yamnetWeights the YAMNet-256 Keras backbone file, needed for {@code yamnet}
+ * @param backgroundShare share of training examples that hold no event
  */
 public record TrainOptions(Path dataset, Path output, String architecture, int epochs, int examplesPerEpoch,
         int batchSize, double learningRate, long seed, double validationFraction, int cnnWidth, Path yamnetWeights,
-        int threads) {
+        int threads, double backgroundShare) {
     public static final int DEFAULT_EPOCHS = 30;
     public static final int DEFAULT_EXAMPLES_PER_EPOCH = 4096;
     public static final int DEFAULT_BATCH = 64;
     public static final double DEFAULT_VALIDATION_FRACTION = 0.2;
     public static final long DEFAULT_SEED = 20261128L;
+    /** Share of training examples with no event in them. */
+    public static final double DEFAULT_BACKGROUND_SHARE = 0.4;
 
     public TrainOptions {
         if (!architecture.equals("cnn") && !architecture.equals("yamnet")) {
@@ -42,6 +45,9 @@ public record TrainOptions(Path dataset, Path output, String architecture, int e
         }
         if (architecture.equals("yamnet") && yamnetWeights == null) {
             throw new IllegalArgumentException("architecture yamnet needs the YAMNet-256 weights file");
+        }
+        if (!(backgroundShare >= 0 && backgroundShare < 1)) {
+            throw new IllegalArgumentException("background share must be in [0, 1), got " + backgroundShare);
         }
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
