@@ -11,8 +11,8 @@ import org.earshot.dsp.FrontEndSpec;
  * {@link Classifier} in batches of up to {@code maxBatchWindows} (a batch is run once that many windows, gated
  * ones included, are waiting), and feeds all windows in order to its
  * {@link EventTracker}. Live streams call {@link #accept} as frames arrive (use a batch of 1 there, or batch across
- * sensors elsewhere, since a batch waits for its windows); offline detection feeds a whole file and calls
- * {@link #flush()}. At the end of the stream, frames not covered by any window are scored in one last window aligned
+ * sensors elsewhere, since a batch waits for its windows); offline detection ({@link FileDetector}) feeds a whole
+ * file and calls {@link #flush()}. At the end of the stream, frames not covered by any window are scored in one last window aligned
  * to the end (padded with log-mel silence if the stream is shorter than a window). Not thread-safe.
  */
 public final class StreamDetector {
@@ -48,15 +48,6 @@ public final class StreamDetector {
         this.gate = new LevelGate(config);
         // Pending windows, the window before them (offset refinement) and the end-aligned last window must be held.
         this.levels = new FrameLevels(FrontEndSpec.PATCH_FRAMES + (maxBatchWindows + 2) * hopFrames);
-    }
-
-    /** Offline detection: feeds all frames of a file and flushes. */
-    public static List<Detection> detectAll(Classifier classifier, DetectorConfig config, float[][] melFrames,
-            double[] levelsDbfs, int maxBatchWindows) {
-        StreamDetector detector = new StreamDetector(classifier, config, maxBatchWindows);
-        List<Detection> detections = new ArrayList<>(detector.accept(melFrames, levelsDbfs));
-        detections.addAll(detector.flush());
-        return detections;
     }
 
     /** Feeds consecutive frames ({@code MEL_BANDS} log-mel values each) with their levels in dBFS. */

@@ -106,11 +106,11 @@ class StreamDetectorTest {
     @Test
     void batchingAndGatingDoNotChangeTheDetections() {
         Stream stream = new Stream(3000).burst(0, 500, 560).burst(2, 1500, 1505).burst(1, 2200, 2230);
-        List<Detection> one = StreamDetector.detectAll(new BandEnergyClassifier(), CONFIG, stream.mel, stream.levels,
+        List<Detection> one = detectAll(new BandEnergyClassifier(), CONFIG, stream.mel, stream.levels,
                 1);
-        List<Detection> many = StreamDetector.detectAll(new BandEnergyClassifier(), CONFIG, stream.mel, stream.levels,
+        List<Detection> many = detectAll(new BandEnergyClassifier(), CONFIG, stream.mel, stream.levels,
                 32);
-        List<Detection> ungated = StreamDetector.detectAll(new BandEnergyClassifier(), CONFIG.withGateEnabled(false),
+        List<Detection> ungated = detectAll(new BandEnergyClassifier(), CONFIG.withGateEnabled(false),
                 stream.mel, stream.levels, 7);
         assertEquals(3, one.size());
         assertEquals(List.of("shout", "impact", "glass_break"), one.stream().map(Detection::label).toList());
@@ -137,7 +137,7 @@ class StreamDetectorTest {
             }
         }
         BandEnergyClassifier classifier = new BandEnergyClassifier();
-        StreamDetector.detectAll(classifier, CONFIG, stream.mel, stream.levels, 4);
+        detectAll(classifier, CONFIG, stream.mel, stream.levels, 4);
         assertEquals(List.of(1), classifier.batchSizes);
         assertEquals(stream.mel[7][3], classifier.firstPatch[3 * 96 + 7]);
         assertEquals(stream.mel[95][63], classifier.firstPatch[63 * 96 + 95]);
@@ -147,7 +147,7 @@ class StreamDetectorTest {
     void aStreamShorterThanOneWindowIsPaddedWithSilence() {
         Stream stream = new Stream(50).burst(2, 10, 20);
         BandEnergyClassifier classifier = new BandEnergyClassifier();
-        List<Detection> events = StreamDetector.detectAll(classifier, CONFIG, stream.mel, stream.levels, 4);
+        List<Detection> events = detectAll(classifier, CONFIG, stream.mel, stream.levels, 4);
         assertEquals(List.of(1), classifier.batchSizes);
         float[] padding = new float[FrontEndSpec.PATCH_FRAMES - 50];
         java.util.Arrays.fill(padding, QUIET_LOG_MEL);
@@ -173,6 +173,15 @@ class StreamDetectorTest {
         };
         Stream stream = new Stream(96);
         assertThrows(IllegalStateException.class,
-                () -> StreamDetector.detectAll(broken, CONFIG, stream.mel, stream.levels, 1));
+                () -> detectAll(broken, CONFIG, stream.mel, stream.levels, 1));
+    }
+
+    /** Feeds all frames, then flushes: FileDetector's path, on frames made by the test. */
+    private static List<Detection> detectAll(Classifier classifier, DetectorConfig config, float[][] melFrames,
+            double[] levelsDbfs, int maxBatchWindows) {
+        StreamDetector detector = new StreamDetector(classifier, config, maxBatchWindows);
+        List<Detection> detections = new ArrayList<>(detector.accept(melFrames, levelsDbfs));
+        detections.addAll(detector.flush());
+        return detections;
     }
 }
