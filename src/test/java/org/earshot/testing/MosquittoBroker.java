@@ -1,0 +1,513 @@
+package org.earshot.testing;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import java.util.regex.Pattern;
+
+/**
+ * A real Mosquitto broker process for integration tests, listening on 127.0.0.1 only, on a free port unless
+ * {@link Options#withPort(int) one is given}. Configuration, password and ACL files, the broker's log and its
+ * stdout/stderr all live in the work directory (one broker per directory); nothing reaches the test's output.
+ *
+ * <p>When no {@code mosquitto} binary is found (PATH, /usr/sbin), {@link #start} runs
+ * {@code scripts/ensure-services.sh mosquitto} once per JVM, which installs the Debian package.
+ *
+ * <pre>{@code
+ * try (MosquittoBroker broker = MosquittoBroker.start(tempDir,
+ *         MosquittoBroker.Options.defaults().withUser("sensor", "s3cret").withAcl("user sensor", "topic write audio/#"))) {
+ *     connect to broker.host():broker.port() ...
+ * }
+ * }</pre>
+ */
+public final class MosquittoBroker implements AutoCloseable {
+    public static final String HOST = "127.0.0.1";
+    /** How long a start may take until the port accepts connections. */
+    public static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+    /** How long {@link #restart()} keeps retrying while the port is still held (e.g. connections in TIME_WAIT). */
+    public static final Duration REBIND_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    private static final int FREE_PORT_ATTEMPTS = 5;
+    private static final Pattern RUNNING = Pattern.compile("mosquitto version \\S+ running");
+    private static final String ADDRESS_IN_USE = "Address already in use";
+    private static final int TAIL_LINES = 40;
+
+    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+    private static final Object INSTALL_LOCK = new Object();
+    private static boolean installAttempted;
+    private static String installReport = "";
+
+    static {
+        // A test that dies without closing its broker must not leave the process behind.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly),
+                "mosquitto-broker-cleanup"));
+    }
+
+    /**
+     * What to run. {@code users} maps user names to passwords (none: anonymous clients allowed, else only these
+     * users); {@code aclLines} are the lines of an {@code acl_file} (none: no ACL, every user may do everything);
+     * {@code port} 0 picks a free loopback port; {@code tls}, when not null, adds a second listener with that
+     * certificate and key (see {@link #tlsPort()}); {@code extraConfig} lines are appended to the global section of
+     * mosquitto.conf (e.g. {@code max_packet_size 65536}); {@code passwordHashing} says how the password file is made.
+     */
+    public record Options(Map<String, String> users, List<String> aclLines, int port, Tls tls,
+            List<String> extraConfig, MosquittoPasswordFile.Hashing passwordHashing) {
+        public Options {
+            users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
+            aclLines = List.copyOf(aclLines);
+            extraConfig = List.copyOf(extraConfig);
+            Objects.requireNonNull(passwordHashing, "passwordHashing");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port " + port);
+            }
+            for (String line : concat(aclLines, extraConfig)) {
+                if (line.contains("\n") || line.contains("\r")) {
+                    throw new IllegalArgumentException("a config or ACL line may not contain a line break: " + line);
+                }
+            }
+        }
+
+        /** Anonymous access, no ACL, a free port, no TLS, the password file made by mosquitto_passwd if present. */
+        public static Options defaults() {
+            return new Options(Map.of(), List.of(), 0, null, List.of(), MosquittoPasswordFile.Hashing.AUTO);
+        }
+
+        /** Adds a user; once there is one, anonymous clients are refused. */
+        public Options withUser(String user, String password) {
+            Map<String, String> more = new LinkedHashMap<>(users);
+            more.put(user, password);
+            return new Options(more, aclLines, port, tls, extraConfig, passwordHashing);
+        }
+
+        /** Appends ACL file lines, e.g. {@code "user sensor"}, {@code "topic write audio/#"}. */
+        public Options withAcl(String... lines) {
+            return new Options(users, concat(aclLines, List.of(lines)), port, tls, extraConfig, passwordHashing);
+        }
+
+        /** A fixed port instead of a free one (no retry on another port when it is taken). */
+        public Options withPort(int fixedPort) {
+            return new Options(users, aclLines, fixedPort, tls, extraConfig, passwordHashing);
+        }
+
+        /** A TLS listener too, with this PEM certificate and key. */
+        public Options withTls(Path certPem, Path keyPem) {
+            return new Options(users, aclLines, port, new Tls(certPem, keyPem), extraConfig, passwordHashing);
+        }
+
+        /** A TLS listener too, presenting {@code tls}'s certificate. */
+        public Options withTls(TestTls testTls) {
+            return withTls(testTls.certPem(), testTls.keyPem());
+        }
+
+        /** Appends mosquitto.conf lines to the global section. */
+        public Options withConfig(String... lines) {
+            return new Options(users, aclLines, port, tls, concat(extraConfig, List.of(lines)), passwordHashing);
+        }
+
+        public Options withPasswordHashing(MosquittoPasswordFile.Hashing hashing) {
+            return new Options(users, aclLines, port, tls, extraConfig, hashing);
+        }
+
+        private static List<String> concat(List<String> a, List<String> b) {
+            List<String> all = new ArrayList<>(a);
+            all.addAll(b);
+            return all;
+        }
+    }
+
+    /** A TLS listener's PEM certificate and (unencrypted) key. */
+    public record Tls(Path certFile, Path keyFile) {
+        public Tls {
+            Objects.requireNonNull(certFile, "certFile");
+            Objects.requireNonNull(keyFile, "keyFile");
+        }
+    }
+
+    private final Path binary;
+    private final Path workDir;
+    private final Options options;
+    private final Path config;
+    private final Path log;
+    private final Path out;
+    private int port;
+    private int tlsPort = -1;
+    private Process process;
+
+    private MosquittoBroker(Path binary, Path workDir, Options options) {
+        this.binary = binary;
+        this.workDir = workDir;
+        this.options = options;
+        this.config = workDir.resolve("mosquitto.conf");
+        this.log = workDir.resolve("mosquitto.log");
+        this.out = workDir.resolve("mosquitto.out");
+    }
+
+    /**
+     * Writes the configuration in {@code workDir} (created if missing), starts Mosquitto and returns once its
+     * listeners accept TCP connections. On a free port taken meanwhile by someone else, tries again on another.
+     *
+     * @throws IllegalStateException when Mosquitto is missing and cannot be installed (the message says what to
+     *     install), exits during start-up, or does not listen within {@link #START_TIMEOUT}; the message carries
+     *     the end of its log and output
+     */
+    public static MosquittoBroker start(Path workDir, Options options) {
+        return start(workDir, options, FreePorts::loopback);
+    }
+
+    /** {@link #start(Path, Options)} taking free ports from {@code freePorts} (tests of the retry). */
+    static MosquittoBroker start(Path workDir, Options options, IntSupplier freePorts) {
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        MosquittoBroker broker = new MosquittoBroker(locateBinary(workDir), workDir.toAbsolutePath(), options);
+        broker.writeAccessFiles();
+        int attempts = options.port() == 0 ? FREE_PORT_ATTEMPTS : 1;
+        for (int attempt = 1; ; attempt++) {
+            broker.port = options.port() == 0 ? freePorts.getAsInt() : options.port();
+            broker.tlsPort = options.tls() == null ? -1 : freePorts.getAsInt();
+            broker.writeConfig();
+            if (broker.launch() == Launch.READY) {
+                return broker;
+            }
+            if (attempt == attempts) {
+                throw new IllegalStateException(broker.describe("mosquitto could not bind " + broker.listeners()
+                        + " (" + ADDRESS_IN_USE + ")" + (attempts > 1 ? ", tried " + attempts + " free ports" : "")));
+            }
+        }
+    }
+
+    /** Starts it again with the same configuration on the same port(s), after {@link #kill()} or {@link #stop()}. */
+    public void restart() {
+        if (isRunning()) {
+            stop();
+        }
+        long deadline = System.nanoTime() + REBIND_TIMEOUT.toNanos();
+        while (launch() != Launch.READY) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException(describe("mosquitto could not bind " + listeners() + " again within "
+                        + REBIND_TIMEOUT.toSeconds() + " s (" + ADDRESS_IN_USE + ")"));
+            }
+            pause();
+        }
+    }
+
+    /** Always {@value #HOST}. */
+    public String host() {
+        return HOST;
+    }
+
+    /** The plain MQTT listener's port. */
+    public int port() {
+        return port;
+    }
+
+    /** The TLS listener's port. @throws IllegalStateException when started without TLS */
+    public int tlsPort() {
+        if (tlsPort < 0) {
+            throw new IllegalStateException("this broker has no TLS listener: start it with Options.withTls");
+        }
+        return tlsPort;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** The broker's log file ({@code log_type all}); restarts append to it. */
+    public Path log() {
+        return log;
+    }
+
+    /** The whole log so far, "" when there is none yet. */
+    public String logText() {
+        return read(log, 0);
+    }
+
+    /** The generated mosquitto.conf. */
+    public Path config() {
+        return config;
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** SIGTERM, then waits for it to exit (SIGKILL if it has not within 10 s). No-op when not running. */
+    public void stop() {
+        if (process == null) {
+            return;
+        }
+        if (process.isAlive()) {
+            process.destroy();
+            if (!waitFor(process, STOP_TIMEOUT)) {
+                process.destroyForcibly();
+                waitFor(process, STOP_TIMEOUT);
+            }
+        }
+        LIVE.remove(process);
+    }
+
+    /** SIGKILL (no clean shutdown, like a crash), then waits for it to exit. No-op when not running. */
+    public void kill() {
+        if (process == null) {
+            return;
+        }
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            if (!waitFor(process, STOP_TIMEOUT)) {
+                throw new IllegalStateException("mosquitto (pid " + process.pid() + ") survived SIGKILL for "
+                        + STOP_TIMEOUT.toSeconds() + " s");
+            }
+        }
+        LIVE.remove(process);
+    }
+
+    /** Same as {@link #stop()}. */
+    @Override
+    public void close() {
+        stop();
+    }
+
+    @Override
+    public String toString() {
+        return "MosquittoBroker[" + listeners() + ", " + (isRunning() ? "running" : "stopped") + ", " + workDir + "]";
+    }
+
+    private enum Launch { READY, ADDRESS_IN_USE }
+
+    /** Starts the process and waits until it listens; ADDRESS_IN_USE when it exits because a port is taken. */
+    private Launch launch() {
+        long logStart = size(log);
+        long outStart = size(out);
+        try {
+            process = new ProcessBuilder(binary.toString(), "-c", config.toString())
+                    .directory(workDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + binary, e);
+        }
+        LIVE.add(process);
+        Process started = process;
+        try {
+            Await.until(() -> !started.isAlive() || listening(logStart), START_TIMEOUT,
+                    () -> describe("mosquitto (pid " + started.pid() + ") to accept connections on " + listeners()));
+        } catch (AssertionError timeout) {
+            kill();
+            throw new IllegalStateException(timeout.getMessage(), timeout);
+        }
+        if (started.isAlive()) {
+            return Launch.READY;
+        }
+        LIVE.remove(started);
+        String output = read(log, logStart) + read(out, outStart);
+        if (output.contains(ADDRESS_IN_USE)) {
+            return Launch.ADDRESS_IN_USE;
+        }
+        throw new IllegalStateException(describe("mosquitto exited with code " + started.exitValue()
+                + " during start-up"));
+    }
+
+    /** Its log says it runs (so it is ours that listens, not a stranger on the port) and every port connects. */
+    private boolean listening(long logStart) {
+        if (!RUNNING.matcher(read(log, logStart)).find()) {
+            return false;
+        }
+        return connects(port) && (tlsPort < 0 || connects(tlsPort));
+    }
+
+    private static boolean connects(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(FreePorts.LOOPBACK, port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void writeAccessFiles() {
+        if (!options.users().isEmpty()) {
+            MosquittoPasswordFile.write(workDir.resolve("passwd"), options.users(), options.passwordHashing());
+        }
+        if (!options.aclLines().isEmpty()) {
+            writeLines(workDir.resolve("acl"), options.aclLines());
+        }
+    }
+
+    private void writeConfig() {
+        List<String> lines = new ArrayList<>();
+        lines.add("# Written by " + MosquittoBroker.class.getName() + " for a test.");
+        // Mosquitto started as root switches to user "mosquitto", which could not read this directory.
+        lines.add("user " + System.getProperty("user.name"));
+        lines.add("persistence false");
+        lines.add("log_dest file " + log);
+        lines.add("log_type all");
+        lines.add("log_timestamp_format %Y-%m-%dT%H:%M:%S");
+        lines.add("allow_anonymous " + options.users().isEmpty());
+        if (!options.users().isEmpty()) {
+            lines.add("password_file " + workDir.resolve("passwd"));
+        }
+        if (!options.aclLines().isEmpty()) {
+            lines.add("acl_file " + workDir.resolve("acl"));
+        }
+        lines.addAll(options.extraConfig());
+        lines.add("");
+        lines.add("listener " + port + " " + HOST);
+        if (options.tls() != null) {
+            lines.add("");
+            lines.add("listener " + tlsPort + " " + HOST);
+            lines.add("certfile " + options.tls().certFile().toAbsolutePath());
+            lines.add("keyfile " + options.tls().keyFile().toAbsolutePath());
+        }
+        writeLines(config, lines);
+    }
+
+    private String listeners() {
+        return HOST + ":" + port + (tlsPort < 0 ? "" : " and TLS " + HOST + ":" + tlsPort);
+    }
+
+    /** {@code what}, then the end of the log and of stdout/stderr, and where to find them. */
+    private String describe(String what) {
+        return what + "\n--- end of " + log + " ---\n" + tail(read(log, 0)) + "--- end of " + out
+                + " (stdout/stderr) ---\n" + tail(read(out, 0)) + "--- config " + config + " ---\n" + read(config, 0);
+    }
+
+    private static String tail(String text) {
+        List<String> lines = Arrays.asList(text.split("\n", -1));
+        int from = Math.max(0, lines.size() - 1 - TAIL_LINES);
+        String tail = String.join("\n", lines.subList(from, lines.size()));
+        return tail.isEmpty() || tail.endsWith("\n") ? tail : tail + "\n";
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.exists(file) ? Files.size(file) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The file from byte {@code from} on, "" when it does not exist. */
+    private static String read(Path file, long from) {
+        if (!Files.exists(file)) {
+            return "";
+        }
+        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+            long length = in.length();
+            if (from >= length) {
+                return "";
+            }
+            byte[] bytes = new byte[Math.toIntExact(length - from)];
+            in.seek(from);
+            in.readFully(bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void writeLines(Path file, List<String> lines) {
+        try {
+            Files.write(file, lines, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean waitFor(Process process, Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IllegalStateException("interrupted while waiting for mosquitto to exit", e);
+        }
+    }
+
+    private static void pause() {
+        try {
+            TimeUnit.MILLISECONDS.sleep(Await.POLL_INTERVAL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The mosquitto binary; runs scripts/ensure-services.sh once per JVM when there is none. */
+    static Path locateBinary(Path workDir) {
+        Optional<Path> found = Executables.find("mosquitto");
+        if (found.isPresent()) {
+            return found.get();
+        }
+        synchronized (INSTALL_LOCK) {
+            if (!installAttempted) {
+                installAttempted = true;
+                installReport = runEnsureServices(workDir);
+            }
+        }
+        return Executables.find("mosquitto").orElseThrow(() -> new IllegalStateException(
+                "Mosquitto is not installed and could not be installed: install the Debian package 'mosquitto'"
+                        + " (sudo apt-get install mosquitto, or scripts/ensure-services.sh mosquitto), which provides"
+                        + " /usr/sbin/mosquitto and /usr/bin/mosquitto_passwd.\n" + installReport));
+    }
+
+    /** The repository's scripts/ensure-services.sh: from the working directory (the repo root under Maven) upwards. */
+    static Path ensureServicesScript() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path script = dir.resolve("scripts").resolve("ensure-services.sh");
+            if (Files.isRegularFile(script)) {
+                return script;
+            }
+        }
+        throw new IllegalStateException("scripts/ensure-services.sh not found from " + Path.of("").toAbsolutePath()
+                + " upwards: run the tests from the repository root");
+    }
+
+    private static String runEnsureServices(Path workDir) {
+        Path script;
+        try {
+            script = ensureServicesScript();
+        } catch (IllegalStateException e) {
+            return e.getMessage();
+        }
+        Path output = workDir.resolve("ensure-services.log");
+        try {
+            Process installer = new ProcessBuilder("bash", script.toString(), "mosquitto")
+                    .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            installer.getOutputStream().close();
+            if (!installer.waitFor(10, TimeUnit.MINUTES)) {
+                installer.destroyForcibly();
+                return script + " mosquitto did not finish within 10 minutes";
+            }
+            return script + " mosquitto exited with " + installer.exitValue() + "; its output (" + output + "):\n"
+                    + tail(read(output, 0));
+        } catch (IOException e) {
+            return "could not run " + script + ": " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while running " + script;
+        }
+    }
+}
