@@ -13,7 +13,8 @@ import java.io.PrintWriter;
 @Command(name = "earshot", mixinStandardHelpOptions = true, version = "earshot 0.1.0",
         description = "Detects shouts, glass breaks and impacts in audio.",
         subcommands = {DetectCommand.class, TrainCommand.class, CalibrateCommand.class, EvaluateCommand.class, MakeStreamsCommand.class,
-                MakeDemoCommand.class, CommandLine.HelpCommand.class})
+                MakeDemoCommand.class, ServeCommand.class, SimulateCommand.class, SensorsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Earshot implements Runnable {
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_BAD_INPUT = 2;

@@ -281,35 +281,63 @@ public final class SensorRegistry {
         if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return new FirstStart(false, sensorId, null);
         }
-        Path dir = file.toAbsolutePath().getParent();
         Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
-            FileAttribute<?>[] ownerOnly = posix
-                    ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
-                            PosixFilePermissions.fromString("rw-------"))}
-                    : new FileAttribute<?>[0];
-            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp", ownerOnly);
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                out.write(ByteBuffer.wrap(toJson(List.of(sensor)).getBytes(StandardCharsets.UTF_8)));
-                out.force(true);
-            }
+            tmp = writeTemporary(file, List.of(sensor));
             if (!placeWithoutReplacing(tmp, file)) {
                 return new FirstStart(false, sensorId, null);
             }
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot create the sensors file: " + e, e);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // A stray temporary file beside the sensors file is harmless; the result is what matters.
-                }
-            }
+            deleteQuietly(tmp);
         }
         return new FirstStart(true, sensorId, token);
+    }
+
+    /**
+     * Writes a sensors file holding exactly {@code sensors}, replacing any file there in one atomic step (readers see
+     * the old file or the new one, never a part), readable only by its owner.
+     */
+    public static void write(Path file, List<SensorRecord> sensors) throws ConfigException {
+        new SensorRegistry(sensors);
+        Path tmp = null;
+        try {
+            tmp = writeTemporary(file, sensors);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot write the sensors file: " + e, e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    /** The sensors file text, fsync'd, in an owner-only temporary file beside {@code file}. */
+    private static Path writeTemporary(Path file, List<SensorRecord> sensors) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
+        FileAttribute<?>[] ownerOnly = posix
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rw-------"))}
+                : new FileAttribute<?>[0];
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp", ownerOnly);
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            out.write(ByteBuffer.wrap(toJson(sensors).getBytes(StandardCharsets.UTF_8)));
+            out.force(true);
+        }
+        return tmp;
+    }
+
+    private static void deleteQuietly(Path tmp) {
+        if (tmp == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+            // A stray temporary file beside the sensors file is harmless; the result is what matters.
+        }
     }
 
     /**

@@ -30,6 +30,10 @@ import org.earshot.dsp.FrontEndSpec;
  * </ul>
  * Confidence is the highest probability over the event's active windows; the peak level is the highest frame level
  * from the refined onset to the end of the last active window.
+ * <p>Live alerting cannot wait for the merge gap, so the tracker also notes each event as it opens (not when an event
+ * re-opens into a held one): {@link #takeStarted()} returns these early views, whose offset is the end of the first
+ * active window and whose confidence and peak are that window's. An event that the minimum duration later suppresses
+ * has a start but no final detection.
  */
 public final class EventTracker {
     /** An onset or offset frame reaches the window's max level less at most this much. */
@@ -45,6 +49,7 @@ public final class EventTracker {
     private FrameEnergy lastLevels = FrameEnergy.NONE;
     private boolean flushed;
     private long droppedShortEvents;
+    private final List<Detection> started = new ArrayList<>();
 
     public EventTracker(DetectorConfig config) {
         if (config == null) {
@@ -106,6 +111,13 @@ public final class EventTracker {
         return ended;
     }
 
+    /** The events opened since the last call, in the order they opened (see the class comment). */
+    public List<Detection> takeStarted() {
+        List<Detection> taken = List.copyOf(started);
+        started.clear();
+        return taken;
+    }
+
     /** Events dropped because their window span was shorter than {@code minDurationSeconds}. */
     public long droppedShortEvents() {
         return droppedShortEvents;
@@ -131,6 +143,8 @@ public final class EventTracker {
                 cand = new Candidate(onset, windowStart);
                 cand.absorb(windowStart, p, levels);
                 candidates[c] = cand;
+                started.add(new Detection(Labels.CLASSES.get(c), onset, windowStart + FrontEndSpec.PATCH_SECONDS,
+                        p, Double.isFinite(cand.peakDbfs) ? cand.peakDbfs : Double.NaN));
             }
         }
         // Every later event starts at or after a later window's start, so none can merge into this one any more.

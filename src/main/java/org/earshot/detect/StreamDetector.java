@@ -106,6 +106,11 @@ public final class StreamDetector {
         return ended;
     }
 
+    /** Events opened since the last call, before they are final: for live alerts ({@link EventTracker#takeStarted}). */
+    public List<Detection> takeStarted() {
+        return tracker.takeStarted();
+    }
+
     public long gatedWindows() {
         return gate.gatedWindows();
     }

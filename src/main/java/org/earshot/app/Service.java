@@ -1,0 +1,186 @@
+package org.earshot.app;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.VertxInternal;
+import org.earshot.api.ApiVerticle;
+import org.earshot.config.ServeConfig;
+import org.earshot.config.SensorRegistry;
+import org.earshot.detect.Classifier;
+import org.earshot.detect.DetectorConfig;
+import org.earshot.ingest.BrokerIngestVerticle;
+import org.earshot.ingest.FrameIntake;
+import org.earshot.ingest.Listen;
+import org.earshot.ingest.MqttIngestVerticle;
+import org.earshot.ingest.Tls;
+import org.earshot.ingest.WebSocketIngestVerticle;
+import org.earshot.pipeline.Metrics;
+import org.earshot.pipeline.Pipeline;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running service, wired from a {@link ServeConfig}: the pipeline, the ingest verticles of the configured mode
+ * (embedded MQTT endpoint or broker subscription, plus WebSocket), the HTTP API, and the outputs (log, MQTT). The
+ * only place that knows every part; {@code earshot serve} and the integration tests start it the same way. Event
+ * loops that are blocked longer than {@link #MAX_EVENT_LOOP_MILLIS} are logged by Vert.x and counted in {@code
+ * earshot_blocked_thread_events_total} (tests require zero).
+ */
+public final class Service implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Service.class);
+    static final long MAX_EVENT_LOOP_MILLIS = 200;
+
+    private final Vertx vertx;
+    private final Pipeline pipeline;
+    private final Metrics metrics;
+    private final List<String> deployments = new ArrayList<>();
+    private final LongAdder blockedThreadEvents = new LongAdder();
+    private MqttIngestVerticle mqtt;
+    private BrokerIngestVerticle broker;
+    private WebSocketIngestVerticle websocket;
+    private ApiVerticle api;
+
+    private Service(Vertx vertx, Pipeline pipeline, Metrics metrics) {
+        this.vertx = vertx;
+        this.pipeline = pipeline;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Starts everything and returns once every server listens (or the broker is connected). The classifier stays
+     * the caller's to close, after {@link #close()}.
+     */
+    public static Service start(ServeConfig config, SensorRegistry registry, Classifier classifier,
+                                DetectorConfig detector, String modelName) throws Exception {
+        VertxOptions options = new VertxOptions().setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_MILLIS)
+                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS).setBlockedThreadCheckInterval(100)
+                .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
+        Vertx vertx = Vertx.vertx(options);
+        Metrics metrics = new Metrics();
+        ServeConfig.Ingest ingest = config.ingest();
+        Pipeline pipeline = new Pipeline(classifier, detector, new Pipeline.Options(config.pipeline().workers(),
+                config.pipeline().inferenceThreads(), config.pipeline().maxBatch(), ingest.queueSeconds(),
+                ingest.reorderFrames(), ingest.idleFlushSeconds()), metrics, List.of(new LoggingSink(modelName)),
+                List.of());
+        Service service = new Service(vertx, pipeline, metrics);
+        ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(event -> {
+            service.blockedThreadEvents.increment();
+            LOG.warn("thread {} blocked for {} ms (limit {} ms)", event.thread().getName(),
+                    event.duration() / 1_000_000, event.maxExecTime() / 1_000_000);
+        });
+        metrics.gauge("earshot_blocked_thread_events_total", service.blockedThreadEvents::sum);
+        try {
+            service.deploy(config, registry, modelName);
+        } catch (Exception e) {
+            service.close();
+            throw e;
+        }
+        return service;
+    }
+
+    private void deploy(ServeConfig config, SensorRegistry registry, String modelName) throws Exception {
+        RegistryDirectory sensors = new RegistryDirectory(registry);
+        FrameIntake intake = new FrameIntake(pipeline, config.ingest().maxFrameBytes());
+        Tls tls = config.tls().keystore() == null ? null
+                : new Tls(config.tls().keystore(), config.tls().keystorePassword());
+        Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
+        if (config.ingest().mode() == ServeConfig.Mode.EMBEDDED) {
+            mqtt = new MqttIngestVerticle(new Listen(config.mqtt().host(), config.mqtt().port(),
+                    config.mqtt().tls() ? tls : null), sensors, intake, modelName);
+            deploy(mqtt);
+            pipeline.addSink((org.earshot.pipeline.DetectionSink) mqtt);
+            if (config.outputs().publishLevels()) {
+                pipeline.addSink((org.earshot.pipeline.LevelSink) mqtt);
+            }
+        } else {
+            ServeConfig.Broker b = config.broker();
+            broker = new BrokerIngestVerticle(new BrokerIngestVerticle.Broker(b.host(), b.port(), b.username(),
+                    b.password(), b.clientId(), b.tls(), b.reconnectSeconds()), sensors, intake, modelName);
+            deploy(broker);
+            pipeline.addSink((org.earshot.pipeline.DetectionSink) broker);
+            if (config.outputs().publishLevels()) {
+                pipeline.addSink((org.earshot.pipeline.LevelSink) broker);
+            }
+            checks.put("broker_connected", broker::isConnected);
+        }
+        if (config.websocket().enabled()) {
+            websocket = new WebSocketIngestVerticle(new Listen(config.websocket().host(), config.websocket().port(),
+                    config.websocket().tls() ? tls : null), sensors, intake, config.ingest().queueSeconds());
+            deploy(websocket);
+        }
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("model", modelName);
+        info.put("ingest_mode", config.ingest().mode().name().toLowerCase(java.util.Locale.ROOT));
+        info.put("sensors_known", String.valueOf(registry.sensors().size()));
+        api = new ApiVerticle(new Listen(config.http().host(), config.http().port(), config.http().tls() ? tls : null),
+                metrics, info, checks);
+        deploy(api);
+    }
+
+    private void deploy(io.vertx.core.Deployable verticle) throws Exception {
+        Future<String> id = vertx.deployVerticle(verticle);
+        deployments.add(id.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS));
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    public long blockedThreadEvents() {
+        return blockedThreadEvents.sum();
+    }
+
+    /** The embedded MQTT endpoint's port; -1 in broker mode. */
+    public int mqttPort() {
+        return mqtt == null ? -1 : mqtt.actualPort();
+    }
+
+    /** The WebSocket endpoint's port; -1 when disabled. */
+    public int webSocketPort() {
+        return websocket == null ? -1 : websocket.actualPort();
+    }
+
+    public int httpPort() {
+        return api.actualPort();
+    }
+
+    public boolean brokerConnected() {
+        return broker != null && broker.isConnected();
+    }
+
+    /**
+     * Stops taking audio (servers close), flushes every stream so pending events are final (they go to the log
+     * and to outputs still connected), then stops Vert.x.
+     */
+    @Override
+    public void close() {
+        List<String> ids = new ArrayList<>(deployments);
+        java.util.Collections.reverse(ids);
+        for (String id : ids) {
+            try {
+                vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("stopping {}: {}", id, e.toString());
+            }
+        }
+        pipeline.close();
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("stopping Vert.x: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package org.earshot.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import org.earshot.app.Service;
+import org.earshot.config.ConfigException;
+import org.earshot.config.SensorRegistry;
+import org.earshot.config.ServeConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code earshot serve}: the live service. With no configuration it runs the embedded default (an MQTT endpoint on
+ * 1883, WebSocket on 8081, health and metrics on 8080); on first start it creates the sensors file with one sensor,
+ * writes that sensor's credentials to a file only the user can read, and prints the command that streams the demo
+ * to it.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the live service: sensors stream audio in over MQTT or WebSocket, detections go out.")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE.json", description = "Configuration file (keys: docs/"
+            + "CONFIGURATION.md); EARSHOT_* environment variables override it")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        ServeConfig cfg;
+        try {
+            cfg = ServeConfig.load(Optional.ofNullable(config).map(c -> Paths.requireFile(c, "configuration file")),
+                    System.getenv());
+        } catch (ConfigException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+        System.err.println("earshot: " + cfg.describe());
+        Path model = cfg.model().isAbsolute() || Files.isDirectory(cfg.model()) ? cfg.model()
+                : Paths.home().resolve(cfg.model());
+        SensorRegistry registry = openSensors(cfg);
+        LoadedModel loaded = LoadedModel.open(model);
+        Service service;
+        try {
+            service = Service.start(cfg, registry, loaded.classifier(), loaded.detectorConfig(),
+                    loaded.manifest().name);
+        } catch (Exception e) {
+            loaded.close();
+            throw new IllegalStateException("cannot start: " + e.getMessage(), e);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("earshot: stopping (flushing every stream)");
+            service.close();
+            loaded.close();
+            stopped.countDown();
+        }, "earshot-shutdown"));
+        System.err.printf("earshot: serving %d sensor(s) with model %s; MQTT %s, WebSocket %s, HTTP %d "
+                        + "(/health, /metrics). Ctrl-C stops.%n", registry.sensors().size(), loaded.manifest().name,
+                service.mqttPort() < 0 ? "broker " + cfg.broker().host() + ":" + cfg.broker().port()
+                        : String.valueOf(service.mqttPort()),
+                service.webSocketPort() < 0 ? "off" : String.valueOf(service.webSocketPort()), service.httpPort());
+        stopped.await();
+        return 0;
+    }
+
+    /** The sensors file; on the embedded default's first start, a new one with one sensor and its token shown once. */
+    static SensorRegistry openSensors(ServeConfig cfg) {
+        try {
+            SensorRegistry.FirstStart first = SensorRegistry.createIfMissing(cfg.sensorsFile(),
+                    SensorRegistry.FIRST_SENSOR_ID);
+            if (first.created()) {
+                Path credentials = cfg.sensorsFile().resolveSibling(first.sensorId() + ".credentials.csv");
+                SensorsCommand.writeCredentials(credentials, java.util.List.of(
+                        new org.earshot.sensor.Credentials(first.sensorId(), first.token())));
+                // The token itself is never printed: console output often ends up in logs.
+                System.err.printf("earshot: created %s with one sensor, '%s'; its token is in %s (readable only by "
+                                + "you; move it to the sensor and delete it here)%n"
+                                + "earshot: stream the demo to it with: ./earshot simulate --credentials %s --report%n",
+                        cfg.sensorsFile(), first.sensorId(), credentials, credentials);
+            }
+            return SensorRegistry.load(cfg.sensorsFile());
+        } catch (ConfigException | java.io.IOException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package org.earshot.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.mqtt.MqttClient;
+import io.vertx.mqtt.MqttClientOptions;
+import org.earshot.audio.AudioClip;
+import org.earshot.audio.AudioLoader;
+import org.earshot.audio.Resampler;
+import org.earshot.sensor.Credentials;
+import org.earshot.sensor.LatencyReport;
+import org.earshot.sensor.MqttSensorClient;
+import org.earshot.sensor.SensorClient;
+import org.earshot.sensor.Simulation;
+import org.earshot.sensor.TrustStore;
+import org.earshot.sensor.WebSocketSensorClient;
+import org.earshot.train.eval.Event;
+import org.earshot.train.eval.GroundTruth;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code earshot simulate}: N simulated sensors stream a recording to a running service in real time (or faster),
+ * each with its own credentials, over MQTT or WebSocket. With {@code --report} it also subscribes to the service's
+ * detections and alerts and prints, as one JSON object on standard output, what was sent and the latency from the
+ * end of each known event's audio to its alert and to its final record.
+ */
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+        description = "Stream a recording from N simulated sensors to a running service (earshot serve).")
+final class SimulateCommand implements Callable<Integer> {
+    @Option(names = "--credentials", required = true, paramLabel = "FILE",
+            description = "CSV of sensor,token (as written by `earshot sensors add`)")
+    Path credentials;
+
+    @Option(names = "--sensors", paramLabel = "N", description = "Use the first N sensors of the file (default: all)")
+    Integer sensors;
+
+    @Option(names = "--transport", description = "mqtt or websocket (default: ${DEFAULT-VALUE})")
+    String transport = "mqtt";
+
+    @Option(names = "--host", description = "Service host (default: ${DEFAULT-VALUE})")
+    String host = "127.0.0.1";
+
+    @Option(names = "--port", description = "Service port (default: 1883 for mqtt, 8081 for websocket)")
+    Integer port;
+
+    @Option(names = "--mqtt-port", description = "MQTT port for --report when streaming over WebSocket (default: "
+            + "${DEFAULT-VALUE})")
+    int mqttPort = 1883;
+
+    @Option(names = "--audio", paramLabel = "FILE.wav", description = "Recording to stream (default: demo/demo.wav)")
+    Path audio;
+
+    @Option(names = "--truth", paramLabel = "FILE.csv", description = "Known events of the recording, class,onset,"
+            + "offset (default: demo/demo.csv with the default audio)")
+    Path truth;
+
+    @Option(names = "--rate", description = "Sample rate the sensors send at (resampled; default: ${DEFAULT-VALUE})")
+    int rate = 16000;
+
+    @Option(names = "--frame-ms", description = "Audio per frame in ms (default: ${DEFAULT-VALUE})")
+    int frameMillis = 100;
+
+    @Option(names = "--loops", description = "Times each sensor plays the recording (default: ${DEFAULT-VALUE})")
+    int loops = 1;
+
+    @Option(names = "--speed", description = "Playback speed; latency figures need 1 (default: ${DEFAULT-VALUE})")
+    double speed = 1.0;
+
+    @Option(names = "--stagger-seconds", description = "Spread sensor starts at random over this time (default: "
+            + "the recording's length)")
+    Double staggerSeconds;
+
+    @Option(names = "--max-in-flight", description = "Frames a sensor may have unacknowledged (default: "
+            + "${DEFAULT-VALUE})")
+    int maxInFlight = 50;
+
+    @Option(names = "--report", description = "Subscribe to detections and alerts and report latency")
+    boolean report;
+
+    @Option(names = "--linger-seconds", description = "With --report, wait this long after the last frame for "
+            + "detections (default: ${DEFAULT-VALUE})")
+    double lingerSeconds = 5;
+
+    @Option(names = "--truststore", paramLabel = "FILE.p12", description = "PKCS#12 trust store: connect with TLS")
+    Path truststore;
+
+    @Option(names = "--truststore-password", description = "Password of the trust store")
+    String truststorePassword = "";
+
+    @Override
+    public Integer call() throws Exception {
+        List<Credentials> all;
+        try {
+            all = Credentials.read(Paths.requireFile(credentials, "credentials file"));
+        } catch (IOException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+        if (sensors != null && (sensors < 1 || sensors > all.size())) {
+            throw new BadInputException("--sensors must be 1.." + all.size() + " (the credentials file has "
+                    + all.size() + "), got " + sensors);
+        }
+        List<Credentials> chosen = sensors == null ? all : all.subList(0, sensors);
+        boolean mqtt = switch (transport) {
+            case "mqtt" -> true;
+            case "websocket" -> false;
+            default -> throw new BadInputException("--transport must be mqtt or websocket, got " + transport);
+        };
+        if (frameMillis < 10 || frameMillis > 1000 || loops < 1 || !(speed > 0) || maxInFlight < 1) {
+            throw new BadInputException("--frame-ms must be 10..1000, --loops >= 1, --speed > 0, --max-in-flight >= 1");
+        }
+        Path audioFile = audio == null ? Paths.home().resolve("demo/demo.wav") : audio;
+        Path truthFile = truth != null ? truth : audio == null ? Paths.home().resolve("demo/demo.csv") : null;
+        AudioClip clip = AudioLoader.load16k(Paths.requireFile(audioFile, "audio file"));
+        float[] samples = rate == clip.sampleRate() ? clip.samples() : Resampler.resample(clip.samples(),
+                clip.sampleRate(), rate);
+        List<Event> events = truthFile == null ? List.of() : GroundTruth.read(Paths.requireFile(truthFile, "truth"));
+        int servicePort = port != null ? port : mqtt ? 1883 : 8081;
+        TrustStore trust = truststore == null ? null : new TrustStore(truststore, truststorePassword);
+        double stagger = staggerSeconds != null ? staggerSeconds : clip.durationSeconds();
+        LatencyReport latency = new LatencyReport(events);
+
+        Vertx vertx = Vertx.vertx();
+        try {
+            MqttClient monitor = report ? subscribe(vertx, chosen.get(0), mqtt ? servicePort : mqttPort, trust,
+                    latency) : null;
+            Simulation simulation = new Simulation();
+            long started = System.nanoTime();
+            long progress = vertx.setPeriodic(10_000, t -> {
+                Simulation.Counts c = simulation.counts();
+                System.err.printf(Locale.ROOT, "simulate: %.0f s, %d frames acknowledged, %d failed, %d alerts and "
+                                + "%d final detections matched%n", (System.nanoTime() - started) / 1e9, c.framesSent(),
+                        c.framesFailed(), latency.matched(false), latency.matched(true));
+            });
+            System.err.printf(Locale.ROOT, "simulate: %d sensor(s) over %s to %s:%d, %.1f s of audio x %d loop(s) at "
+                            + "%s Hz, speed %.1f%n", chosen.size(), transport, host, servicePort,
+                    clip.durationSeconds(), loops, rate, speed);
+            CompletableFuture<Void> done = simulation.run(vertx, chosen, c -> client(vertx, mqtt, servicePort, c,
+                            trust), samples, rate, rate * frameMillis / 1000, loops, speed, stagger, maxInFlight, 1)
+                    .toCompletionStage().toCompletableFuture();
+            try {
+                done.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            if (report) {
+                TimeUnit.MILLISECONDS.sleep(Math.round(lingerSeconds * 1000));
+            }
+            vertx.cancelTimer(progress);
+            Simulation.Counts c = simulation.counts();
+            JsonObject out = new JsonObject();
+            out.addProperty("sensors", chosen.size());
+            out.addProperty("transport", transport);
+            out.addProperty("audio_seconds_per_sensor", Math.round(clip.durationSeconds() * loops * 10) / 10.0);
+            out.addProperty("wall_seconds", Math.round(seconds * 10) / 10.0);
+            out.addProperty("frames_acknowledged", c.framesSent());
+            out.addProperty("frames_failed", c.framesFailed());
+            out.addProperty("send_stalls", c.sendStalls());
+            out.addProperty("max_send_lag_ms", c.maxLagMillis());
+            if (report) {
+                long expected = (long) events.size() * loops * chosen.size();
+                out.add("latency", latency.toJson(expected));
+                monitor.disconnect();
+            }
+            System.out.println(out);
+            return c.framesFailed() == 0 ? 0 : Earshot.EXIT_FAILURE;
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private SensorClient client(Vertx vertx, boolean mqtt, int servicePort, Credentials c, TrustStore trust) {
+        return mqtt ? new MqttSensorClient(vertx, host, servicePort, c.sensorId(), c.token(), maxInFlight, trust)
+                : new WebSocketSensorClient(vertx, host, servicePort, c.sensorId(), c.token(), trust,
+                        error -> System.err.println("simulate: sensor " + c.sensorId() + " refused a frame: " + error));
+    }
+
+    private MqttClient subscribe(Vertx vertx, Credentials c, int port, TrustStore trust, LatencyReport latency)
+            throws Exception {
+        MqttClientOptions options = new MqttClientOptions().setClientId(c.sensorId() + "-monitor")
+                .setUsername(c.sensorId()).setPassword(c.token()).setMaxMessageSize(65536);
+        if (trust != null) {
+            options.setSsl(true).setTrustOptions(new io.vertx.core.net.PfxOptions()
+                    .setPath(trust.path().toString()).setPassword(trust.password()));
+        }
+        MqttClient client = MqttClient.create(vertx, options);
+        client.publishHandler(m -> {
+            long now = System.currentTimeMillis() * 1000;
+            JsonObject o = JsonParser.parseString(m.payload().toString(StandardCharsets.UTF_8)).getAsJsonObject();
+            double streamOnset = o.get("stream_onset").getAsDouble();
+            long streamStart = o.get("onset_us").getAsLong() - Math.round(streamOnset * 1e6);
+            latency.record("final".equals(o.get("stage").getAsString()), o.get("sensor").getAsString(),
+                    o.get("class").getAsString(), streamOnset, streamStart, now);
+        });
+        Future<?> ready = client.connect(port, host).compose(ack -> client.subscribe(java.util.Map.of(
+                "earshot/v1/detections/#", MqttQoS.AT_LEAST_ONCE.value(), "earshot/v1/alerts/#",
+                MqttQoS.AT_LEAST_ONCE.value())));
+        ready.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return client;
+    }
+}

@@ -1,0 +1,187 @@
+package org.earshot.ingest;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+
+import com.google.gson.JsonParser;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.mqtt.MqttClient;
+import io.vertx.mqtt.MqttClientOptions;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import org.earshot.pipeline.DetectionSink;
+import org.earshot.pipeline.LevelReading;
+import org.earshot.pipeline.LevelSink;
+import org.earshot.pipeline.Metrics;
+import org.earshot.pipeline.OutputJson;
+import org.earshot.pipeline.SensorDetection;
+import org.earshot.pipeline.SensorProfile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Broker mode: the service subscribes to every sensor's audio and status on an external MQTT broker (Mosquitto) and
+ * publishes detections, alerts and levels back to it. The broker authenticates sensors; its ACL must let each
+ * sensor publish only under its own id (see {@code sensors/PROTOCOL.md}); this verticle still refuses frames of
+ * sensors that are unknown or disabled here. Audio is acknowledged (manual ack) only after the pipeline has taken or
+ * refused the frame. When the connection drops, the verticle reconnects every {@code reconnectSeconds} and
+ * subscribes again, logging each failure; outputs produced while disconnected are counted as not published.
+ */
+public final class BrokerIngestVerticle extends VerticleBase implements DetectionSink, LevelSink {
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerIngestVerticle.class);
+    static final String TRANSPORT = "broker";
+
+    /** How to reach the broker. The password is never printed. */
+    public record Broker(String host, int port, String username, String password, String clientId, boolean tls,
+                         double reconnectSeconds) {
+        @Override
+        public String toString() {
+            return "Broker[" + host + ":" + port + ", user=" + username + ", client id=" + clientId + ", tls=" + tls
+                    + "]";
+        }
+    }
+
+    private final Broker broker;
+    private final SensorDirectory sensors;
+    private final FrameIntake intake;
+    private final Metrics metrics;
+    private final String modelName;
+    private final LongAdder notPublished = new LongAdder();
+    private final LongAdder connects = new LongAdder();
+    private MqttClient client;
+    private volatile boolean connected;
+    private boolean stopping;
+
+    public BrokerIngestVerticle(Broker broker, SensorDirectory sensors, FrameIntake intake, String modelName) {
+        this.broker = broker;
+        this.sensors = sensors;
+        this.intake = intake;
+        this.metrics = intake.pipeline().metrics();
+        this.modelName = modelName;
+    }
+
+    public boolean isConnected() {
+        return connected;
+    }
+
+    @Override
+    public Future<?> start() {
+        MqttClientOptions options = new MqttClientOptions().setClientId(broker.clientId()).setCleanSession(true)
+                .setMaxMessageSize(intake.maxFrameBytes() + MqttIngestVerticle.PACKET_OVERHEAD)
+                .setMaxInflightQueue(10_000).setKeepAliveInterval(10);
+        options.setAutoAck(false);
+        if (broker.username() != null) {
+            options.setUsername(broker.username());
+        }
+        if (broker.password() != null) {
+            options.setPassword(broker.password());
+        }
+        if (broker.tls()) {
+            options.setSsl(true);
+        }
+        metrics.gauge("earshot_broker_connected", () -> connected ? 1 : 0);
+        metrics.gauge("earshot_broker_connects_total", connects::sum);
+        metrics.gauge("earshot_broker_not_published_total", notPublished::sum);
+        client = MqttClient.create(vertx, options);
+        client.publishHandler(this::onMessage);
+        client.closeHandler(v -> {
+            connected = false;
+            if (!stopping) {
+                LOG.warn("broker: connection to {}:{} lost; reconnecting every {} s", broker.host(), broker.port(),
+                        broker.reconnectSeconds());
+                scheduleConnect();
+            }
+        });
+        // The first attempt decides start-up: a wrong host or refused credentials stop the service with the reason.
+        return connect();
+    }
+
+    @Override
+    public Future<?> stop() {
+        stopping = true;
+        return client != null && client.isConnected() ? client.disconnect() : Future.succeededFuture();
+    }
+
+    private Future<Void> connect() {
+        Promise<Void> done = Promise.promise();
+        client.connect(broker.port(), broker.host()).compose(ack -> client.subscribe(Map.of(Topics.ALL_AUDIO,
+                MqttQoS.AT_LEAST_ONCE.value(), Topics.ALL_STATUS, MqttQoS.AT_LEAST_ONCE.value())))
+                .onSuccess(id -> {
+                    connected = true;
+                    connects.increment();
+                    LOG.info("broker: connected to {}:{} and subscribed to {} and {}", broker.host(), broker.port(),
+                            Topics.ALL_AUDIO, Topics.ALL_STATUS);
+                    done.complete();
+                })
+                .onFailure(e -> {
+                    LOG.warn("broker: cannot connect to {}:{}: {}", broker.host(), broker.port(), e.getMessage());
+                    done.fail(new IllegalStateException("cannot connect to the MQTT broker at " + broker.host() + ":"
+                            + broker.port() + ": " + e.getMessage(), e));
+                });
+        return done.future();
+    }
+
+    private void scheduleConnect() {
+        vertx.setTimer(Math.max(1, Math.round(broker.reconnectSeconds() * 1000)), t -> {
+            if (stopping || client.isConnected()) {
+                return;
+            }
+            connect().onFailure(e -> scheduleConnect());
+        });
+    }
+
+    private void onMessage(MqttPublishMessage m) {
+        long received = MqttIngestVerticle.nowMicros();
+        Topics.SensorTopic topic = Topics.parseSensorTopic(m.topicName());
+        Optional<SensorProfile> sensor = topic == null ? Optional.empty() : sensors.find(topic.sensorId());
+        if (topic == null) {
+            metrics.refused(TRANSPORT, "unknown_topic");
+        } else if (sensor.isEmpty()) {
+            metrics.refused(TRANSPORT, "unknown_sensor");
+            LOG.warn("broker: refused a message on {}: sensor '{}' is unknown or disabled", m.topicName(),
+                    topic.sensorId());
+        } else if (topic.kind() == Topics.Kind.AUDIO) {
+            intake.accept(TRANSPORT, sensor.get(), m.payload().getBytes(), received);
+        } else if (isOffline(m.payload())) {
+            intake.pipeline().endStream(sensor.get().id());
+        }
+        m.ack();
+    }
+
+    private static boolean isOffline(Buffer payload) {
+        try {
+            return "offline".equals(JsonParser.parseString(payload.toString(StandardCharsets.UTF_8))
+                    .getAsJsonObject().get("state").getAsString());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void accept(SensorDetection d) {
+        String label = d.detection().label();
+        String topic = d.stage() == SensorDetection.Stage.FINAL ? Topics.detection(d.sensor().id(), label)
+                : Topics.alert(d.sensor().id(), label);
+        publish(topic, OutputJson.detection(d, modelName).toString(), MqttQoS.AT_LEAST_ONCE);
+    }
+
+    @Override
+    public void accept(LevelReading r) {
+        publish(Topics.levels(r.sensor().id()), OutputJson.level(r).toString(), MqttQoS.AT_MOST_ONCE);
+    }
+
+    private void publish(String topic, String json, MqttQoS qos) {
+        context.runOnContext(v -> {
+            if (!connected) {
+                notPublished.increment();
+                return;
+            }
+            client.publish(topic, Buffer.buffer(json), qos, false, false).onFailure(e -> notPublished.increment());
+        });
+    }
+}

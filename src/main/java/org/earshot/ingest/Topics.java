@@ -1,0 +1,120 @@
+package org.earshot.ingest;
+
+import java.util.Locale;
+
+/**
+ * The MQTT topics of protocol v1 ({@code sensors/PROTOCOL.md}), written once: parsing what sensors publish, naming
+ * what the service publishes, and MQTT topic-filter matching for the embedded endpoint's subscribers.
+ */
+public final class Topics {
+    public static final String PREFIX = "earshot/v1";
+    /** What the service subscribes to on an external broker. */
+    public static final String ALL_AUDIO = PREFIX + "/sensors/+/audio";
+    public static final String ALL_STATUS = PREFIX + "/sensors/+/status";
+
+    /** The kinds of topic a sensor publishes to. */
+    public enum Kind { AUDIO, STATUS }
+
+    /** A topic a sensor published to: the sensor id it names and its kind. */
+    public record SensorTopic(String sensorId, Kind kind) {}
+
+    private Topics() {}
+
+    /** Parses {@code earshot/v1/sensors/{id}/audio|status}; null for any other topic. */
+    public static SensorTopic parseSensorTopic(String topic) {
+        if (topic == null) {
+            return null;
+        }
+        String[] levels = topic.split("/", -1);
+        if (levels.length != 5 || !"earshot".equals(levels[0]) || !"v1".equals(levels[1])
+                || !"sensors".equals(levels[2]) || levels[3].isEmpty()) {
+            return null;
+        }
+        return switch (levels[4]) {
+            case "audio" -> new SensorTopic(levels[3], Kind.AUDIO);
+            case "status" -> new SensorTopic(levels[3], Kind.STATUS);
+            default -> null;
+        };
+    }
+
+    public static String audio(String sensorId) {
+        return PREFIX + "/sensors/" + sensorId + "/audio";
+    }
+
+    public static String status(String sensorId) {
+        return PREFIX + "/sensors/" + sensorId + "/status";
+    }
+
+    public static String errors(String sensorId) {
+        return PREFIX + "/sensors/" + sensorId + "/errors";
+    }
+
+    public static String detection(String sensorId, String label) {
+        return PREFIX + "/detections/" + sensorId + "/" + label;
+    }
+
+    public static String alert(String sensorId, String label) {
+        return PREFIX + "/alerts/" + sensorId + "/" + label;
+    }
+
+    public static String levels(String sensorId) {
+        return PREFIX + "/levels/" + sensorId;
+    }
+
+    /**
+     * Whether a client of the embedded endpoint, authenticated as {@code sensorId}, may subscribe to {@code filter}:
+     * the output trees (detections, alerts, levels) and its own errors topic. Wildcards above those trees (such as
+     * {@code #}) are refused so that no filter can reach another sensor's errors.
+     */
+    public static boolean maySubscribe(String filter, String sensorId) {
+        if (filter == null || !validFilter(filter)) {
+            return false;
+        }
+        for (String tree : new String[] {"detections", "alerts", "levels"}) {
+            String base = PREFIX + "/" + tree;
+            if (filter.equals(base) || filter.startsWith(base + "/")) {
+                return true;
+            }
+        }
+        return filter.equals(errors(sensorId));
+    }
+
+    /** MQTT 3.1.1 topic-filter matching ({@code +} one level, {@code #} the rest, last only). */
+    public static boolean matches(String filter, String topic) {
+        String[] f = filter.split("/", -1);
+        String[] t = topic.split("/", -1);
+        for (int i = 0; i < f.length; i++) {
+            if (f[i].equals("#")) {
+                return true;
+            }
+            if (i >= t.length) {
+                return false;
+            }
+            if (!f[i].equals("+") && !f[i].equals(t[i])) {
+                return false;
+            }
+        }
+        return f.length == t.length;
+    }
+
+    static boolean validFilter(String filter) {
+        if (filter.isEmpty()) {
+            return false;
+        }
+        String[] levels = filter.split("/", -1);
+        for (int i = 0; i < levels.length; i++) {
+            String level = levels[i];
+            if (level.contains("#") && (!level.equals("#") || i != levels.length - 1)) {
+                return false;
+            }
+            if (level.contains("+") && !level.equals("+")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,144 @@
+package org.earshot.ingest;
+
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import org.earshot.pipeline.Metrics;
+import org.earshot.pipeline.SensorMetrics;
+import org.earshot.pipeline.SensorProfile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sensors streaming over WebSocket: {@code /v1/sensors/{id}/audio} with {@code Authorization: Bearer <token>}; each
+ * binary message is one frame of protocol v1. A missing or wrong credential fails the handshake with 401, a token in
+ * the URL with 400 (URLs end up in logs). Refused frames are answered with a JSON text message and the connection
+ * stays open. Backpressure: when the sensor's queue holds more than half of its bound, the socket is paused (TCP
+ * pushes back on the sensor) until the queue is below a quarter.
+ */
+public final class WebSocketIngestVerticle extends VerticleBase {
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketIngestVerticle.class);
+    static final String TRANSPORT = "websocket";
+    private static final Pattern PATH = Pattern.compile("/v1/sensors/([^/]+)/audio");
+    private static final long RESUME_CHECK_MILLIS = 20;
+
+    private final Listen listen;
+    private final SensorDirectory sensors;
+    private final FrameIntake intake;
+    private final Metrics metrics;
+    private final long pauseAboveMicros;
+    private final long resumeBelowMicros;
+    private HttpServer server;
+
+    public WebSocketIngestVerticle(Listen listen, SensorDirectory sensors, FrameIntake intake, double queueSeconds) {
+        this.listen = listen;
+        this.sensors = sensors;
+        this.intake = intake;
+        this.metrics = intake.pipeline().metrics();
+        this.pauseAboveMicros = Math.round(queueSeconds * 1e6 / 2);
+        this.resumeBelowMicros = Math.round(queueSeconds * 1e6 / 4);
+    }
+
+    @Override
+    public Future<?> start() {
+        int maxMessage = intake.maxFrameBytes();
+        HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port())
+                .setMaxWebSocketFrameSize(maxMessage).setMaxWebSocketMessageSize(maxMessage);
+        if (listen.tls() != null) {
+            options.setSsl(true).setKeyCertOptions(listen.tls().pfx());
+        }
+        server = vertx.createHttpServer(options)
+                .webSocketHandshakeHandler(this::onHandshake)
+                .webSocketHandler(this::onSocket)
+                .requestHandler(r -> r.response().setStatusCode(404).end("WebSocket endpoint: connect to "
+                        + "/v1/sensors/{id}/audio\n"));
+        return server.listen().onSuccess(s -> LOG.info("websocket: listening on {}:{}{}", listen.host(),
+                s.actualPort(), listen.tls() == null ? "" : " (TLS)"));
+    }
+
+    @Override
+    public Future<?> stop() {
+        return server == null ? Future.succeededFuture() : server.close();
+    }
+
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    private void onHandshake(ServerWebSocketHandshake handshake) {
+        Matcher m = PATH.matcher(handshake.path());
+        if (!m.matches()) {
+            metrics.refused(TRANSPORT, "unknown_path");
+            handshake.reject(404);
+            return;
+        }
+        String query = handshake.query();
+        if (query != null && query.toLowerCase(java.util.Locale.ROOT).contains("token")) {
+            metrics.refused(TRANSPORT, "token_in_url");
+            LOG.warn("websocket: refused {}: credentials must go in the Authorization header, not the URL",
+                    handshake.path());
+            handshake.reject(400);
+            return;
+        }
+        String header = handshake.headers().get("Authorization");
+        String token = header != null && header.startsWith("Bearer ") ? header.substring(7).trim() : null;
+        Optional<SensorProfile> sensor = token == null ? Optional.empty() : sensors.authenticate(m.group(1), token);
+        if (sensor.isEmpty()) {
+            metrics.refused(TRANSPORT, token == null ? "no_credentials" : "bad_credentials");
+            LOG.warn("websocket: refused {} from {}: {}", handshake.path(), handshake.remoteAddress(),
+                    token == null ? "no bearer token" : "unknown or disabled sensor, or wrong token");
+            handshake.reject(401);
+            return;
+        }
+        handshake.accept();
+    }
+
+    private void onSocket(ServerWebSocket ws) {
+        Matcher m = PATH.matcher(ws.path());
+        // The handshake handler accepted only authenticated sensors on this path.
+        SensorProfile sensor = m.matches() ? sensors.find(m.group(1)).orElse(null) : null;
+        if (sensor == null) {
+            ws.close((short) 1008, "unknown sensor");
+            return;
+        }
+        SensorMetrics sensorMetrics = metrics.sensor(sensor.id());
+        LOG.info("websocket: sensor {} connected from {}", sensor.id(), ws.remoteAddress());
+        ws.binaryMessageHandler(buffer -> {
+            FrameIntake.Result result = intake.accept(TRANSPORT, sensor, buffer.getBytes(),
+                    MqttIngestVerticle.nowMicros());
+            if (!result.accepted()) {
+                ws.writeTextMessage(result.errorJson());
+            } else if (sensorMetrics.queuedAudioMicros() > pauseAboveMicros) {
+                ws.pause();
+                resumeWhenDrained(ws, sensorMetrics);
+            }
+        });
+        ws.textMessageHandler(text -> {
+            FrameIntake.Result result = intake.refuse(TRANSPORT, sensor, "text_message",
+                    "frames are binary messages; text messages are not accepted", -1);
+            ws.writeTextMessage(result.errorJson());
+        });
+        ws.exceptionHandler(e -> LOG.warn("websocket: sensor {}: {}", sensor.id(), e.toString()));
+        ws.closeHandler(v -> {
+            intake.pipeline().endStream(sensor.id());
+            LOG.info("websocket: sensor {} disconnected", sensor.id());
+        });
+    }
+
+    private void resumeWhenDrained(ServerWebSocket ws, SensorMetrics sensorMetrics) {
+        vertx.setTimer(RESUME_CHECK_MILLIS, t -> {
+            if (sensorMetrics.queuedAudioMicros() < resumeBelowMicros) {
+                ws.resume();
+            } else {
+                resumeWhenDrained(ws, sensorMetrics);
+            }
+        });
+    }
+}

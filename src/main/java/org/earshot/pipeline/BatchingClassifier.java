@@ -1,0 +1,146 @@
+package org.earshot.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
+import org.earshot.detect.Classifier;
+
+/**
+ * Batches the windows of many sensors into one classifier call. Pipeline workers call {@link #classify} as if it
+ * were the network and wait; {@code threads} inference threads each take the first waiting request and every other
+ * one already queued, up to {@code maxBatch} windows, and run them together, which amortises the per-call cost of
+ * the runtime. The queue holds at most one request per worker, so it is bounded by the worker count. The delegate
+ * must be safe to call from several threads (the ONNX classifier keeps one predictor per thread).
+ */
+final class BatchingClassifier implements Classifier {
+    private record Request(float[][] patches, CompletableFuture<float[][]> result) {}
+
+    private final Classifier delegate;
+    private final int maxBatch;
+    private final Metrics metrics;
+    private final BlockingQueue<Request> queue;
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean closed;
+
+    BatchingClassifier(Classifier delegate, int threads, int maxBatch, int maxWaiting, Metrics metrics) {
+        if (threads < 1 || maxBatch < 1 || maxWaiting < 1) {
+            throw new IllegalArgumentException("threads, maxBatch and maxWaiting must be >= 1");
+        }
+        this.delegate = delegate;
+        this.maxBatch = maxBatch;
+        this.metrics = metrics;
+        this.queue = new ArrayBlockingQueue<>(maxWaiting);
+        for (int i = 0; i < threads; i++) {
+            Thread t = new Thread(this::run, "earshot-inference-" + i);
+            t.setDaemon(true);
+            t.start();
+            this.threads.add(t);
+        }
+    }
+
+    int waiting() {
+        return queue.size();
+    }
+
+    @Override
+    public float[][] classify(float[][] patches) {
+        if (closed) {
+            throw new IllegalStateException("the classifier is closed");
+        }
+        Request request = new Request(patches, new CompletableFuture<>());
+        try {
+            queue.put(request);
+            return request.result().join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the classifier", e);
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    private void run() {
+        List<Request> batch = new ArrayList<>();
+        while (!closed) {
+            try {
+                Request first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                int windows = first.patches().length;
+                Request next;
+                while (windows < maxBatch && (next = queue.peek()) != null
+                        && windows + next.patches().length <= maxBatch) {
+                    batch.add(queue.poll());
+                    windows += next.patches().length;
+                }
+                runBatch(batch, windows);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } finally {
+                for (Request r : batch) {
+                    r.result().completeExceptionally(new IllegalStateException("classifier stopped"));
+                }
+                batch.clear();
+            }
+        }
+    }
+
+    private void runBatch(List<Request> batch, int windows) {
+        float[][] all = new float[windows][];
+        int i = 0;
+        for (Request r : batch) {
+            for (float[] p : r.patches()) {
+                all[i++] = p;
+            }
+        }
+        long start = System.nanoTime();
+        float[][] scores;
+        try {
+            scores = delegate.classify(all);
+        } catch (RuntimeException e) {
+            for (Request r : batch) {
+                r.result().completeExceptionally(e);
+            }
+            return;
+        }
+        metrics.inference().record(System.nanoTime() - start);
+        metrics.batch(windows);
+        int row = 0;
+        for (Request r : batch) {
+            float[][] mine = new float[r.patches().length][];
+            for (int k = 0; k < mine.length; k++) {
+                mine[k] = scores[row++];
+            }
+            r.result().complete(mine);
+        }
+    }
+
+    /** Stops the inference threads; the delegate belongs to the caller and is not closed. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread t : threads) {
+            t.interrupt();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        Request r;
+        while ((r = queue.poll()) != null) {
+            r.result().completeExceptionally(new IllegalStateException("classifier stopped"));
+        }
+    }
+}
