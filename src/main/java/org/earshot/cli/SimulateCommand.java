@@ -194,7 +194,7 @@ final class SimulateCommand implements Callable<Integer> {
         MqttClientOptions options = new MqttClientOptions().setClientId(c.sensorId() + "-monitor")
                 .setUsername(c.sensorId()).setPassword(c.token()).setMaxMessageSize(65536);
         if (trust != null) {
-            options.setSsl(true).setTrustOptions(new io.vertx.core.net.PfxOptions()
+            options.setSsl(true).setHostnameVerificationAlgorithm("HTTPS").setTrustOptions(new io.vertx.core.net.PfxOptions()
                     .setPath(trust.path().toString()).setPassword(trust.password()));
         }
         MqttClient client = MqttClient.create(vertx, options);

@@ -44,7 +44,8 @@ public final class MqttSensorClient implements SensorClient {
                 .setWillFlag(true).setWillTopic(PREFIX + sensorId + "/status").setWillRetain(true).setWillQoS(1)
                 .setWillMessageBytes(Buffer.buffer("{\"state\":\"offline\",\"reason\":\"connection lost\"}"));
         if (trust != null) {
-            options.setSsl(true).setTrustOptions(new PfxOptions().setPath(trust.path().toString())
+            options.setSsl(true).setHostnameVerificationAlgorithm("HTTPS")
+                    .setTrustOptions(new PfxOptions().setPath(trust.path().toString())
                     .setPassword(trust.password()));
         }
         this.client = MqttClient.create(vertx, options);
