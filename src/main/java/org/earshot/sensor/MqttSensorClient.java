@@ -100,6 +100,11 @@ public final class MqttSensorClient implements SensorClient {
     }
 
     @Override
+    public boolean isConnected() {
+        return client.isConnected();
+    }
+
+    @Override
     public int inFlight() {
         return inFlight.get();
     }
