@@ -7,7 +7,10 @@ import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
-/** The pure packages (DESIGN.md) import nothing from Vert.x or DJL, so they stay fast to test and reusable. */
+/**
+ * The pure packages (DESIGN.md) import nothing from Vert.x or DJL, so they stay fast to test and reusable; the
+ * pipeline is free of Vert.x; only app and cli wire the service together.
+ */
 class ArchitectureTest {
     private static final JavaClasses CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -16,8 +19,28 @@ class ArchitectureTest {
     @Test
     void purePackagesDependOnNeitherVertxNorDjl() {
         noClasses().that().resideInAnyPackage("org.earshot.audio..", "org.earshot.dsp..", "org.earshot.detect..",
-                        "org.earshot.train.eval..")
+                        "org.earshot.train.eval..", "org.earshot.config..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "io.netty..", "ai.djl..")
+                .check(CLASSES);
+    }
+
+    /** The pipeline is plain Java (threads and queues), testable without Vert.x; the transports adapt to it. */
+    @Test
+    void pipelineDependsOnNoTransportOrEngine() {
+        noClasses().that().resideInAPackage("org.earshot.pipeline..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "io.netty..", "ai.djl..",
+                        "org.earshot.ingest..", "org.earshot.api..", "org.earshot.app..", "org.earshot.cli..")
+                .check(CLASSES);
+    }
+
+    /** Only the wiring (app) and the command line know every part; verticles do not deploy each other. */
+    @Test
+    void onlyAppAndCliWireTheService() {
+        noClasses().that().resideOutsideOfPackages("org.earshot.app..", "org.earshot.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.earshot.app..")
+                .check(CLASSES);
+        noClasses().that().resideInAnyPackage("org.earshot.ingest..", "org.earshot.pipeline..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.earshot.api..", "org.earshot.config..")
                 .check(CLASSES);
     }
 

@@ -78,6 +78,14 @@ public final class Service implements AutoCloseable {
                     event.duration() / 1_000_000, event.maxExecTime() / 1_000_000);
         });
         metrics.gauge("earshot_blocked_thread_events_total", service.blockedThreadEvents::sum);
+        Runtime runtime = Runtime.getRuntime();
+        metrics.gauge("earshot_jvm_heap_used_bytes", () -> runtime.totalMemory() - runtime.freeMemory());
+        metrics.gauge("earshot_jvm_heap_max_bytes", runtime::maxMemory);
+        // Network buffers live outside the heap, in direct memory (bounded by -XX:MaxDirectMemorySize, default -Xmx).
+        java.lang.management.BufferPoolMXBean direct = java.lang.management.ManagementFactory
+                .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
+        metrics.gauge("earshot_jvm_direct_memory_used_bytes", direct::getMemoryUsed);
         try {
             service.deploy(config, registry, modelName);
         } catch (Exception e) {

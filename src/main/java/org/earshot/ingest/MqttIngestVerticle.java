@@ -128,7 +128,15 @@ public final class MqttIngestVerticle extends VerticleBase implements DetectionS
             endpoint.unsubscribeAcknowledge(m.messageId());
         });
         endpoint.pingHandler(v -> { });
-        endpoint.exceptionHandler(e -> LOG.warn("mqtt: sensor {}: {}", profile.id(), e.toString()));
+        endpoint.exceptionHandler(e -> {
+            if (e instanceof io.netty.handler.codec.TooLongFrameException) {
+                // Netty closes the connection: the message cannot be read, so it cannot be acknowledged either.
+                intake.refuse(TRANSPORT, profile, "oversized", "MQTT message over the endpoint's limit of "
+                        + (intake.maxFrameBytes() + PACKET_OVERHEAD) + " bytes; connection closed", -1);
+            } else {
+                LOG.warn("mqtt: sensor {}: {}", profile.id(), e.toString());
+            }
+        });
         endpoint.closeHandler(v -> onClose(endpoint, profile));
         MqttEndpoint previous = connected.put(endpoint.clientIdentifier(), endpoint);
         if (previous != null && previous != endpoint) {

@@ -28,6 +28,7 @@ public final class WebSocketIngestVerticle extends VerticleBase {
     static final String TRANSPORT = "websocket";
     private static final Pattern PATH = Pattern.compile("/v1/sensors/([^/]+)/audio");
     private static final long RESUME_CHECK_MILLIS = 20;
+    private static final int OVERSIZE_SLACK = 64 * 1024;
 
     private final Listen listen;
     private final SensorDirectory sensors;
@@ -48,7 +49,7 @@ public final class WebSocketIngestVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        int maxMessage = intake.maxFrameBytes();
+        int maxMessage = maxMessageBytes();
         HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port())
                 .setMaxWebSocketFrameSize(maxMessage).setMaxWebSocketMessageSize(maxMessage);
         if (listen.tls() != null) {
@@ -66,6 +67,14 @@ public final class WebSocketIngestVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         return server == null ? Future.succeededFuture() : server.close();
+    }
+
+    /**
+     * Messages up to this size are read whole, so a frame over {@code max_frame_bytes} by less than the slack is
+     * refused by the frame codec with a reply, on a connection that stays open; larger ones close the connection.
+     */
+    private int maxMessageBytes() {
+        return intake.maxFrameBytes() + OVERSIZE_SLACK;
     }
 
     public int actualPort() {
@@ -125,7 +134,20 @@ public final class WebSocketIngestVerticle extends VerticleBase {
                     "frames are binary messages; text messages are not accepted", -1);
             ws.writeTextMessage(result.errorJson());
         });
-        ws.exceptionHandler(e -> LOG.warn("websocket: sensor {}: {}", sensor.id(), e.toString()));
+        ws.exceptionHandler(e -> {
+            // Vert.x reports a message that outgrows the assembly buffer as an IllegalStateException and keeps the
+            // socket open; the message is lost either way, so close with 1009 (message too big) and count it.
+            if (e instanceof IllegalStateException || e instanceof io.netty.handler.codec.TooLongFrameException
+                    || e instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException) {
+                intake.refuse(TRANSPORT, sensor, "oversized", "WebSocket message over the limit of "
+                        + maxMessageBytes() + " bytes; connection closed", -1);
+                if (!ws.isClosed()) {
+                    ws.close((short) 1009, "message too big");
+                }
+            } else {
+                LOG.warn("websocket: sensor {}: {}", sensor.id(), e.toString());
+            }
+        });
         ws.closeHandler(v -> {
             intake.pipeline().endStream(sensor.id());
             LOG.info("websocket: sensor {} disconnected", sensor.id());

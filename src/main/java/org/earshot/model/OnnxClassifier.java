@@ -195,14 +195,29 @@ public final class OnnxClassifier implements Classifier {
             this.applySigmoid = applySigmoid;
         }
 
+        /**
+         * One direct input buffer per inference thread, reused: ONNX Runtime copies a heap array into a fresh direct
+         * buffer on every call, which only the garbage collector frees; under load those buffers pile up outside
+         * the heap (and a full collection is forced to reclaim them) while the network needs the same memory.
+         */
+        private final ThreadLocal<java.nio.FloatBuffer> inputBuffer = new ThreadLocal<>();
+
         @Override
         public NDList processInput(TranslatorContext ctx, float[][] patches) {
-            float[] flat = new float[patches.length * PATCH_SIZE];
-            for (int i = 0; i < patches.length; i++) {
-                System.arraycopy(patches[i], 0, flat, i * PATCH_SIZE, PATCH_SIZE);
+            int size = patches.length * PATCH_SIZE;
+            java.nio.FloatBuffer buffer = inputBuffer.get();
+            if (buffer == null || buffer.capacity() < size) {
+                buffer = java.nio.ByteBuffer.allocateDirect(Math.max(size, 8 * PATCH_SIZE) * Float.BYTES)
+                        .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+                inputBuffer.set(buffer);
             }
+            buffer.clear();
+            for (float[] patch : patches) {
+                buffer.put(patch);
+            }
+            buffer.flip();
             NDArray input = ctx.getNDManager().create(
-                    flat, new Shape(patches.length, 1, FrontEndSpec.MEL_BANDS, FrontEndSpec.PATCH_FRAMES));
+                    buffer, new Shape(patches.length, 1, FrontEndSpec.MEL_BANDS, FrontEndSpec.PATCH_FRAMES));
             input.setName(INPUT_NAME);
             return new NDList(input);
         }

@@ -66,18 +66,24 @@ final class BatchingClassifier implements Classifier {
 
     private void run() {
         List<Request> batch = new ArrayList<>();
+        Request carried = null;
         while (!closed) {
             try {
-                Request first = queue.poll(200, TimeUnit.MILLISECONDS);
+                Request first = carried != null ? carried : queue.poll(200, TimeUnit.MILLISECONDS);
+                carried = null;
                 if (first == null) {
                     continue;
                 }
                 batch.add(first);
                 int windows = first.patches().length;
+                // poll, not peek-then-poll: the other inference threads take from the same queue.
                 Request next;
-                while (windows < maxBatch && (next = queue.peek()) != null
-                        && windows + next.patches().length <= maxBatch) {
-                    batch.add(queue.poll());
+                while (windows < maxBatch && (next = queue.poll()) != null) {
+                    if (windows + next.patches().length > maxBatch) {
+                        carried = next;
+                        break;
+                    }
+                    batch.add(next);
                     windows += next.patches().length;
                 }
                 runBatch(batch, windows);
@@ -90,6 +96,9 @@ final class BatchingClassifier implements Classifier {
                 }
                 batch.clear();
             }
+        }
+        if (carried != null) {
+            carried.result().completeExceptionally(new IllegalStateException("classifier stopped"));
         }
     }
 
@@ -105,9 +114,13 @@ final class BatchingClassifier implements Classifier {
         float[][] scores;
         try {
             scores = delegate.classify(all);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // The batch fails (its sensors' streams restart); the inference thread must live on, or every sensor
+            // would wait for it for ever. Running out of (direct) memory under overload is one way a batch fails.
+            RuntimeException failure = e instanceof RuntimeException r ? r
+                    : new IllegalStateException("classifier batch of " + windows + " windows failed: " + e, e);
             for (Request r : batch) {
-                r.result().completeExceptionally(e);
+                r.result().completeExceptionally(failure);
             }
             return;
         }

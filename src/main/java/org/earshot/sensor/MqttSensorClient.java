@@ -1,9 +1,16 @@
 package org.earshot.sensor;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PfxOptions;
@@ -25,6 +32,8 @@ public final class MqttSensorClient implements SensorClient {
     private final int port;
     private final String sensorId;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<Integer, Promise<Void>> pending = new HashMap<>();
+    private final Set<Integer> early = new HashSet<>();
 
     public MqttSensorClient(Vertx vertx, String host, int port, String sensorId, String token, int maxInFlight,
                             TrustStore trust) {
@@ -35,10 +44,23 @@ public final class MqttSensorClient implements SensorClient {
                 .setWillFlag(true).setWillTopic(PREFIX + sensorId + "/status").setWillRetain(true).setWillQoS(1)
                 .setWillMessageBytes(Buffer.buffer("{\"state\":\"offline\",\"reason\":\"connection lost\"}"));
         if (trust != null) {
-            options.setSsl(true).setTrustOptions(new PfxOptions().setPath(trust.path().toString())
+            options.setSsl(true).setHostnameVerificationAlgorithm("HTTPS")
+                    .setTrustOptions(new PfxOptions().setPath(trust.path().toString())
                     .setPassword(trust.password()));
         }
         this.client = MqttClient.create(vertx, options);
+        client.publishCompletionHandler(this::acknowledged);
+        client.publishCompletionExpirationHandler(id -> {
+            Promise<Void> p = pending.remove(id);
+            if (p != null) {
+                p.fail("no acknowledgement from the service for packet " + id);
+            }
+        });
+        client.closeHandler(v -> {
+            List<Promise<Void>> lost = new ArrayList<>(pending.values());
+            pending.clear();
+            lost.forEach(p -> p.tryFail("connection closed before the acknowledgement"));
+        });
         this.host = host;
         this.port = port;
         this.sensorId = sensorId;
@@ -50,11 +72,36 @@ public final class MqttSensorClient implements SensorClient {
                 Buffer.buffer("{\"state\":\"online\"}"), MqttQoS.AT_LEAST_ONCE, false, true)).mapEmpty();
     }
 
+    /** Completes when the service has acknowledged the frame (PUBACK), not merely when it was written. */
     @Override
     public Future<Void> send(byte[] frame) {
         inFlight.incrementAndGet();
-        return client.publish(PREFIX + sensorId + "/audio", Buffer.buffer(frame), MqttQoS.AT_LEAST_ONCE, false, false)
-                .<Void>mapEmpty().onComplete(r -> inFlight.decrementAndGet());
+        Promise<Void> acked = Promise.promise();
+        client.publish(PREFIX + sensorId + "/audio", Buffer.buffer(frame), MqttQoS.AT_LEAST_ONCE, false, false)
+                .onSuccess(id -> {
+                    if (early.remove(id)) {
+                        acked.tryComplete();
+                    } else {
+                        pending.put(id, acked);
+                    }
+                })
+                .onFailure(acked::tryFail);
+        return acked.future().onComplete(r -> inFlight.decrementAndGet());
+    }
+
+    private void acknowledged(int packetId) {
+        Promise<Void> p = pending.remove(packetId);
+        if (p != null) {
+            p.tryComplete();
+        } else {
+            // The acknowledgement overtook the write's own completion: remember it for send().
+            early.add(packetId);
+        }
+    }
+
+    @Override
+    public boolean isConnected() {
+        return client.isConnected();
     }
 
     @Override

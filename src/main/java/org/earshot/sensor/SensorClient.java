@@ -12,6 +12,9 @@ public interface SensorClient {
 
     Future<Void> send(byte[] frame);
 
+    /** Whether the connection is up (after {@link #connect} succeeded, until it is closed or lost). */
+    boolean isConnected();
+
     /** Frames sent but not yet acknowledged. */
     int inFlight();
 

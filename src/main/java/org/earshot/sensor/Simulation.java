@@ -19,15 +19,18 @@ import io.vertx.core.Vertx;
  */
 public final class Simulation {
     /** What a run sent. */
-    public record Counts(long framesSent, long framesFailed, long sendStalls, long maxLagMillis) {}
+    public record Counts(long framesSent, long framesFailed, long sendStalls, long maxLagMillis,
+                         long sensorsDisconnected) {}
 
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong stalls = new AtomicLong();
     private final AtomicLong maxLagNanos = new AtomicLong();
+    private final AtomicLong disconnected = new AtomicLong();
 
     public Counts counts() {
-        return new Counts(sent.get(), failed.get(), stalls.get(), maxLagNanos.get() / 1_000_000);
+        return new Counts(sent.get(), failed.get(), stalls.get(), maxLagNanos.get() / 1_000_000,
+                disconnected.get());
     }
 
     /**
@@ -71,6 +74,7 @@ public final class Simulation {
         final int maxInFlight;
         final List<SensorClient> clients = new ArrayList<>();
         final List<StreamPlayer> players = new ArrayList<>();
+        final List<Boolean> lost = new ArrayList<>();
         final Promise<Void> finished = Promise.promise();
         long timer;
 
@@ -94,6 +98,7 @@ public final class Simulation {
                 SensorClient client = factory.apply(c);
                 clients.add(client);
                 players.add(new StreamPlayer(samples, sampleRate, frameSamples, loops, speed, 0));
+                lost.add(false);
                 connects.add(client.connect().recover(e -> Future.failedFuture(new IllegalStateException(
                         "sensor " + c.sensorId() + " cannot connect: " + e.getMessage(), e))));
             }
@@ -122,6 +127,15 @@ public final class Simulation {
             for (int i = 0; i < players.size(); i++) {
                 StreamPlayer p = players.get(i);
                 SensorClient client = clients.get(i);
+                if (lost.get(i)) {
+                    continue;
+                }
+                if (!client.isConnected()) {
+                    // A sensor whose connection dropped stops here; the report counts it.
+                    lost.set(i, true);
+                    disconnected.incrementAndGet();
+                    continue;
+                }
                 while (!p.finished() && p.nextDueNanos() <= now) {
                     if (client.inFlight() >= maxInFlight) {
                         stalls.incrementAndGet();
@@ -131,7 +145,8 @@ public final class Simulation {
                     client.send(p.nextFrame()).onSuccess(v -> sent.incrementAndGet())
                             .onFailure(e -> failed.incrementAndGet());
                 }
-                all &= p.finished();
+                // Done when the last frame is acknowledged too: closing earlier would fail frames still in flight.
+                all &= p.finished() && client.inFlight() == 0;
             }
             if (all) {
                 vertx.cancelTimer(timer);

@@ -53,6 +53,11 @@ public final class WebSocketSensorClient implements SensorClient {
     }
 
     @Override
+    public boolean isConnected() {
+        return socket != null && !socket.isClosed();
+    }
+
+    @Override
     public int inFlight() {
         return inFlight.get();
     }

@@ -5,12 +5,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** Runs the earshot command in-process with standard output and error captured. */
-final class CliRunner {
-    record Run(int exitCode, String out, String err) {}
+public final class CliRunner {
+    public record Run(int exitCode, String out, String err) {}
 
     private CliRunner() {}
 
-    static synchronized Run run(String... args) {
+    public static synchronized Run run(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -1,0 +1,192 @@
+package org.earshot.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.mqtt.MqttClient;
+import io.vertx.mqtt.MqttClientOptions;
+import org.earshot.audio.AudioLoader;
+import org.earshot.audio.FrameCodec;
+import org.earshot.cli.CliRunner;
+import org.earshot.config.SensorRecord;
+import org.earshot.config.SensorRegistry;
+import org.earshot.config.ServeConfig;
+import org.earshot.detect.Labels;
+import org.earshot.model.ModelManifest;
+import org.earshot.model.OnnxClassifier;
+import org.earshot.sensor.SensorClient;
+import org.earshot.testing.Await;
+
+/**
+ * A real service for integration tests: sensors with known tokens, a configuration on loopback ports chosen by the
+ * system, the shipped model; plus clients that stream the demo recording and collect what the service publishes.
+ */
+final class LiveHarness implements AutoCloseable {
+    static final Path MODEL = Path.of("models/earshot-v1");
+    static final Path DEMO = Path.of("demo/demo.wav");
+    static final long T0 = 1_795_900_000_000_000L;
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    final Path dir;
+    final Map<String, String> tokens;
+    final SensorRegistry registry;
+    final OnnxClassifier classifier;
+    final Service service;
+    final Vertx clients = Vertx.vertx();
+
+    LiveHarness(Path dir, String configJson, Map<String, String> tokens) throws Exception {
+        this.dir = dir;
+        this.tokens = tokens;
+        List<SensorRecord> sensors = new ArrayList<>();
+        for (Map.Entry<String, String> t : tokens.entrySet()) {
+            sensors.add(new SensorRecord(t.getKey(), SensorRegistry.tokenSha256(t.getValue()), "test bench", "",
+                    t.getKey().equals("s2") ? 94.0 : null, Set.copyOf(Labels.CLASSES), true));
+        }
+        Path sensorsFile = dir.resolve("sensors.json");
+        SensorRegistry.write(sensorsFile, sensors);
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, configJson.replace("@DATA@", dir.toString()).replace("@SENSORS@",
+                sensorsFile.toString()));
+        ServeConfig cfg = ServeConfig.load(Optional.of(config), Map.of());
+        this.registry = SensorRegistry.load(cfg.sensorsFile());
+        this.classifier = OnnxClassifier.load(MODEL);
+        this.service = Service.start(cfg, registry, classifier, ModelManifest.read(MODEL).detectorConfig(),
+                "earshot-v1");
+    }
+
+    /**
+     * Loopback, free ports. The tests stream faster than real time, acknowledged frame by frame; the queue bound is
+     * raised so that the pipeline's overload policy (drop the oldest audio) does not cut their streams.
+     */
+    static String embeddedConfig() {
+        return """
+                {"data_dir": "@DATA@", "sensors_file": "@SENSORS@",
+                 "ingest": {"queue_seconds": 60},
+                 "mqtt": {"host": "127.0.0.1", "port": 0},
+                 "websocket": {"host": "127.0.0.1", "port": 0},
+                 "http": {"host": "127.0.0.1", "port": 0}}
+                """;
+    }
+
+    /** The demo as protocol-v1 frames of 100 ms, PCM16 (lossless for the 16-bit demo), ending the stream. */
+    static List<byte[]> demoFrames(long firstSequence, long t0) throws Exception {
+        float[] demo = AudioLoader.load16k(DEMO).samples();
+        List<byte[]> frames = new ArrayList<>();
+        for (int start = 0, seq = 0; start < demo.length; start += 1600, seq++) {
+            int end = Math.min(demo.length, start + 1600);
+            frames.add(FrameCodec.encodePcm16(firstSequence + seq, t0 + Math.round(start * 1e6 / 16000), 16000, demo,
+                    start, end, end == demo.length));
+        }
+        return frames;
+    }
+
+    /** What {@code earshot detect demo/demo.wav} prints, one JSON object per event. */
+    static List<JsonObject> detectCommandOutput() {
+        CliRunner.Run run = CliRunner.run("detect", DEMO.toString(), "--model", MODEL.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        return run.out().lines().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+    }
+
+    /** Sends frames in order, each after the previous one is acknowledged. */
+    static Future<Void> sendAll(SensorClient client, List<byte[]> frames) {
+        Future<Void> chain = Future.succeededFuture();
+        for (byte[] f : frames) {
+            chain = chain.compose(v -> client.send(f));
+        }
+        return chain;
+    }
+
+    static <T> T await(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** An MQTT client collecting every message on the given filters, as JSON, with its topic. */
+    Monitor monitor(String host, int port, String sensorId, String... filters) throws Exception {
+        MqttClient client = MqttClient.create(clients, new MqttClientOptions().setClientId(sensorId + "-monitor-"
+                + System.nanoTime()).setUsername(sensorId).setPassword(tokens.get(sensorId))
+                .setMaxMessageSize(65536));
+        Monitor monitor = new Monitor(client);
+        client.publishHandler(m -> monitor.messages.add(new Message(m.topicName(),
+                JsonParser.parseString(m.payload().toString(StandardCharsets.UTF_8)).getAsJsonObject())));
+        await(client.connect(port, host));
+        Map<String, Integer> subscriptions = new java.util.HashMap<>();
+        for (String f : filters) {
+            subscriptions.put(f, MqttQoS.AT_LEAST_ONCE.value());
+        }
+        await(client.subscribe(subscriptions));
+        return monitor;
+    }
+
+    record Message(String topic, JsonObject json) {}
+
+    static final class Monitor {
+        final MqttClient client;
+        final List<Message> messages = Collections.synchronizedList(new ArrayList<>());
+
+        Monitor(MqttClient client) {
+            this.client = client;
+        }
+
+        List<JsonObject> on(String topicPrefix) {
+            synchronized (messages) {
+                return messages.stream().filter(m -> m.topic().startsWith(topicPrefix)).map(Message::json).toList();
+            }
+        }
+
+        List<JsonObject> awaitCount(String topicPrefix, int count) {
+            Await.until(() -> on(topicPrefix).size() >= count, WAIT, () -> "expected " + count + " messages on "
+                    + topicPrefix + ", got " + on(topicPrefix));
+            return on(topicPrefix);
+        }
+    }
+
+    /** The final detections of one sensor compared field by field with {@code earshot detect}'s lines. */
+    static void assertSameAsDetect(List<JsonObject> finals, String sensorId, long streamStartMicros) {
+        List<JsonObject> expected = detectCommandOutput();
+        assertEquals(expected.size(), finals.size(), "final detections " + finals + " vs detect " + expected);
+        List<JsonObject> sorted = new ArrayList<>(finals);
+        sorted.sort(java.util.Comparator.comparingDouble(o -> o.get("stream_onset").getAsDouble()));
+        for (int i = 0; i < expected.size(); i++) {
+            JsonObject e = expected.get(i);
+            JsonObject live = sorted.get(i);
+            assertEquals(sensorId, live.get("sensor").getAsString());
+            assertEquals(e.get("class").getAsString(), live.get("class").getAsString());
+            assertEquals(e.get("onset").getAsDouble(), live.get("stream_onset").getAsDouble(), 0.0);
+            assertEquals(e.get("offset").getAsDouble(), live.get("stream_offset").getAsDouble(), 0.0);
+            assertEquals(e.get("confidence").getAsDouble(), live.get("confidence").getAsDouble(), 0.0);
+            assertEquals(e.get("peak_dbfs").getAsDouble(), live.get("peak_dbfs").getAsDouble(), 0.0);
+            assertEquals(e.get("model").getAsString(), live.get("model").getAsString());
+            assertEquals("final", live.get("stage").getAsString());
+            // Capture-clock times: the stream's start plus the stream time, to the microsecond of rounding.
+            assertEquals(streamStartMicros + e.get("onset").getAsDouble() * 1e6, live.get("onset_us").getAsLong(),
+                    1000);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            assertEquals(0, service.blockedThreadEvents(), "an event loop was blocked");
+        } finally {
+            service.close();
+            classifier.close();
+            clients.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+}
