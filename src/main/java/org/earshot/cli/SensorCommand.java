@@ -21,8 +21,8 @@ import io.vertx.core.Vertx;
 import org.earshot.audio.FrameCodec;
 import org.earshot.audio.SampleFormat;
 import org.earshot.audio.SensorFrame;
-import org.earshot.sensor.AcknowledgedMqttClient;
 import org.earshot.sensor.Credentials;
+import org.earshot.sensor.MqttSensorClient;
 import org.earshot.sensor.PcmReader;
 import org.earshot.sensor.SensorAgent;
 import org.earshot.sensor.TrustStore;
@@ -194,14 +194,15 @@ public final class SensorCommand implements Callable<Integer> {
         TrustStore tls = trust;
         SensorAgent.Connector connector;
         if (mqtt) {
-            connector = onLost -> new AcknowledgedMqttClient(vertx, host, servicePort, sensor.sensorId(),
-                    sensor.token(), maxInFlight, tls, onLost);
+            // One client per attempt: an MQTT client is one connection.
+            connector = onLost -> new MqttSensorClient(vertx, host, servicePort, sensor.sensorId(), sensor.token(),
+                    maxInFlight, tls).closeHandler(onLost);
         } else {
             // One client for every attempt: it opens a new socket on each connect.
             WebSocketSensorClient ws = new WebSocketSensorClient(vertx, host, servicePort, sensor.sensorId(),
                     sensor.token(), tls, error -> System.err.println(name + ": the service refused a frame: "
                             + error));
-            connector = onLost -> ws;
+            connector = onLost -> ws.closeHandler(onLost);
         }
         SensorAgent agent = new SensorAgent(vertx, connector, settings, name, target, System.err::println);
         Thread hook = new Thread(() -> {

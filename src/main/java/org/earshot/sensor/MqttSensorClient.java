@@ -21,7 +21,9 @@ import org.earshot.audio.FrameCodec;
 /**
  * A sensor over MQTT: connects with its id as client id and username and its token as password, sets a last will
  * of {@code {"state":"offline"}} on its status topic, announces {@code {"state":"online"}} (retained), and publishes
- * frames on its audio topic at QoS 1.
+ * frames on its audio topic at QoS 1. {@link #send} completes on the service's PUBACK. {@link #close()} announces
+ * {@code {"state":"offline","reason":"shutdown"}} (retained) before disconnecting. One instance is one connection:
+ * {@link #closeHandler} reports its loss; after it is lost, make a new one.
  */
 public final class MqttSensorClient implements SensorClient {
     /** Topic names duplicated from the service's Topics on purpose: the sensor side only needs these two. */
@@ -34,12 +36,16 @@ public final class MqttSensorClient implements SensorClient {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<Integer, Promise<Void>> pending = new HashMap<>();
     private final Set<Integer> early = new HashSet<>();
+    private Runnable onLost = () -> { };
+    private boolean closing;
+    private boolean lost;
 
     public MqttSensorClient(Vertx vertx, String host, int port, String sensorId, String token, int maxInFlight,
                             TrustStore trust) {
         MqttClientOptions options = new MqttClientOptions().setClientId(sensorId).setUsername(sensorId)
                 .setPassword(token).setCleanSession(true).setKeepAliveInterval(10)
-                .setMaxInflightQueue(maxInFlight)
+                // Room for the online and offline status messages on top of the frames.
+                .setMaxInflightQueue(maxInFlight + 2)
                 .setMaxMessageSize(FrameCodec.DEFAULT_MAX_FRAME_BYTES + 1024)
                 .setWillFlag(true).setWillTopic(PREFIX + sensorId + "/status").setWillRetain(true).setWillQoS(1)
                 .setWillMessageBytes(Buffer.buffer("{\"state\":\"offline\",\"reason\":\"connection lost\"}"));
@@ -55,15 +61,34 @@ public final class MqttSensorClient implements SensorClient {
             if (p != null) {
                 p.fail("no acknowledgement from the service for packet " + id);
             }
+            lost();
         });
         client.closeHandler(v -> {
-            List<Promise<Void>> lost = new ArrayList<>(pending.values());
+            List<Promise<Void>> unacknowledged = new ArrayList<>(pending.values());
             pending.clear();
-            lost.forEach(p -> p.tryFail("connection closed before the acknowledgement"));
+            early.clear();
+            unacknowledged.forEach(p -> p.tryFail("connection closed before the acknowledgement"));
+            lost();
         });
         this.host = host;
         this.port = port;
         this.sensorId = sensorId;
+    }
+
+    /**
+     * Calls {@code handler} once, on the client's context, when an established connection closes other than by
+     * {@link #close()}, or a PUBACK does not come in time.
+     */
+    public MqttSensorClient closeHandler(Runnable handler) {
+        this.onLost = java.util.Objects.requireNonNull(handler, "handler");
+        return this;
+    }
+
+    private void lost() {
+        if (!closing && !lost) {
+            lost = true;
+            onLost.run();
+        }
     }
 
     @Override
@@ -77,8 +102,15 @@ public final class MqttSensorClient implements SensorClient {
     public Future<Void> send(byte[] frame) {
         inFlight.incrementAndGet();
         Promise<Void> acked = Promise.promise();
-        client.publish(PREFIX + sensorId + "/audio", Buffer.buffer(frame), MqttQoS.AT_LEAST_ONCE, false, false)
-                .onSuccess(id -> {
+        Future<Integer> written;
+        try {
+            written = client.publish(PREFIX + sensorId + "/audio", Buffer.buffer(frame), MqttQoS.AT_LEAST_ONCE,
+                    false, false);
+        } catch (RuntimeException e) {
+            // The underlying client throws when its connection is already gone.
+            written = Future.failedFuture(e);
+        }
+        written.onSuccess(id -> {
                     if (early.remove(id)) {
                         acked.tryComplete();
                     } else {
@@ -109,16 +141,33 @@ public final class MqttSensorClient implements SensorClient {
         return inFlight.get();
     }
 
+    /**
+     * Publishes {@code {"state":"offline","reason":"shutdown"}} (retained) and disconnects; when the status cannot be
+     * published (the connection is stalled or gone), just disconnects. Never reports the closing as a loss.
+     */
     @Override
     public Future<Void> close() {
+        closing = true;
         if (!client.isConnected()) {
-            return Future.succeededFuture();
+            return disconnect();
         }
-        return client.publish(PREFIX + sensorId + "/status", Buffer.buffer("{\"state\":\"offline\"}"),
-                MqttQoS.AT_LEAST_ONCE, false, true).compose(id -> client.disconnect());
+        Future<Integer> status;
+        try {
+            status = client.publish(PREFIX + sensorId + "/status",
+                    Buffer.buffer("{\"state\":\"offline\",\"reason\":\"shutdown\"}"), MqttQoS.AT_LEAST_ONCE, false,
+                    true);
+        } catch (RuntimeException e) {
+            status = Future.failedFuture(e);
+        }
+        return status.compose(id -> client.disconnect()).recover(e -> disconnect());
     }
 
-    MqttClient client() {
-        return client;
+    private Future<Void> disconnect() {
+        try {
+            return client.disconnect().recover(e -> Future.succeededFuture());
+        } catch (RuntimeException e) {
+            // Already closed.
+            return Future.succeededFuture();
+        }
     }
 }

@@ -14,7 +14,8 @@ import org.earshot.audio.FrameCodec;
 
 /**
  * A sensor over WebSocket: {@code /v1/sensors/{id}/audio} with its token as a bearer credential; one binary message
- * per frame. Refusals come back as JSON text messages, handed to {@code onError}.
+ * per frame. Refusals come back as JSON text messages, handed to {@code onError}. Each {@link #connect} opens a new
+ * socket; {@link #closeHandler} reports one that closes other than by {@link #close()}.
  */
 public final class WebSocketSensorClient implements SensorClient {
     private final WebSocketClient client;
@@ -22,6 +23,8 @@ public final class WebSocketSensorClient implements SensorClient {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final java.util.function.Consumer<String> onError;
     private WebSocket socket;
+    private WebSocket closedByUs;
+    private Runnable onClosed = () -> { };
 
     public WebSocketSensorClient(Vertx vertx, String host, int port, String sensorId, String token,
                                  TrustStore trust, java.util.function.Consumer<String> onError) {
@@ -38,11 +41,22 @@ public final class WebSocketSensorClient implements SensorClient {
         this.onError = onError;
     }
 
+    /** Calls {@code handler}, on the client's context, when the current socket closes other than by {@link #close()}. */
+    public WebSocketSensorClient closeHandler(Runnable handler) {
+        this.onClosed = java.util.Objects.requireNonNull(handler, "handler");
+        return this;
+    }
+
     @Override
     public Future<Void> connect() {
         return client.connect(connect).onSuccess(ws -> {
             socket = ws;
             ws.textMessageHandler(onError::accept);
+            ws.closeHandler(v -> {
+                if (ws != closedByUs) {
+                    onClosed.run();
+                }
+            });
         }).mapEmpty();
     }
 
@@ -64,6 +78,10 @@ public final class WebSocketSensorClient implements SensorClient {
 
     @Override
     public Future<Void> close() {
-        return socket == null ? Future.succeededFuture() : socket.close();
+        if (socket == null) {
+            return Future.succeededFuture();
+        }
+        closedByUs = socket;
+        return socket.close();
     }
 }

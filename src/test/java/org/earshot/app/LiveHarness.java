@@ -47,7 +47,8 @@ final class LiveHarness implements AutoCloseable {
     final Map<String, String> tokens;
     final SensorRegistry registry;
     final OnnxClassifier classifier;
-    final Service service;
+    final Path config;
+    Service service;
     final Vertx clients = Vertx.vertx();
 
     LiveHarness(Path dir, String configJson, Map<String, String> tokens) throws Exception {
@@ -60,12 +61,33 @@ final class LiveHarness implements AutoCloseable {
         }
         Path sensorsFile = dir.resolve("sensors.json");
         SensorRegistry.write(sensorsFile, sensors);
-        Path config = dir.resolve("config.json");
+        this.config = dir.resolve("config.json");
         Files.writeString(config, configJson.replace("@DATA@", dir.toString()).replace("@SENSORS@",
                 sensorsFile.toString()));
         ServeConfig cfg = ServeConfig.load(Optional.of(config), Map.of());
         this.registry = SensorRegistry.load(cfg.sensorsFile());
         this.classifier = OnnxClassifier.load(MODEL);
+        this.service = Service.start(cfg, registry, classifier, ModelManifest.read(MODEL).detectorConfig(),
+                "earshot-v1");
+    }
+
+    /**
+     * Closes the service and starts a new one (same sensors, same model) on the ports the first one listened on, as
+     * after a restart of {@code earshot serve}. Its metrics start from zero.
+     */
+    void restart() throws Exception {
+        int mqtt = service.mqttPort();
+        int webSocket = service.webSocketPort();
+        int http = service.httpPort();
+        assertEquals(0, service.blockedThreadEvents(), "an event loop was blocked");
+        service.close();
+        JsonObject json = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
+        json.getAsJsonObject("mqtt").addProperty("port", mqtt);
+        json.getAsJsonObject("websocket").addProperty("port", webSocket);
+        json.getAsJsonObject("http").addProperty("port", http);
+        Path again = dir.resolve("config-restart.json");
+        Files.writeString(again, json.toString());
+        ServeConfig cfg = ServeConfig.load(Optional.of(again), Map.of());
         this.service = Service.start(cfg, registry, classifier, ModelManifest.read(MODEL).detectorConfig(),
                 "earshot-v1");
     }

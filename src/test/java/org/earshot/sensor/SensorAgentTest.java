@@ -26,7 +26,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The agent's buffering, ordering, reconnection and ending, against an in-memory service. */
+/**
+ * The agent's buffering, ordering, reconnection and ending, against an in-memory {@link SensorClient} (the real
+ * service is in {@code org.earshot.app.SensorAgentIT}).
+ */
 class SensorAgentTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -166,6 +169,11 @@ class SensorAgentTest {
             }
             onLost.run();
             all.forEach(p -> p.tryFail("connection closed"));
+        }
+
+        @Override
+        public synchronized boolean isConnected() {
+            return open;
         }
 
         @Override
