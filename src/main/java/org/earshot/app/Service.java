@@ -20,6 +20,7 @@ import org.earshot.detect.DetectorConfig;
 import org.earshot.ingest.BrokerIngestVerticle;
 import org.earshot.ingest.FrameIntake;
 import org.earshot.ingest.Listen;
+import org.earshot.ingest.MqttHub;
 import org.earshot.ingest.MqttIngestVerticle;
 import org.earshot.ingest.Tls;
 import org.earshot.ingest.WebSocketIngestVerticle;
@@ -38,13 +39,14 @@ import org.slf4j.LoggerFactory;
 public final class Service implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Service.class);
     static final long MAX_EVENT_LOOP_MILLIS = 200;
+    static final int MQTT_INSTANCES = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     private final Vertx vertx;
     private final Pipeline pipeline;
     private final Metrics metrics;
     private final List<String> deployments = new ArrayList<>();
     private final LongAdder blockedThreadEvents = new LongAdder();
-    private MqttIngestVerticle mqtt;
+    private MqttHub mqtt;
     private BrokerIngestVerticle broker;
     private WebSocketIngestVerticle websocket;
     private ApiVerticle api;
@@ -102,9 +104,13 @@ public final class Service implements AutoCloseable {
                 : new Tls(config.tls().keystore(), config.tls().keystorePassword());
         Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
         if (config.ingest().mode() == ServeConfig.Mode.EMBEDDED) {
-            mqtt = new MqttIngestVerticle(new Listen(config.mqtt().host(), config.mqtt().port(),
-                    config.mqtt().tls() ? tls : null), sensors, intake, modelName);
-            deploy(mqtt);
+            mqtt = new MqttHub(metrics, modelName);
+            Listen listen = new Listen(config.mqtt().host(), config.mqtt().port(), config.mqtt().tls() ? tls : null);
+            MqttHub hub = mqtt;
+            // One endpoint instance per core: Vert.x spreads the connections over their event loops.
+            deployments.add(vertx.deployVerticle(() -> new MqttIngestVerticle(listen, sensors, intake, hub),
+                    new io.vertx.core.DeploymentOptions().setInstances(MQTT_INSTANCES))
+                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS));
             pipeline.addSink((org.earshot.pipeline.DetectionSink) mqtt);
             if (config.outputs().publishLevels()) {
                 pipeline.addSink((org.earshot.pipeline.LevelSink) mqtt);
@@ -153,7 +159,7 @@ public final class Service implements AutoCloseable {
 
     /** The embedded MQTT endpoint's port; -1 in broker mode. */
     public int mqttPort() {
-        return mqtt == null ? -1 : mqtt.actualPort();
+        return mqtt == null ? -1 : mqtt.port();
     }
 
     /** The WebSocket endpoint's port; -1 when disabled. */

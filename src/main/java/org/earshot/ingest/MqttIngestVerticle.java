@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -23,12 +22,7 @@ import io.vertx.mqtt.MqttServerOptions;
 import io.vertx.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.MqttSubscribeMessage;
-import org.earshot.pipeline.DetectionSink;
-import org.earshot.pipeline.LevelReading;
-import org.earshot.pipeline.LevelSink;
 import org.earshot.pipeline.Metrics;
-import org.earshot.pipeline.OutputJson;
-import org.earshot.pipeline.SensorDetection;
 import org.earshot.pipeline.SensorProfile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,38 +30,38 @@ import org.slf4j.LoggerFactory;
 /**
  * The embedded MQTT endpoint, {@code earshot serve}'s default: sensors connect with their id and token, publish
  * audio frames and status, and other clients (with a sensor's credentials) subscribe to detections, alerts and
- * levels, which this verticle fans out itself (it is an endpoint, not a general broker). Identity comes from the
+ * levels, which the instances' shared {@link MqttHub} fans out (it is an endpoint, not a general broker). Identity comes from the
  * CONNECT credentials only: a publish on another sensor's topic is refused, counted and logged. QoS 1 audio is
  * acknowledged only after the pipeline has taken the frame (or refused it with a counted reason). A second
  * connection with the same client id replaces the first, as MQTT prescribes.
  */
-public final class MqttIngestVerticle extends VerticleBase implements DetectionSink, LevelSink {
+public final class MqttIngestVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(MqttIngestVerticle.class);
     static final String TRANSPORT = "mqtt";
     /** MQTT fixed header, topic and packet id around a frame: allowed on top of the largest frame. */
     static final int PACKET_OVERHEAD = 1024;
 
-    private record Subscriber(MqttEndpoint endpoint, Context context, String sensorId,
-                              Map<String, MqttQoS> filters) {}
 
     private final Listen listen;
     private final SensorDirectory sensors;
     private final FrameIntake intake;
     private final Metrics metrics;
-    private final String modelName;
-    private final Map<MqttEndpoint, Subscriber> subscribers = new ConcurrentHashMap<>();
-    /** Connections by MQTT client id (a new connection with the same id takes over, as MQTT prescribes). */
-    private final Map<String, MqttEndpoint> connected = new ConcurrentHashMap<>();
-    private final java.util.Set<MqttEndpoint> streaming = ConcurrentHashMap.newKeySet();
-    private final LongAdder publishFailures = new LongAdder();
+    private final MqttHub hub;
+    private final Map<MqttEndpoint, MqttHub.Subscriber> subscribers;
+    private final Map<String, MqttEndpoint> connected;
+    private final java.util.Set<MqttEndpoint> streaming;
     private MqttServer server;
 
-    public MqttIngestVerticle(Listen listen, SensorDirectory sensors, FrameIntake intake, String modelName) {
+    /** One instance per event loop may share a {@link MqttHub}: Vert.x spreads the connections over them. */
+    public MqttIngestVerticle(Listen listen, SensorDirectory sensors, FrameIntake intake, MqttHub hub) {
         this.listen = listen;
         this.sensors = sensors;
         this.intake = intake;
         this.metrics = intake.pipeline().metrics();
-        this.modelName = modelName;
+        this.hub = hub;
+        this.subscribers = hub.subscribers;
+        this.connected = hub.connected;
+        this.streaming = hub.streaming;
     }
 
     @Override
@@ -77,22 +71,18 @@ public final class MqttIngestVerticle extends VerticleBase implements DetectionS
         if (listen.tls() != null) {
             options.setSsl(true).setKeyCertOptions(listen.tls().pfx());
         }
-        metrics.gauge("earshot_mqtt_connections", connected::size);
-        metrics.gauge("earshot_mqtt_publish_failures_total", publishFailures::sum);
         server = MqttServer.create(vertx, options).endpointHandler(this::onConnect)
                 .exceptionHandler(e -> LOG.warn("mqtt: connection error: {}", e.toString()));
-        return server.listen().onSuccess(s -> LOG.info("mqtt: listening on {}:{}{}", listen.host(), s.actualPort(),
-                listen.tls() == null ? "" : " (TLS)"));
+        return server.listen().onSuccess(s -> {
+            hub.listening(s.actualPort());
+            LOG.info("mqtt: listening on {}:{}{}", listen.host(), s.actualPort(), listen.tls() == null ? ""
+                    : " (TLS)");
+        });
     }
 
     @Override
     public Future<?> stop() {
         return server == null ? Future.succeededFuture() : server.close();
-    }
-
-    /** The port the endpoint listens on (the chosen one when configured as 0). */
-    public int actualPort() {
-        return server.actualPort();
     }
 
     private void onConnect(MqttEndpoint endpoint) {
@@ -121,7 +111,7 @@ public final class MqttIngestVerticle extends VerticleBase implements DetectionS
         endpoint.publishReleaseHandler(endpoint::publishComplete);
         endpoint.subscribeHandler(m -> onSubscribe(endpoint, context, profile, m));
         endpoint.unsubscribeHandler(m -> {
-            Subscriber s = subscribers.get(endpoint);
+            MqttHub.Subscriber s = subscribers.get(endpoint);
             if (s != null) {
                 m.topics().forEach(s.filters()::remove);
             }
@@ -206,8 +196,8 @@ public final class MqttIngestVerticle extends VerticleBase implements DetectionS
 
     private void onSubscribe(MqttEndpoint endpoint, Context context, SensorProfile profile, MqttSubscribeMessage m) {
         List<MqttQoS> granted = new ArrayList<>();
-        Subscriber s = subscribers.computeIfAbsent(endpoint,
-                e -> new Subscriber(e, context, profile.id(), new ConcurrentHashMap<>()));
+        MqttHub.Subscriber s = subscribers.computeIfAbsent(endpoint,
+                e -> new MqttHub.Subscriber(e, context, profile.id(), new ConcurrentHashMap<>()));
         for (MqttTopicSubscription t : m.topicSubscriptions()) {
             if (Topics.maySubscribe(t.topicName(), profile.id())) {
                 MqttQoS qos = t.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE
@@ -224,45 +214,10 @@ public final class MqttIngestVerticle extends VerticleBase implements DetectionS
     }
 
     private void sendError(MqttEndpoint endpoint, String sensorId, FrameIntake.Result result) {
-        Subscriber s = subscribers.get(endpoint);
+        MqttHub.Subscriber s = subscribers.get(endpoint);
         String topic = Topics.errors(sensorId);
         if (s != null && s.filters().keySet().stream().anyMatch(f -> Topics.matches(f, topic))) {
             endpoint.publish(topic, Buffer.buffer(result.errorJson()), MqttQoS.AT_MOST_ONCE, false, false);
-        }
-    }
-
-    @Override
-    public void accept(SensorDetection d) {
-        String label = d.detection().label();
-        String topic = d.stage() == SensorDetection.Stage.FINAL ? Topics.detection(d.sensor().id(), label)
-                : Topics.alert(d.sensor().id(), label);
-        fanOut(topic, OutputJson.detection(d, modelName).toString());
-    }
-
-    @Override
-    public void accept(LevelReading r) {
-        fanOut(Topics.levels(r.sensor().id()), OutputJson.level(r).toString());
-    }
-
-    /** Publishes to every subscriber whose filter matches, each on its own connection's context. */
-    private void fanOut(String topic, String json) {
-        for (Subscriber s : subscribers.values()) {
-            MqttQoS qos = null;
-            for (Map.Entry<String, MqttQoS> f : s.filters().entrySet()) {
-                if (Topics.matches(f.getKey(), topic) && (qos == null || f.getValue().value() > qos.value())) {
-                    qos = f.getValue();
-                }
-            }
-            if (qos == null) {
-                continue;
-            }
-            MqttQoS chosen = qos;
-            s.context().runOnContext(v -> {
-                if (s.endpoint().isConnected()) {
-                    s.endpoint().publish(topic, Buffer.buffer(json), chosen, false, false)
-                            .onFailure(e -> publishFailures.increment());
-                }
-            });
         }
     }
 

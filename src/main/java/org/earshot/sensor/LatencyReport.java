@@ -11,7 +11,8 @@ import org.earshot.train.eval.Event;
 
 /**
  * Matches the detections a simulation receives to the known events of the recording it plays and measures
- * latency: arrival time minus the capture time of the event's end ({@code stream start + truth offset}). A message
+ * latency: arrival time minus the capture time of the event's end ({@code stream start + truth offset}), and also
+ * minus the capture time of its start. A message
  * matches a known event of its class when its stream onset lies within the event extended by {@link #COLLAR_SECONDS}
  * on both sides; each known event of each stream counts once per stage (alert, final). Thread-safe.
  */
@@ -25,6 +26,7 @@ public final class LatencyReport {
 
     private static final class Stage {
         final List<Long> latenciesMicros = new ArrayList<>();
+        final List<Long> sinceOnsetMicros = new ArrayList<>();
         final Set<String> seen = new HashSet<>();
     }
 
@@ -48,6 +50,7 @@ public final class LatencyReport {
                 // Stream starts are rounded to the millisecond: the same stream must give the same key.
                 if (stage.seen.add(sensor + "/" + Math.round(streamStartUs / 1000.0) + "/" + i)) {
                     stage.latenciesMicros.add(receivedWallMicros - (streamStartUs + Math.round(e.offset() * 1e6)));
+                    stage.sinceOnsetMicros.add(receivedWallMicros - (streamStartUs + Math.round(e.onset() * 1e6)));
                 }
                 return;
             }
@@ -80,6 +83,9 @@ public final class LatencyReport {
             o.addProperty("latency_p95_s", round(percentile(s.latenciesMicros, 95) / 1e6));
             o.addProperty("latency_p99_s", round(percentile(s.latenciesMicros, 99) / 1e6));
             o.addProperty("latency_max_s", round(Collections.max(s.latenciesMicros) / 1e6));
+            // From the event's start: independent of how long the event lasts (shouts last seconds, bangs not).
+            o.addProperty("since_onset_p50_s", round(percentile(s.sinceOnsetMicros, 50) / 1e6));
+            o.addProperty("since_onset_p99_s", round(percentile(s.sinceOnsetMicros, 99) / 1e6));
         }
         return o;
     }
