@@ -64,14 +64,11 @@ public final class SensorCommand implements Callable<Integer> {
     @Option(names = "--id", description = "Use this sensor's row of the credentials file instead of the first")
     String id;
 
-    @Option(names = "--transport", description = "mqtt or websocket (default: ${DEFAULT-VALUE})")
-    String transport = "mqtt";
+    @picocli.CommandLine.Mixin
+    ServiceConnectionOptions connection = new ServiceConnectionOptions();
 
     @Option(names = "--host", required = true, description = "Service host name or address")
     String host;
-
-    @Option(names = "--port", description = "Service port (default: 1883 for mqtt, 8081 for websocket)")
-    Integer port;
 
     @Option(names = "--input", paramLabel = "-|FILE", description = "Raw interleaved PCM, no header: - for standard "
             + "input (default), or a file (a regular file is read in real time, like a device)")
@@ -89,12 +86,6 @@ public final class SensorCommand implements Callable<Integer> {
 
     @Option(names = "--frame-ms", description = "Audio per frame in ms, 10..1000 (default: ${DEFAULT-VALUE})")
     int frameMillis = 100;
-
-    @Option(names = "--truststore", paramLabel = "FILE.p12", description = "PKCS#12 trust store: connect with TLS")
-    Path truststore;
-
-    @Option(names = "--truststore-password", description = "Password of the trust store")
-    String truststorePassword = "";
 
     @Option(names = "--reconnect-seconds", description = "Pause between connection attempts, 0.1..3600 (default: "
             + "${DEFAULT-VALUE})")
@@ -128,15 +119,8 @@ public final class SensorCommand implements Callable<Integer> {
         if (!(bufferSeconds >= 1 && bufferSeconds <= 3600)) {
             throw new BadInputException("--buffer-seconds must be 1..3600, got " + bufferSeconds);
         }
-        boolean mqtt = switch (transport) {
-            case "mqtt" -> true;
-            case "websocket" -> false;
-            default -> throw new BadInputException("--transport must be mqtt or websocket, got '" + transport + "'");
-        };
-        int servicePort = port != null ? port : mqtt ? 1883 : 8081;
-        if (servicePort < 1 || servicePort > 65535) {
-            throw new BadInputException("--port must be 1..65535, got " + servicePort);
-        }
+        boolean mqtt = connection.mqtt();
+        int servicePort = connection.port();
         if (host.isBlank()) {
             throw new BadInputException("--host must not be empty");
         }
@@ -148,10 +132,7 @@ public final class SensorCommand implements Callable<Integer> {
                     channels, sampleFormat.wireName(), rate, frameBytes, FrameCodec.DEFAULT_MAX_FRAME_BYTES));
         }
         Credentials sensor = credentials();
-        TrustStore trust = null;
-        if (truststore != null) {
-            trust = new TrustStore(Paths.requireFile(truststore, "trust store"), truststorePassword);
-        }
+        TrustStore trust = connection.trust();
         boolean stdin = "-".equals(input);
         Path inputFile = stdin ? null : Path.of(input);
         if (inputFile != null && (!Files.exists(inputFile) || Files.isDirectory(inputFile))) {
@@ -187,7 +168,7 @@ public final class SensorCommand implements Callable<Integer> {
                 + host + ":" + servicePort;
         System.err.printf(Locale.ROOT, "%s: reading %s, %s %d Hz, %d channel(s), in %d ms frames; streaming to %s "
                         + "over %s; buffering up to %s s%n", name, stdin ? "standard input" : input,
-                sampleFormat.wireName(), rate, channels, frameMillis, target, transport, trimmed(bufferSeconds));
+                sampleFormat.wireName(), rate, channels, frameMillis, target, connection.transport, trimmed(bufferSeconds));
         warnIfReadableByOthers(credentials);
 
         Vertx vertx = Vertx.vertx();

@@ -2,7 +2,6 @@ package org.earshot.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -48,14 +47,11 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--sensors", paramLabel = "N", description = "Use the first N sensors of the file (default: all)")
     Integer sensors;
 
-    @Option(names = "--transport", description = "mqtt or websocket (default: ${DEFAULT-VALUE})")
-    String transport = "mqtt";
+    @picocli.CommandLine.Mixin
+    ServiceConnectionOptions connection = new ServiceConnectionOptions();
 
     @Option(names = "--host", description = "Service host (default: ${DEFAULT-VALUE})")
     String host = "127.0.0.1";
-
-    @Option(names = "--port", description = "Service port (default: 1883 for mqtt, 8081 for websocket)")
-    Integer port;
 
     @Option(names = "--mqtt-port", description = "MQTT port for --report when streaming over WebSocket (default: "
             + "${DEFAULT-VALUE})")
@@ -99,12 +95,6 @@ final class SimulateCommand implements Callable<Integer> {
             + "detections (default: ${DEFAULT-VALUE})")
     double lingerSeconds = 5;
 
-    @Option(names = "--truststore", paramLabel = "FILE.p12", description = "PKCS#12 trust store: connect with TLS")
-    Path truststore;
-
-    @Option(names = "--truststore-password", description = "Password of the trust store")
-    String truststorePassword = "";
-
     @Override
     public Integer call() throws Exception {
         List<Credentials> all;
@@ -118,11 +108,7 @@ final class SimulateCommand implements Callable<Integer> {
                     + all.size() + "), got " + sensors);
         }
         List<Credentials> chosen = sensors == null ? all : all.subList(0, sensors);
-        boolean mqtt = switch (transport) {
-            case "mqtt" -> true;
-            case "websocket" -> false;
-            default -> throw new BadInputException("--transport must be mqtt or websocket, got " + transport);
-        };
+        boolean mqtt = connection.mqtt();
         if (frameMillis < 10 || frameMillis > 1000 || loops < 1 || !(speed > 0) || maxInFlight < 1) {
             throw new BadInputException("--frame-ms must be 10..1000, --loops >= 1, --speed > 0, --max-in-flight >= 1");
         }
@@ -142,8 +128,8 @@ final class SimulateCommand implements Callable<Integer> {
         }
         float[] samples = rate == clip.sampleRate() ? clip.samples() : Resampler.resample(clip.samples(),
                 clip.sampleRate(), rate);
-        int servicePort = port != null ? port : mqtt ? 1883 : 8081;
-        TrustStore trust = truststore == null ? null : new TrustStore(truststore, truststorePassword);
+        int servicePort = connection.port();
+        TrustStore trust = connection.trust();
         double stagger = staggerSeconds != null ? staggerSeconds : clip.durationSeconds();
         LatencyReport latency = new LatencyReport(events);
 
@@ -160,7 +146,7 @@ final class SimulateCommand implements Callable<Integer> {
                         c.framesFailed(), latency.matched(false), latency.matched(true));
             });
             System.err.printf(Locale.ROOT, "simulate: %d sensor(s) over %s to %s:%d, %.1f s of audio x %d loop(s) at "
-                            + "%s Hz, speed %.1f%n", chosen.size(), transport, host, servicePort,
+                            + "%s Hz, speed %.1f%n", chosen.size(), connection.transport, host, servicePort,
                     clip.durationSeconds(), loops, rate, speed);
             CompletableFuture<Void> done = simulation.run(vertx, chosen, c -> client(vertx, mqtt, servicePort, c,
                             trust), samples, rate, rate * frameMillis / 1000, loops, speed, stagger, maxInFlight, 1)
@@ -178,7 +164,7 @@ final class SimulateCommand implements Callable<Integer> {
             Simulation.Counts c = simulation.counts();
             JsonObject out = new JsonObject();
             out.addProperty("sensors", chosen.size());
-            out.addProperty("transport", transport);
+            out.addProperty("transport", connection.transport);
             out.addProperty("audio_seconds_per_sensor", Math.round(clip.durationSeconds() * loops * 10) / 10.0);
             out.addProperty("wall_seconds", Math.round(seconds * 10) / 10.0);
             out.addProperty("frames_acknowledged", c.framesSent());
