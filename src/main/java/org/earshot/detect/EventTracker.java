@@ -22,8 +22,10 @@ import org.earshot.dsp.FrontEndSpec;
  *       around the loudest frame of the last active window. A window with less than 6 dB between floor and max, or
  *       with unknown levels, keeps its window time. Published times are the refined ones.</li>
  *   <li><b>Merge.</b> A closed event is held until no later event can start within {@code mergeGapSeconds} of its
- *       offset (that is, until a window starts at or after {@code offset + mergeGap}); an event that opens sooner
- *       is merged into it. Events are therefore emitted late by up to the merge gap plus one hop.</li>
+ *       offset (that is, until the window after the current one would start at or after {@code offset +
+ *       mergeGap}); an event that opens sooner is merged into it. Events are therefore emitted late by up to the
+ *       merge gap. (The end-aligned last window of a stream may start less than a hop after the one before it; an
+ *       event it opens within the merge gap of an event already emitted stays a separate event.)</li>
  *   <li><b>Minimum duration</b> is checked on the merged event's window span, not its refined times, because its
  *       job is to suppress classifier blips; short sounds such as impacts keep refined times shorter than one
  *       window.</li>
@@ -147,8 +149,10 @@ public final class EventTracker {
                         p, Double.isFinite(cand.peakDbfs) ? cand.peakDbfs : Double.NaN));
             }
         }
-        // Every later event starts at or after a later window's start, so none can merge into this one any more.
-        if (cand != null && !cand.open && windowStart >= cand.offset + config.mergeGapSeconds()) {
+        // Every later event starts at or after the next window's start (one hop on), so once that start is past
+        // the merge gap none can merge into this one any more: emit now rather than a window later.
+        if (cand != null && !cand.open
+                && windowStart + config.hopSeconds() >= cand.offset + config.mergeGapSeconds()) {
             emit(c, ended);
         }
     }

@@ -132,9 +132,10 @@ class EventTrackerTest {
         EventTracker tracker = new EventTracker(CONFIG);
         FrameEnergy levels = bursts(170, 180);
         assertEquals(List.of(), tracker.accept(0.96, p(0, 0.9, 0), levels));
-        assertEquals(List.of(), tracker.accept(1.44, p(0, 0, 0), levels)); // closes, offset 1.80
-        assertEquals(List.of(), tracker.accept(1.92, p(0, 0, 0), levels)); // 1.92 < 1.80 + 0.5: may still merge
-        List<Detection> emitted = tracker.accept(2.40, p(0, 0, 0), levels);
+        // Closes at offset 1.80; the next window (1.92) could still open an event within 1.80 + 0.5.
+        assertEquals(List.of(), tracker.accept(1.44, p(0, 0, 0), levels));
+        // After 1.92 the next window starts at 2.40, past 2.30: nothing can merge any more, so emit now.
+        List<Detection> emitted = tracker.accept(1.92, p(0, 0, 0), levels);
         assertEquals(1, emitted.size());
         assertEquals(1.80, emitted.get(0).offset(), 1e-6);
         assertEquals(List.of(), tracker.flush());
