@@ -19,7 +19,7 @@ class ArchitectureTest {
     @Test
     void purePackagesDependOnNeitherVertxNorDjl() {
         noClasses().that().resideInAnyPackage("org.earshot.audio..", "org.earshot.dsp..", "org.earshot.detect..",
-                        "org.earshot.train.eval..", "org.earshot.config..")
+                        "org.earshot.train.eval..", "org.earshot.config..", "org.earshot.journal..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "io.netty..", "ai.djl..")
                 .check(CLASSES);
     }
