@@ -150,15 +150,23 @@ public final class FrameCodec {
         long sequence = int64At(message, 12);
         long captureMicros = int64At(message, 20);
         long samplesPerChannel = uint32At(message, 28);
+        // The header fields are checked here, in wire order and as longs, so that a message names the value sent
+        // (the unsigned 32-bit fields do not fit an int); the constructor then checks the PCM (length, finite
+        // samples) once, rather than here and there again.
         checkSampleRate(sampleRate);
         checkSequence(sequence);
         checkCaptureMicros(captureMicros);
         checkSampleCount(samplesPerChannel, sampleRate, endOfStream);
-        checkPcmLength(format, channels, samplesPerChannel, message.length - HEADER_BYTES);
         byte[] pcm = Arrays.copyOfRange(message, HEADER_BYTES, message.length);
-        checkSamples(format, pcm);
-        return new SensorFrame(format, (int) sampleRate, channels, endOfStream, sequence, captureMicros,
-                (int) samplesPerChannel, pcm);
+        try {
+            return new SensorFrame(format, (int) sampleRate, channels, endOfStream, sequence, captureMicros,
+                    (int) samplesPerChannel, pcm);
+        } catch (IllegalArgumentException e) {
+            if (e.getCause() instanceof FrameFormatException reason) {
+                throw reason;
+            }
+            throw e;
+        }
     }
 
     /** Checks as much of the magic as arrived, so that text or another protocol is named as such even when short. */
