@@ -191,7 +191,7 @@ public final class MqttIngestVerticle extends VerticleBase {
         } else if (!"online".equals(state)) {
             return intake.refuse(TRANSPORT, profile, "bad_status", "unknown state '" + state + "'", -1);
         }
-        return new FrameIntake.Result(true, null, null, -1);
+        return FrameIntake.Result.ACCEPTED;
     }
 
     private void onSubscribe(MqttEndpoint endpoint, Context context, SensorProfile profile, MqttSubscribeMessage m) {

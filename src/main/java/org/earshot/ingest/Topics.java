@@ -1,7 +1,5 @@
 package org.earshot.ingest;
 
-import java.util.Locale;
-
 /**
  * The MQTT topics of protocol v1 ({@code sensors/PROTOCOL.md}), written once: parsing what sensors publish, naming
  * what the service publishes, and MQTT topic-filter matching for the embedded endpoint's subscribers.
@@ -112,9 +110,5 @@ public final class Topics {
             }
         }
         return true;
-    }
-
-    static String lower(Enum<?> e) {
-        return e.name().toLowerCase(Locale.ROOT);
     }
 }

@@ -50,7 +50,6 @@ final class Segment {
     private int buffered;
     private long bufferStart;
     private long nextFrame;
-    private long inputSamples;
     private long reportedWindows;
     private long reportedGated;
 
@@ -78,13 +77,7 @@ final class Segment {
         return sampleRate;
     }
 
-    /** Capture time the next frame would have if it continues this segment without a gap. */
-    long expectedNextMicros() {
-        return startMicros + Math.round(inputSamples * 1e6 / sampleRate);
-    }
-
     Output accept(float[] mono) {
-        inputSamples += mono.length;
         meter.accept(mono, 0, mono.length);
         float[] at16k = resampler == null ? mono : resampler.process(mono, 0, mono.length);
         Output out = analyse(at16k);

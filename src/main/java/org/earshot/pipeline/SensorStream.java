@@ -99,10 +99,6 @@ final class SensorStream {
         expected = -1;
     }
 
-    boolean active() {
-        return segment != null || !ahead.isEmpty();
-    }
-
     private void skipTo(long seq) {
         if (seq <= expected) {
             return;
