@@ -6,6 +6,7 @@ import org.earshot.audio.AudioLoader;
 import org.earshot.detect.Detection;
 import org.earshot.detect.DetectorConfig;
 import org.earshot.detect.FileDetector;
+import org.earshot.pipeline.OutputJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -83,19 +84,14 @@ final class DetectCommand implements Callable<Integer> {
     static String json(Detection d, String modelName) {
         JsonObject o = new JsonObject();
         o.addProperty("class", d.label());
-        o.addProperty("onset", round(d.onset(), 3));
-        o.addProperty("offset", round(d.offset(), 3));
-        o.addProperty("confidence", round(d.confidence(), 3));
+        o.addProperty("onset", OutputJson.round(d.onset(), 3));
+        o.addProperty("offset", OutputJson.round(d.offset(), 3));
+        o.addProperty("confidence", OutputJson.round(d.confidence(), 3));
         if (Double.isFinite(d.peakDbfs())) {
-            o.addProperty("peak_dbfs", round(d.peakDbfs(), 1));
+            o.addProperty("peak_dbfs", OutputJson.round(d.peakDbfs(), 1));
         }
         o.addProperty("model", modelName);
         return o.toString();
-    }
-
-    private static double round(double v, int digits) {
-        double scale = Math.pow(10, digits);
-        return Math.round(v * scale) / scale;
     }
 
     private void printSummary(PrintStream out, FileDetector.Result result) {

@@ -1,11 +1,9 @@
 package org.earshot.cli;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 import org.earshot.config.ConfigException;
+import org.earshot.config.PrivateFiles;
 import org.earshot.config.SensorRecord;
 import org.earshot.config.SensorRegistry;
 import org.earshot.detect.Labels;
@@ -132,14 +131,8 @@ final class SensorsCommand implements Runnable {
         for (Credentials c : credentials) {
             csv.append(c.sensorId()).append(',').append(c.token()).append('\n');
         }
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.getFileSystem().supportedFileAttributeViews().contains("posix")
-                ? Files.createTempFile(dir, ".credentials.", ".tmp",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
-                : Files.createTempFile(dir, ".credentials.", ".tmp");
+        Path tmp = PrivateFiles.writeTemporary(file, csv.toString());
         try {
-            Files.writeString(tmp, csv, StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

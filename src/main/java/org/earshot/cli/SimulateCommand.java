@@ -19,6 +19,7 @@ import io.vertx.mqtt.MqttClientOptions;
 import org.earshot.audio.AudioClip;
 import org.earshot.audio.AudioLoader;
 import org.earshot.audio.Resampler;
+import org.earshot.ingest.Topics;
 import org.earshot.sensor.Credentials;
 import org.earshot.sensor.LatencyReport;
 import org.earshot.sensor.MqttSensorClient;
@@ -195,8 +196,7 @@ final class SimulateCommand implements Callable<Integer> {
         MqttClientOptions options = new MqttClientOptions().setClientId(c.sensorId() + "-monitor")
                 .setUsername(c.sensorId()).setPassword(c.token()).setMaxMessageSize(65536);
         if (trust != null) {
-            options.setSsl(true).setHostnameVerificationAlgorithm("HTTPS").setTrustOptions(new io.vertx.core.net.PfxOptions()
-                    .setPath(trust.path().toString()).setPassword(trust.password()));
+            options.setSsl(true).setHostnameVerificationAlgorithm("HTTPS").setTrustOptions(trust.options());
         }
         MqttClient client = MqttClient.create(vertx, options);
         client.publishHandler(m -> {
@@ -208,7 +208,7 @@ final class SimulateCommand implements Callable<Integer> {
                     o.get("class").getAsString(), streamOnset, streamStart, now);
         });
         Future<?> ready = client.connect(port, host).compose(ack -> client.subscribe(java.util.Map.of(
-                "earshot/v1/detections/#", MqttQoS.AT_LEAST_ONCE.value(), "earshot/v1/alerts/#",
+                Topics.PREFIX + "/detections/#", MqttQoS.AT_LEAST_ONCE.value(), Topics.PREFIX + "/alerts/#",
                 MqttQoS.AT_LEAST_ONCE.value())));
         ready.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         return client;

@@ -9,17 +9,12 @@ import com.google.gson.JsonPrimitive;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -283,7 +278,7 @@ public final class SensorRegistry {
         }
         Path tmp = null;
         try {
-            tmp = writeTemporary(file, List.of(sensor));
+            tmp = PrivateFiles.writeTemporary(file, toJson(List.of(sensor)));
             if (!placeWithoutReplacing(tmp, file)) {
                 return new FirstStart(false, sensorId, null);
             }
@@ -303,30 +298,13 @@ public final class SensorRegistry {
         new SensorRegistry(sensors);
         Path tmp = null;
         try {
-            tmp = writeTemporary(file, sensors);
+            tmp = PrivateFiles.writeTemporary(file, toJson(sensors));
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot write the sensors file: " + e, e);
         } finally {
             deleteQuietly(tmp);
         }
-    }
-
-    /** The sensors file text, fsync'd, in an owner-only temporary file beside {@code file}. */
-    private static Path writeTemporary(Path file, List<SensorRecord> sensors) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
-        FileAttribute<?>[] ownerOnly = posix
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rw-------"))}
-                : new FileAttribute<?>[0];
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp", ownerOnly);
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            out.write(ByteBuffer.wrap(toJson(sensors).getBytes(StandardCharsets.UTF_8)));
-            out.force(true);
-        }
-        return tmp;
     }
 
     private static void deleteQuietly(Path tmp) {

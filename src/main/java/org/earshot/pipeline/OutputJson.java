@@ -66,7 +66,11 @@ public final class OutputJson {
         }
     }
 
-    private static double round(double v, int digits) {
+    /**
+     * Rounds a published number to {@code digits} decimals; {@code earshot detect} rounds with it too, so that its
+     * lines and the live detections of the same audio agree to the digit.
+     */
+    public static double round(double v, int digits) {
         double scale = Math.pow(10, digits);
         return Math.round(v * scale) / scale;
     }

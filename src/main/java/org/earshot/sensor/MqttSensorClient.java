@@ -13,10 +13,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.PfxOptions;
 import io.vertx.mqtt.MqttClient;
 import io.vertx.mqtt.MqttClientOptions;
 import org.earshot.audio.FrameCodec;
+import org.earshot.ingest.Topics;
 
 /**
  * A sensor over MQTT: connects with its id as client id and username and its token as password, sets a last will
@@ -26,9 +26,6 @@ import org.earshot.audio.FrameCodec;
  * {@link #closeHandler} reports its loss; after it is lost, make a new one.
  */
 public final class MqttSensorClient implements SensorClient {
-    /** Topic names duplicated from the service's Topics on purpose: the sensor side only needs these two. */
-    private static final String PREFIX = "earshot/v1/sensors/";
-
     private final MqttClient client;
     private final String host;
     private final int port;
@@ -47,12 +44,11 @@ public final class MqttSensorClient implements SensorClient {
                 // Room for the online and offline status messages on top of the frames.
                 .setMaxInflightQueue(maxInFlight + 2)
                 .setMaxMessageSize(FrameCodec.DEFAULT_MAX_FRAME_BYTES + 1024)
-                .setWillFlag(true).setWillTopic(PREFIX + sensorId + "/status").setWillRetain(true).setWillQoS(1)
+                .setWillFlag(true).setWillTopic(Topics.status(sensorId)).setWillRetain(true).setWillQoS(1)
                 .setWillMessageBytes(Buffer.buffer("{\"state\":\"offline\",\"reason\":\"connection lost\"}"));
         if (trust != null) {
             options.setSsl(true).setHostnameVerificationAlgorithm("HTTPS")
-                    .setTrustOptions(new PfxOptions().setPath(trust.path().toString())
-                    .setPassword(trust.password()));
+                    .setTrustOptions(trust.options());
         }
         this.client = MqttClient.create(vertx, options);
         client.publishCompletionHandler(this::acknowledged);
@@ -93,7 +89,7 @@ public final class MqttSensorClient implements SensorClient {
 
     @Override
     public Future<Void> connect() {
-        return client.connect(port, host).compose(ack -> client.publish(PREFIX + sensorId + "/status",
+        return client.connect(port, host).compose(ack -> client.publish(Topics.status(sensorId),
                 Buffer.buffer("{\"state\":\"online\"}"), MqttQoS.AT_LEAST_ONCE, false, true)).mapEmpty();
     }
 
@@ -104,7 +100,7 @@ public final class MqttSensorClient implements SensorClient {
         Promise<Void> acked = Promise.promise();
         Future<Integer> written;
         try {
-            written = client.publish(PREFIX + sensorId + "/audio", Buffer.buffer(frame), MqttQoS.AT_LEAST_ONCE,
+            written = client.publish(Topics.audio(sensorId), Buffer.buffer(frame), MqttQoS.AT_LEAST_ONCE,
                     false, false);
         } catch (RuntimeException e) {
             // The underlying client throws when its connection is already gone.
@@ -153,7 +149,7 @@ public final class MqttSensorClient implements SensorClient {
         }
         Future<Integer> status;
         try {
-            status = client.publish(PREFIX + sensorId + "/status",
+            status = client.publish(Topics.status(sensorId),
                     Buffer.buffer("{\"state\":\"offline\",\"reason\":\"shutdown\"}"), MqttQoS.AT_LEAST_ONCE, false,
                     true);
         } catch (RuntimeException e) {

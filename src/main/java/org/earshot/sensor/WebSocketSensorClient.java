@@ -9,7 +9,6 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.net.PfxOptions;
 import org.earshot.audio.FrameCodec;
 
 /**
@@ -32,8 +31,7 @@ public final class WebSocketSensorClient implements SensorClient {
                 .setMaxFrameSize(FrameCodec.DEFAULT_MAX_FRAME_BYTES)
                 .setMaxMessageSize(FrameCodec.DEFAULT_MAX_FRAME_BYTES);
         if (trust != null) {
-            options.setSsl(true).setTrustOptions(new PfxOptions().setPath(trust.path().toString())
-                    .setPassword(trust.password()));
+            options.setSsl(true).setTrustOptions(trust.options());
         }
         this.client = vertx.createWebSocketClient(options);
         this.connect = new WebSocketConnectOptions().setHost(host).setPort(port).setSsl(trust != null)
