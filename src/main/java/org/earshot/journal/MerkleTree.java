@@ -66,9 +66,7 @@ public final class MerkleTree {
         if (index < 0 || index >= leafHashes.size()) {
             throw new IllegalArgumentException("index " + index + " is outside the tree of size " + leafHashes.size());
         }
-        List<byte[]> proof = new ArrayList<>();
-        path(leafHashes, index, 0, leafHashes.size(), proof);
-        return Collections.unmodifiableList(proof);
+        return inclusionProof((lo, hi) -> subtreeRoot(leafHashes, lo, hi), leafHashes.size(), index);
     }
 
     /**
@@ -80,11 +78,7 @@ public final class MerkleTree {
         if (oldSize < 0 || oldSize > leafHashes.size()) {
             throw new IllegalArgumentException("oldSize " + oldSize + " is outside 0.." + leafHashes.size());
         }
-        List<byte[]> proof = new ArrayList<>();
-        if (oldSize > 0) {
-            subproof(leafHashes, oldSize, 0, leafHashes.size(), true, proof);
-        }
-        return Collections.unmodifiableList(proof);
+        return consistencyProof((lo, hi) -> subtreeRoot(leafHashes, lo, hi), leafHashes.size(), oldSize);
     }
 
     /**
@@ -213,18 +207,43 @@ public final class MerkleTree {
         return hashChildren(subtreeRoot(leaves, lo, k), subtreeRoot(leaves, k, hi));
     }
 
+    /**
+     * MTH(D[lo:hi]) of a tree held somewhere: the list of leaves here, cached perfect subtrees in {@link MerkleLog}.
+     * The proof algorithms below only ever ask for ranges of the RFC's split, so both give the same proofs.
+     */
+    @FunctionalInterface
+    interface RangeHasher {
+        byte[] root(int lo, int hi);
+    }
+
+    /** PATH(index, D[size]) over any {@link RangeHasher}; index and size already checked. */
+    static List<byte[]> inclusionProof(RangeHasher tree, int size, int index) {
+        List<byte[]> proof = new ArrayList<>();
+        path(tree, index, 0, size, proof);
+        return Collections.unmodifiableList(proof);
+    }
+
+    /** PROOF(oldSize, D[size]) over any {@link RangeHasher}; sizes already checked. */
+    static List<byte[]> consistencyProof(RangeHasher tree, int size, int oldSize) {
+        List<byte[]> proof = new ArrayList<>();
+        if (oldSize > 0) {
+            subproof(tree, oldSize, 0, size, true, proof);
+        }
+        return Collections.unmodifiableList(proof);
+    }
+
     /** PATH(m, D[lo:hi]) for the leaf at absolute position m, appended bottom-up as the RFC orders it. */
-    private static void path(List<byte[]> leaves, int m, int lo, int hi, List<byte[]> out) {
+    private static void path(RangeHasher tree, int m, int lo, int hi, List<byte[]> out) {
         if (hi - lo == 1) {
             return;
         }
         int k = lo + largestPowerOfTwoBelow(hi - lo);
         if (m < k) {
-            path(leaves, m, lo, k, out);
-            out.add(subtreeRoot(leaves, k, hi).clone());
+            path(tree, m, lo, k, out);
+            out.add(tree.root(k, hi).clone());
         } else {
-            path(leaves, m, k, hi, out);
-            out.add(subtreeRoot(leaves, lo, k).clone());
+            path(tree, m, k, hi, out);
+            out.add(tree.root(lo, k).clone());
         }
     }
 
@@ -232,30 +251,30 @@ public final class MerkleTree {
      * SUBPROOF(m, D[lo:hi], b) with m counted from lo; {@code complete} is the RFC's b: true while D[lo:lo+m] is
      * still the whole old tree, whose root the verifier already holds and so is left out.
      */
-    private static void subproof(List<byte[]> leaves, int m, int lo, int hi, boolean complete, List<byte[]> out) {
+    private static void subproof(RangeHasher tree, int m, int lo, int hi, boolean complete, List<byte[]> out) {
         int n = hi - lo;
         if (m == n) {
             if (!complete) {
-                out.add(subtreeRoot(leaves, lo, hi).clone());
+                out.add(tree.root(lo, hi).clone());
             }
             return;
         }
         int k = largestPowerOfTwoBelow(n);
         if (m <= k) {
-            subproof(leaves, m, lo, lo + k, complete, out);
-            out.add(subtreeRoot(leaves, lo + k, hi).clone());
+            subproof(tree, m, lo, lo + k, complete, out);
+            out.add(tree.root(lo + k, hi).clone());
         } else {
-            subproof(leaves, m - k, lo + k, hi, false, out);
-            out.add(subtreeRoot(leaves, lo, lo + k).clone());
+            subproof(tree, m - k, lo + k, hi, false, out);
+            out.add(tree.root(lo, lo + k).clone());
         }
     }
 
     /** The largest power of two strictly smaller than n, for n >= 2: where RFC 6962 splits a tree. */
-    private static int largestPowerOfTwoBelow(int n) {
+    static int largestPowerOfTwoBelow(int n) {
         return Integer.highestOneBit(n - 1);
     }
 
-    private static byte[] hashChildren(byte[] left, byte[] right) {
+    static byte[] hashChildren(byte[] left, byte[] right) {
         MessageDigest digest = sha256();
         digest.update(NODE_PREFIX);
         digest.update(left);

@@ -1,0 +1,95 @@
+package org.earshot.journal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.util.Base64;
+import java.util.HexFormat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+/**
+ * A signed statement that the journal had {@code treeSize} entries with Merkle root {@code rootHash} at {@code
+ * timeMicros}. The signature is Ed25519 over {@link #signedText()}, a small fixed text (in the spirit of C2SP signed
+ * notes) that anyone can rebuild from the four fields. An auditor keeps one checkpoint; any later journal must be
+ * consistent with it (same first {@code treeSize} entries), which is what detects a rollback or a rewritten past.
+ */
+public record Checkpoint(long treeSize, byte[] rootHash, long timeMicros, String keyId, byte[] signature) {
+    public static final String HEADER = "earshot journal checkpoint v1";
+    private static final HexFormat HEX = HexFormat.of();
+
+    public String signedText() {
+        return signedText(treeSize, rootHash, timeMicros, keyId);
+    }
+
+    static String signedText(long treeSize, byte[] rootHash, long timeMicros, String keyId) {
+        return HEADER + "\n" + keyId + "\n" + treeSize + "\n" + Base64.getEncoder().encodeToString(rootHash) + "\n"
+                + timeMicros + "\n";
+    }
+
+    public static Checkpoint sign(long treeSize, byte[] rootHash, long timeMicros, JournalKeys keys) {
+        String keyId = JournalKeys.keyId(keys.publicKey());
+        return new Checkpoint(treeSize, rootHash.clone(), timeMicros, keyId,
+                sign(keys.privateKey(), signedText(treeSize, rootHash, timeMicros, keyId)));
+    }
+
+    /** Whether the signature is this public key's over these fields. */
+    public boolean verify(PublicKey key) {
+        try {
+            Signature verifier = Signature.getInstance("Ed25519");
+            verifier.initVerify(key);
+            verifier.update(signedText().getBytes(StandardCharsets.UTF_8));
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    public JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("tree_size", treeSize);
+        o.addProperty("root", HEX.formatHex(rootHash));
+        o.addProperty("time_us", timeMicros);
+        o.addProperty("key_id", keyId);
+        o.addProperty("signature", Base64.getEncoder().encodeToString(signature));
+        return o;
+    }
+
+    /** Reads a checkpoint written by {@link #toJson()}; the message names the missing or malformed field. */
+    public static Checkpoint parse(String json) throws JournalFormatException {
+        try {
+            JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+            for (String field : new String[] {"tree_size", "root", "time_us", "key_id", "signature"}) {
+                if (!o.has(field) || !o.get(field).isJsonPrimitive()) {
+                    throw new JournalFormatException(-1, "checkpoint: missing field " + field);
+                }
+            }
+            byte[] root = HEX.parseHex(o.get("root").getAsString());
+            if (root.length != MerkleTree.HASH_LENGTH) {
+                throw new JournalFormatException(-1, "checkpoint: root must be 64 hex digits");
+            }
+            long size = o.get("tree_size").getAsLong();
+            if (size < 0) {
+                throw new JournalFormatException(-1, "checkpoint: tree_size is negative");
+            }
+            return new Checkpoint(size, root, o.get("time_us").getAsLong(), o.get("key_id").getAsString(),
+                    Base64.getDecoder().decode(o.get("signature").getAsString()));
+        } catch (RuntimeException e) {
+            throw new JournalFormatException(-1, "checkpoint: not a checkpoint JSON object (" + e.getMessage() + ")");
+        }
+    }
+
+    private static byte[] sign(PrivateKey key, String text) {
+        try {
+            Signature signer = Signature.getInstance("Ed25519");
+            signer.initSign(key);
+            signer.update(text.getBytes(StandardCharsets.UTF_8));
+            return signer.sign();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("Ed25519 signing failed", e);
+        }
+    }
+}

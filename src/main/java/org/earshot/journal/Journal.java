@@ -1,0 +1,795 @@
+package org.earshot.journal;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The append-only journal: entries ({@link JournalLine}) in segment files {@code segment-<first seq>.jsonl} of one
+ * directory, hash-chained and under an RFC 6962 Merkle tree ({@link MerkleLog}), with Ed25519-signed checkpoints in
+ * {@code checkpoints.jsonl}. {@link #append} returns only once the entry is on disk ({@code fsync}); appends from
+ * many threads share each fsync (group commit), so throughput is not bounded by the disk's sync rate.
+ *
+ * <p>Opening a journal replays and checks every entry (sequence, chain, data hashes, checkpoint signatures and roots).
+ * A torn last line, what a crash during a write leaves, was never acknowledged: it is cut off and a {@code recovery}
+ * entry records how many bytes went. Damage anywhere else, or a checkpoint the entries no longer match (a rollback),
+ * stops the opening with a message naming the entry: the service does not write after a past it cannot vouch for.
+ * Retention deletes the data of old entries in closed segments, after a {@code redaction} entry that lists them; the
+ * headers, and so the tree, stay. Only one process may open a directory (a lock file guards it).
+ */
+public final class Journal implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
+    public static final String CHECKPOINTS_FILE = "checkpoints.jsonl";
+    public static final String LOCK_FILE = "journal.lock";
+    static final Pattern SEGMENT_NAME = Pattern.compile("segment-([0-9]{20})\\.jsonl");
+    /** Entries larger than this are refused: the journal holds records of events, not bulk data. */
+    public static final int MAX_ENTRY_BYTES = 64 * 1024;
+
+    /** Entry types the journal itself writes. */
+    public static final String TYPE_RECOVERY = "recovery";
+    public static final String TYPE_REDACTION = "redaction";
+
+    /**
+     * @param segmentMaxEntries a segment is closed once it has this many entries
+     * @param segmentMaxAge     ... or once its first entry is this old (retention works on closed segments)
+     * @param checkpointEvery   a checkpoint is signed after this many new entries
+     * @param checkpointInterval ... and at this interval whenever there are new entries
+     */
+    public record Options(int segmentMaxEntries, Duration segmentMaxAge, int checkpointEvery,
+                          Duration checkpointInterval) {
+        public static final int DEFAULT_SEGMENT_MAX_ENTRIES = 100_000;
+        public static final Duration DEFAULT_SEGMENT_MAX_AGE = Duration.ofDays(1);
+        public static final int DEFAULT_CHECKPOINT_EVERY = 1000;
+        public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(60);
+
+        public Options {
+            if (segmentMaxEntries < 1 || checkpointEvery < 1) {
+                throw new IllegalArgumentException("segment and checkpoint sizes must be at least 1");
+            }
+            if (segmentMaxAge.isNegative() || segmentMaxAge.isZero() || checkpointInterval.isNegative()
+                    || checkpointInterval.isZero()) {
+                throw new IllegalArgumentException("segment age and checkpoint interval must be positive");
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(DEFAULT_SEGMENT_MAX_ENTRIES, DEFAULT_SEGMENT_MAX_AGE, DEFAULT_CHECKPOINT_EVERY,
+                    DEFAULT_CHECKPOINT_INTERVAL);
+        }
+    }
+
+    /** An entry that is on disk: its sequence number (= leaf index), time and leaf hash. */
+    public record Appended(long seq, long timeMicros, byte[] leafHash) {}
+
+    private record Segment(long firstSeq, Path path) {}
+
+    private final Path dir;
+    private final Options options;
+    private final JournalKeys keys;
+    private final LongSupplier clockMicros;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final ScheduledExecutorService scheduler;
+    private final List<Consumer<JournalLine>> listeners = new CopyOnWriteArrayList<>();
+
+    // Guarded by "this": the write side and the in-memory index.
+    private final MerkleLog tree = new MerkleLog();
+    private final List<Segment> segments = new ArrayList<>();
+    private long[] offsets = new long[1024];
+    private final List<Checkpoint> checkpoints = new ArrayList<>();
+    private FileChannel current;
+    private long currentBytes;
+    private long currentFirstTime;
+    private long lastTime;
+    private byte[] lastLeaf = JournalLine.ZERO_HASH;
+    private final List<FileChannel> retired = new ArrayList<>();
+    private IOException failure;
+    private boolean closed;
+
+    // Guarded by syncLock: one fsync at a time; entries below "durable" are on disk.
+    private final Object syncLock = new Object();
+    private volatile long durable;
+    private final Object checkpointLock = new Object();
+
+    private Journal(Path dir, Options options, JournalKeys keys, LongSupplier clockMicros, FileChannel lockChannel,
+                    FileLock lock) {
+        this.dir = dir;
+        this.options = options;
+        this.keys = keys;
+        this.clockMicros = clockMicros;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "journal-checkpoints");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Opens (or creates) the journal in {@code dir}, replaying every entry into {@code replay} (in order, on this
+     * thread) so callers can build their indexes, then starts signing checkpoints.
+     *
+     * @throws JournalFormatException when the journal is damaged other than by a torn last line, or does not
+     *                                match its own signed checkpoints
+     */
+    public static Journal open(Path dir, Options options, JournalKeys keys, LongSupplier clockMicros,
+                               Consumer<JournalLine> replay) throws IOException, JournalFormatException {
+        Files.createDirectories(dir);
+        FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            lockChannel.close();
+            throw new IOException("journal " + dir + " is in use by another process (" + LOCK_FILE + " is locked)");
+        }
+        Journal journal = new Journal(dir, options, keys, clockMicros, lockChannel, lock);
+        try {
+            journal.recover(replay);
+        } catch (IOException | JournalFormatException | RuntimeException e) {
+            journal.releaseLock();
+            throw e;
+        }
+        long period = Math.max(1, options.checkpointInterval().toMillis());
+        journal.scheduler.scheduleWithFixedDelay(journal::checkpointQuietly, period, period, TimeUnit.MILLISECONDS);
+        return journal;
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    /** Called after each entry is durable, on the appending thread; must be quick and must not append. */
+    public void addListener(Consumer<JournalLine> listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Appends one entry and returns once it is on disk. {@code data} is a JSON object (at most {@link
+     * #MAX_ENTRY_BYTES} when serialised).
+     *
+     * @throws IOException when the journal cannot write (disk full, I/O error): from then on every append fails
+     *                     the same way, and {@link #healthy()} is false, until the service is restarted
+     */
+    public Appended append(String type, JsonObject data) throws IOException {
+        JournalLine line = write(type, data.toString());
+        sync(line.seq() + 1);
+        for (Consumer<JournalLine> listener : listeners) {
+            try {
+                listener.accept(line);
+            } catch (RuntimeException e) {
+                LOG.error("journal listener failed on entry {}: {}", line.seq(), e.toString());
+            }
+        }
+        if ((line.seq() + 1) % options.checkpointEvery() == 0) {
+            scheduler.execute(this::checkpointQuietly);
+        }
+        return new Appended(line.seq(), line.timeMicros(), line.leafHash());
+    }
+
+    private synchronized JournalLine write(String type, String data) throws IOException {
+        if (closed) {
+            throw new IOException("journal " + dir + " is closed");
+        }
+        if (failure != null) {
+            throw new IOException("journal " + dir + " failed earlier and takes no more entries: " + failure);
+        }
+        if (data.length() > MAX_ENTRY_BYTES) {
+            throw new IllegalArgumentException("journal entry of " + data.length() + " characters exceeds "
+                    + MAX_ENTRY_BYTES);
+        }
+        long seq = tree.size();
+        long time = Math.max(clockMicros.getAsLong(), lastTime);
+        JournalLine line = JournalLine.create(seq, time, type, lastLeaf, data);
+        try {
+            if (current == null || seq - segments.get(segments.size() - 1).firstSeq() >= options.segmentMaxEntries()
+                    || time - currentFirstTime >= options.segmentMaxAge().toNanos() / 1000) {
+                startSegment(seq, time);
+            }
+            byte[] bytes = line.bytes();
+            ByteBuffer buffer = ByteBuffer.allocate(bytes.length + 1).put(bytes).put((byte) '\n').flip();
+            long offset = currentBytes;
+            while (buffer.hasRemaining()) {
+                current.write(buffer);
+            }
+            currentBytes += bytes.length + 1;
+            setOffset(seq, offset);
+        } catch (IOException e) {
+            failure = e;
+            LOG.error("journal {}: write failed, no further entries are accepted: {}", dir, e.toString());
+            throw e;
+        }
+        tree.append(line.leafHash());
+        lastLeaf = line.leafHash();
+        lastTime = time;
+        return line;
+    }
+
+    /** Blocks until the first {@code count} entries are on disk; one caller forces for everyone waiting. */
+    private void sync(long count) throws IOException {
+        synchronized (syncLock) {
+            if (durable >= count) {
+                return;
+            }
+            long target;
+            List<FileChannel> toForce;
+            synchronized (this) {
+                if (failure != null) {
+                    throw new IOException("journal " + dir + " failed: " + failure);
+                }
+                target = tree.size();
+                toForce = new ArrayList<>(retired);
+                retired.clear();
+                toForce.add(current);
+            }
+            try {
+                for (FileChannel c : toForce) {
+                    c.force(false);
+                }
+            } catch (IOException e) {
+                synchronized (this) {
+                    failure = e;
+                }
+                LOG.error("journal {}: fsync failed, no further entries are accepted: {}", dir, e.toString());
+                throw e;
+            }
+            for (int i = 0; i < toForce.size() - 1; i++) {
+                toForce.get(i).close();
+            }
+            durable = target;
+        }
+    }
+
+    private void startSegment(long firstSeq, long time) throws IOException {
+        if (current != null) {
+            retired.add(current);
+        }
+        Path path = dir.resolve(segmentName(firstSeq));
+        current = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+        forceDirectory();
+        segments.add(new Segment(firstSeq, path));
+        currentBytes = 0;
+        currentFirstTime = time;
+    }
+
+    public static String segmentName(long firstSeq) {
+        return String.format("segment-%020d.jsonl", firstSeq);
+    }
+
+    /** Number of entries (the tree size), durable or about to be. */
+    public synchronized long size() {
+        return tree.size();
+    }
+
+    /** Whether the journal accepts entries (false after a write or fsync error, or once closed). */
+    public synchronized boolean healthy() {
+        return failure == null && !closed;
+    }
+
+    public synchronized byte[] root(long treeSize) {
+        return tree.root(toInt(treeSize));
+    }
+
+    public synchronized byte[] leafHash(long seq) {
+        return tree.leaf(toInt(seq));
+    }
+
+    public synchronized List<byte[]> inclusionProof(long seq, long treeSize) {
+        return tree.inclusionProof(toInt(seq), toInt(treeSize));
+    }
+
+    public synchronized List<byte[]> consistencyProof(long oldSize, long newSize) {
+        return tree.consistencyProof(toInt(oldSize), toInt(newSize));
+    }
+
+    public synchronized List<Checkpoint> checkpoints() {
+        return List.copyOf(checkpoints);
+    }
+
+    /** The newest signed checkpoint, or null before the first one. */
+    public synchronized Checkpoint latestCheckpoint() {
+        return checkpoints.isEmpty() ? null : checkpoints.get(checkpoints.size() - 1);
+    }
+
+    /** The public half of the checkpoint key, for /journal endpoints and {@code earshot verify}. */
+    public java.security.PublicKey publicKey() {
+        return keys.publicKey();
+    }
+
+    /**
+     * Reads up to {@code max} entries from {@code fromSeq} on, as stored (redacted ones without data), only durable
+     * ones. Reads the files, outside the journal's lock.
+     */
+    public List<JournalLine> read(long fromSeq, int max) throws IOException {
+        List<JournalLine> out = new ArrayList<>();
+        long seq = Math.max(0, fromSeq);
+        while (out.size() < max) {
+            long end = durable;
+            if (seq >= end) {
+                break;
+            }
+            long upTo = Math.min(end, seq + (max - out.size()));
+            out.addAll(readRange(seq, upTo));
+            seq = upTo;
+        }
+        return out;
+    }
+
+    /** One durable entry. */
+    public JournalLine read(long seq) throws IOException {
+        List<JournalLine> one = read(seq, 1);
+        if (one.isEmpty() || one.get(0).seq() != seq) {
+            throw new IllegalArgumentException("no entry " + seq + " (the journal has " + durable + ")");
+        }
+        return one.get(0);
+    }
+
+    private List<JournalLine> readRange(long from, long to) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path path;
+            long start;
+            long stop;
+            long segmentEnd;
+            synchronized (this) {
+                int s = segmentIndex(from);
+                Segment segment = segments.get(s);
+                path = segment.path();
+                segmentEnd = s + 1 < segments.size() ? segments.get(s + 1).firstSeq() : tree.size();
+                to = Math.min(to, segmentEnd);
+                start = offsets[toInt(from)];
+                stop = to < segmentEnd ? offsets[toInt(to)] : -1;
+            }
+            try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ)) {
+                long length = (stop < 0 ? in.size() : stop) - start;
+                ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(length));
+                while (buffer.hasRemaining() && in.read(buffer, start + buffer.position()) >= 0) {
+                    // read until full or end of file
+                }
+                List<JournalLine> lines = new ArrayList<>();
+                byte[] bytes = buffer.array();
+                int lineStart = 0;
+                long seq = from;
+                for (int i = 0; i < buffer.position() && seq < to; i++) {
+                    if (bytes[i] == '\n') {
+                        lines.add(JournalLine.parse(Arrays.copyOfRange(bytes, lineStart, i), seq));
+                        lineStart = i + 1;
+                        seq++;
+                    }
+                }
+                if (lines.size() == to - from && (lines.isEmpty() || lines.get(0).seq() == from)) {
+                    return lines;
+                }
+                throw new JournalFormatException(from, "short read");
+            } catch (JournalFormatException e) {
+                // A retention rewrite may have replaced the file between the lookup and the read: look up again.
+                if (attempt >= 2) {
+                    throw new IOException("journal " + dir + ": cannot read entries " + from + ".." + (to - 1) + ": "
+                            + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private int segmentIndex(long seq) {
+        int lo = 0;
+        int hi = segments.size() - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (segments.get(mid).firstSeq() <= seq) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    /**
+     * Signs a checkpoint of every durable entry now, if there are entries since the last one; returns the newest
+     * checkpoint (null for an empty journal).
+     */
+    public Checkpoint checkpoint() throws IOException {
+        synchronized (checkpointLock) {
+            long size = durable;
+            Checkpoint last = latestCheckpoint();
+            if (size == 0 || (last != null && last.treeSize() >= size)) {
+                return last;
+            }
+            byte[] root;
+            long time;
+            synchronized (this) {
+                root = tree.root(toInt(size));
+                time = Math.max(clockMicros.getAsLong(), last == null ? 0 : last.timeMicros());
+            }
+            Checkpoint checkpoint = Checkpoint.sign(size, root, time, keys);
+            byte[] line = (checkpoint.toJson() + "\n").getBytes(StandardCharsets.UTF_8);
+            try (FileChannel out = FileChannel.open(dir.resolve(CHECKPOINTS_FILE), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+                ByteBuffer buffer = ByteBuffer.wrap(line);
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                out.force(false);
+            }
+            synchronized (this) {
+                checkpoints.add(checkpoint);
+            }
+            return checkpoint;
+        }
+    }
+
+    private void checkpointQuietly() {
+        try {
+            checkpoint();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("journal {}: cannot write a checkpoint: {}", dir, e.toString());
+        }
+    }
+
+    /**
+     * Retention: deletes the data of entries of the given types written before {@code cutoffMicros}, in closed
+     * segments only. First appends (durably) a {@code redaction} entry that lists the sequence ranges and the
+     * reason, then rewrites each affected segment (a new file, fsync, atomic rename). Entries already redacted are
+     * skipped, so running it again is harmless, also after a crash between the entry and the rewrite.
+     *
+     * @return the number of entries whose data was deleted
+     */
+    public long redact(long cutoffMicros, Set<String> types, String reason) throws IOException {
+        List<Segment> closedSegments;
+        synchronized (this) {
+            closedSegments = new ArrayList<>(segments.subList(0, Math.max(0, segments.size() - 1)));
+        }
+        List<long[]> ranges = new ArrayList<>();
+        List<Segment> touched = new ArrayList<>();
+        for (Segment segment : closedSegments) {
+            long end = segmentEnd(segment);
+            boolean any = false;
+            for (JournalLine line : read(segment.firstSeq(), Math.toIntExact(end - segment.firstSeq()))) {
+                if (!line.redacted() && line.timeMicros() < cutoffMicros && types.contains(line.type())) {
+                    addToRanges(ranges, line.seq());
+                    any = true;
+                }
+            }
+            if (any) {
+                touched.add(segment);
+            }
+        }
+        if (ranges.isEmpty()) {
+            return 0;
+        }
+        JsonObject data = new JsonObject();
+        data.addProperty("reason", reason);
+        data.addProperty("before_us", cutoffMicros);
+        JsonArray typeList = new JsonArray();
+        types.stream().sorted().forEach(typeList::add);
+        data.add("types", typeList);
+        JsonArray rangeList = new JsonArray();
+        long count = 0;
+        for (long[] r : ranges) {
+            JsonArray pair = new JsonArray();
+            pair.add(r[0]);
+            pair.add(r[1]);
+            rangeList.add(pair);
+            count += r[1] - r[0] + 1;
+        }
+        data.add("ranges", rangeList);
+        append(TYPE_REDACTION, data);
+        for (Segment segment : touched) {
+            rewriteRedacted(segment, cutoffMicros, types);
+        }
+        LOG.info("journal {}: retention deleted the data of {} entries before {} ({})", dir, count, cutoffMicros,
+                reason);
+        return count;
+    }
+
+    private synchronized long segmentEnd(Segment segment) {
+        int i = segments.indexOf(segment);
+        return i + 1 < segments.size() ? segments.get(i + 1).firstSeq() : tree.size();
+    }
+
+    private static void addToRanges(List<long[]> ranges, long seq) {
+        if (!ranges.isEmpty() && ranges.get(ranges.size() - 1)[1] == seq - 1) {
+            ranges.get(ranges.size() - 1)[1] = seq;
+        } else {
+            ranges.add(new long[] {seq, seq});
+        }
+    }
+
+    private void rewriteRedacted(Segment segment, long cutoffMicros, Set<String> types) throws IOException {
+        long end = segmentEnd(segment);
+        List<JournalLine> lines = read(segment.firstSeq(), Math.toIntExact(end - segment.firstSeq()));
+        Path tmp = segment.path().resolveSibling(segment.path().getFileName() + ".redacting");
+        long[] newOffsets = new long[lines.size()];
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            long position = 0;
+            for (int i = 0; i < lines.size(); i++) {
+                JournalLine line = lines.get(i);
+                if (!line.redacted() && line.timeMicros() < cutoffMicros && types.contains(line.type())) {
+                    line = line.withoutData();
+                }
+                byte[] bytes = line.bytes();
+                ByteBuffer buffer = ByteBuffer.allocate(bytes.length + 1).put(bytes).put((byte) '\n').flip();
+                newOffsets[i] = position;
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                position += bytes.length + 1;
+            }
+            out.force(true);
+        }
+        synchronized (this) {
+            try {
+                Files.move(tmp, segment.path(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, segment.path(), StandardCopyOption.REPLACE_EXISTING);
+            }
+            System.arraycopy(newOffsets, 0, offsets, toInt(segment.firstSeq()), newOffsets.length);
+        }
+        forceDirectory();
+    }
+
+    // ---- recovery ----
+
+    private void recover(Consumer<JournalLine> replay) throws IOException, JournalFormatException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "segment-*.jsonl")) {
+            stream.forEach(files::add);
+        }
+        Collections.sort(files);
+        long truncatedBytes = 0;
+        String truncatedSegment = null;
+        for (int f = 0; f < files.size(); f++) {
+            Path file = files.get(f);
+            Matcher m = SEGMENT_NAME.matcher(file.getFileName().toString());
+            if (!m.matches()) {
+                throw new JournalFormatException(tree.size(), file + ": not a segment file name");
+            }
+            long first = Long.parseLong(m.group(1));
+            if (first != tree.size()) {
+                throw new JournalFormatException(tree.size(), file + ": starts at entry " + first + " but the"
+                        + " previous segments end at " + tree.size() + " (a segment is missing or misnamed)");
+            }
+            boolean last = f == files.size() - 1;
+            segments.add(new Segment(first, file));
+            long goodBytes = replaySegment(file, last, replay);
+            long size = Files.size(file);
+            if (goodBytes < size) {
+                truncatedBytes = size - goodBytes;
+                truncatedSegment = file.getFileName().toString();
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    ch.truncate(goodBytes);
+                    ch.force(true);
+                }
+                LOG.warn("journal {}: cut off a torn last line of {} bytes in {} (a write interrupted by a crash;"
+                        + " it was never acknowledged)", dir, truncatedBytes, truncatedSegment);
+            }
+            if (last) {
+                currentBytes = goodBytes;
+            }
+        }
+        durable = tree.size();
+        if (!segments.isEmpty()) {
+            Segment lastSegment = segments.get(segments.size() - 1);
+            current = FileChannel.open(lastSegment.path(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            currentFirstTime = lastSegment.firstSeq() < tree.size()
+                    ? read(lastSegment.firstSeq()).timeMicros() : lastTime;
+        }
+        recoverCheckpoints();
+        if (truncatedBytes > 0) {
+            JsonObject data = new JsonObject();
+            data.addProperty("segment", truncatedSegment);
+            data.addProperty("truncated_bytes", truncatedBytes);
+            data.addProperty("reason", "torn last line after an unclean stop");
+            append(TYPE_RECOVERY, data);
+        }
+    }
+
+    /** Replays one segment; returns how many of its bytes are good (all but a torn last line of the last file). */
+    private long replaySegment(Path file, boolean lastSegment, Consumer<JournalLine> replay)
+            throws IOException, JournalFormatException {
+        long position = 0;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            ByteArrayOutputStream lineBuffer = new ByteArrayOutputStream(512);
+            int b;
+            while (true) {
+                lineBuffer.reset();
+                while ((b = in.read()) >= 0 && b != '\n') {
+                    lineBuffer.write(b);
+                }
+                if (b < 0) {
+                    if (lineBuffer.size() == 0) {
+                        return position;
+                    }
+                    if (lastSegment) {
+                        return position; // no newline: the write never completed
+                    }
+                    throw new JournalFormatException(tree.size(), file.getFileName() + ": entry " + tree.size()
+                            + " has no line end, but later segments exist");
+                }
+                byte[] bytes = lineBuffer.toByteArray();
+                long seq = tree.size();
+                JournalLine line;
+                try {
+                    line = JournalLine.parse(bytes, seq);
+                } catch (JournalFormatException e) {
+                    if (lastSegment && in.available() == 0 && in.read() < 0) {
+                        return position; // a damaged final line: torn
+                    }
+                    throw new JournalFormatException(seq, file.getFileName() + ": " + e.getMessage());
+                }
+                checkChain(file, line, seq);
+                setOffset(seq, position);
+                tree.append(line.leafHash());
+                lastLeaf = line.leafHash();
+                lastTime = line.timeMicros();
+                position += bytes.length + 1;
+                replay.accept(line);
+            }
+        }
+    }
+
+    private void checkChain(Path file, JournalLine line, long seq) throws JournalFormatException {
+        if (line.seq() != seq) {
+            throw new JournalFormatException(seq, file.getFileName() + ": expected entry " + seq + ", found entry "
+                    + line.seq() + " (entries deleted, reordered or duplicated)");
+        }
+        if (!MessageDigest.isEqual(line.prev(), lastLeaf)) {
+            throw new JournalFormatException(seq, file.getFileName() + ": entry " + seq + " does not chain to entry "
+                    + (seq - 1) + " (prev hash differs)");
+        }
+        if (line.timeMicros() < lastTime) {
+            throw new JournalFormatException(seq, file.getFileName() + ": entry " + seq + " is dated before entry "
+                    + (seq - 1));
+        }
+    }
+
+    private void recoverCheckpoints() throws IOException, JournalFormatException {
+        Path file = dir.resolve(CHECKPOINTS_FILE);
+        if (!Files.exists(file)) {
+            return;
+        }
+        byte[] all = Files.readAllBytes(file);
+        int start = 0;
+        for (int i = 0; i < all.length; i++) {
+            if (all[i] != '\n') {
+                continue;
+            }
+            Checkpoint c = Checkpoint.parse(new String(all, start, i - start, StandardCharsets.UTF_8));
+            if (!c.verify(keys.publicKey())) {
+                throw new JournalFormatException(-1, file + ": checkpoint of size " + c.treeSize()
+                        + " has no valid signature by this journal's key " + JournalKeys.keyId(keys.publicKey()));
+            }
+            if (c.treeSize() > tree.size()) {
+                throw new JournalFormatException(tree.size(), "journal " + dir + " has " + tree.size()
+                        + " entries but its checkpoint signed " + c.treeSize() + ": entries were removed (rolled"
+                        + " back or truncated)");
+            }
+            if (!MessageDigest.isEqual(tree.root(toInt(c.treeSize())), c.rootHash())) {
+                throw new JournalFormatException(c.treeSize() - 1, "journal " + dir + ": the first " + c.treeSize()
+                        + " entries do not match the signed checkpoint of that size (the past was rewritten)");
+            }
+            checkpoints.add(c);
+            start = i + 1;
+        }
+        if (start < all.length) {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                ch.truncate(start);
+                ch.force(true);
+            }
+            LOG.warn("journal {}: cut off a torn last checkpoint line", dir);
+        }
+    }
+
+    private void setOffset(long seq, long offset) {
+        int i = toInt(seq);
+        if (i >= offsets.length) {
+            offsets = Arrays.copyOf(offsets, Math.max(offsets.length * 2, i + 1));
+        }
+        offsets[i] = offset;
+    }
+
+    private void forceDirectory() {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot sync a directory; the entries themselves are still forced.
+            LOG.debug("journal {}: cannot fsync the directory: {}", dir, e.toString());
+        }
+    }
+
+    private static int toInt(long value) {
+        if (value < 0 || value > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("journal position " + value + " is out of range");
+        }
+        return (int) value;
+    }
+
+    /** Signs a last checkpoint of everything durable, then closes the files. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+        }
+        scheduler.shutdown();
+        try {
+            scheduler.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure == null) {
+            checkpointQuietly();
+        }
+        synchronized (this) {
+            closed = true;
+            try {
+                if (current != null) {
+                    current.force(false);
+                    current.close();
+                }
+                for (FileChannel c : retired) {
+                    c.close();
+                }
+            } catch (IOException e) {
+                LOG.warn("journal {}: closing: {}", dir, e.toString());
+            }
+        }
+        releaseLock();
+    }
+
+    private void releaseLock() {
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            LOG.warn("journal {}: releasing the lock: {}", dir, e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Journal[" + dir + ", " + Objects.toString(size()) + " entries]";
+    }
+}
