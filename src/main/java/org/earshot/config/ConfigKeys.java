@@ -2,7 +2,10 @@ package org.earshot.config;
 
 import org.earshot.config.ServeConfig.Broker;
 import org.earshot.config.ServeConfig.Http;
+import org.earshot.config.ServeConfig.Api;
+import org.earshot.config.ServeConfig.Influx;
 import org.earshot.config.ServeConfig.Ingest;
+import org.earshot.config.ServeConfig.Journal;
 import org.earshot.config.ServeConfig.Mode;
 import org.earshot.config.ServeConfig.Mqtt;
 import org.earshot.config.ServeConfig.Outputs;
@@ -91,6 +94,56 @@ final class ConfigKeys {
     static final ConfigKey<Boolean> OUTPUTS_PUBLISH_LEVELS = key("outputs.publish_levels", BOOL,
             Outputs.DEFAULT_PUBLISH_LEVELS, c -> c.outputs().publishLevels());
 
+    static final ConfigKey<Path> JOURNAL_DIR =
+            key("journal.dir", Rule.paths(true), Journal.DEFAULT_DIR, c -> c.journal().dir());
+    static final ConfigKey<Path> JOURNAL_KEY_FILE =
+            key("journal.key_file", Rule.paths(true), Journal.DEFAULT_KEY_FILE, c -> c.journal().keyFile());
+    static final ConfigKey<Integer> JOURNAL_CHECKPOINT_ENTRIES = key("journal.checkpoint_entries",
+            Rule.ints(1, Journal.MAX_CHECKPOINT_ENTRIES), Journal.DEFAULT_CHECKPOINT_ENTRIES,
+            c -> c.journal().checkpointEntries());
+    static final ConfigKey<Double> JOURNAL_CHECKPOINT_SECONDS = key("journal.checkpoint_seconds",
+            Rule.doubles(">= 0.1", v -> v >= 0.1), Journal.DEFAULT_CHECKPOINT_SECONDS,
+            c -> c.journal().checkpointSeconds());
+    static final ConfigKey<Integer> JOURNAL_SEGMENT_ENTRIES = key("journal.segment_entries",
+            Rule.ints(1, Journal.MAX_SEGMENT_ENTRIES), Journal.DEFAULT_SEGMENT_ENTRIES,
+            c -> c.journal().segmentEntries());
+    static final ConfigKey<Double> JOURNAL_SEGMENT_HOURS = key("journal.segment_hours",
+            Rule.doubles("> 0", v -> v > 0), Journal.DEFAULT_SEGMENT_HOURS, c -> c.journal().segmentHours());
+    static final ConfigKey<Integer> JOURNAL_RETENTION_DAYS = key("journal.retention_days",
+            Rule.ints(0, Journal.MAX_RETENTION_DAYS), Journal.DEFAULT_RETENTION_DAYS,
+            c -> c.journal().retentionDays());
+
+    static final ConfigKey<String> INFLUX_URL =
+            key("influx.url", Rule.strings(true), Influx.DEFAULT_URL, c -> c.influx().url());
+    static final ConfigKey<String> INFLUX_DATABASE =
+            key("influx.database", Rule.strings(false), Influx.DEFAULT_DATABASE, c -> c.influx().database());
+    static final ConfigKey<String> INFLUX_USERNAME =
+            key("influx.username", Rule.strings(true), Influx.DEFAULT_USERNAME, c -> c.influx().username());
+    static final ConfigKey<String> INFLUX_PASSWORD =
+            key("influx.password", Rule.secrets(), Influx.DEFAULT_PASSWORD, c -> c.influx().password());
+    static final ConfigKey<Integer> INFLUX_DETECTIONS_RETENTION_DAYS = key("influx.detections_retention_days",
+            Rule.ints(1, Influx.MAX_RETENTION_DAYS), Influx.DEFAULT_DETECTIONS_RETENTION_DAYS,
+            c -> c.influx().detectionsRetentionDays());
+    static final ConfigKey<Integer> INFLUX_LEVELS_RETENTION_DAYS = key("influx.levels_retention_days",
+            Rule.ints(1, Influx.MAX_RETENTION_DAYS), Influx.DEFAULT_LEVELS_RETENTION_DAYS,
+            c -> c.influx().levelsRetentionDays());
+    static final ConfigKey<Integer> INFLUX_BATCH_SIZE = key("influx.batch_size",
+            Rule.ints(1, Influx.MAX_BATCH_SIZE), Influx.DEFAULT_BATCH_SIZE, c -> c.influx().batchSize());
+    static final ConfigKey<Double> INFLUX_FLUSH_SECONDS = key("influx.flush_seconds",
+            Rule.doubles("> 0 and <= 60", v -> v > 0 && v <= 60), Influx.DEFAULT_FLUSH_SECONDS,
+            c -> c.influx().flushSeconds());
+    static final ConfigKey<Integer> INFLUX_LEVEL_BUFFER = key("influx.level_buffer",
+            Rule.ints(1, Influx.MAX_LEVEL_BUFFER), Influx.DEFAULT_LEVEL_BUFFER, c -> c.influx().levelBuffer());
+
+    static final ConfigKey<Path> API_KEYS_FILE =
+            key("api.keys_file", Rule.paths(true), Api.DEFAULT_KEYS_FILE, c -> c.api().keysFile());
+    static final ConfigKey<String> API_JWT_SECRET =
+            key("api.jwt_secret", Rule.secrets(), Api.DEFAULT_JWT_SECRET, c -> c.api().jwtSecret());
+    static final ConfigKey<String> API_JWT_AUDIENCE =
+            key("api.jwt_audience", Rule.strings(false), Api.DEFAULT_JWT_AUDIENCE, c -> c.api().jwtAudience());
+    static final ConfigKey<String> API_JWT_ISSUER =
+            key("api.jwt_issuer", Rule.strings(true), Api.DEFAULT_JWT_ISSUER, c -> c.api().jwtIssuer());
+
     /** Every key, in the order of the example file and of {@code describe()}. */
     static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, MODEL, SENSORS_FILE,
             INGEST_MODE, INGEST_MAX_FRAME_BYTES, INGEST_QUEUE_SECONDS, INGEST_REORDER_FRAMES, INGEST_IDLE_FLUSH_SECONDS,
@@ -101,7 +154,12 @@ final class ConfigKeys {
             HTTP_HOST, HTTP_PORT, HTTP_TLS,
             TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD,
             PIPELINE_WORKERS, PIPELINE_INFERENCE_THREADS, PIPELINE_MAX_BATCH,
-            OUTPUTS_PUBLISH_LEVELS);
+            OUTPUTS_PUBLISH_LEVELS,
+            JOURNAL_DIR, JOURNAL_KEY_FILE, JOURNAL_CHECKPOINT_ENTRIES, JOURNAL_CHECKPOINT_SECONDS,
+            JOURNAL_SEGMENT_ENTRIES, JOURNAL_SEGMENT_HOURS, JOURNAL_RETENTION_DAYS,
+            INFLUX_URL, INFLUX_DATABASE, INFLUX_USERNAME, INFLUX_PASSWORD, INFLUX_DETECTIONS_RETENTION_DAYS,
+            INFLUX_LEVELS_RETENTION_DAYS, INFLUX_BATCH_SIZE, INFLUX_FLUSH_SECONDS, INFLUX_LEVEL_BUFFER,
+            API_KEYS_FILE, API_JWT_SECRET, API_JWT_AUDIENCE, API_JWT_ISSUER);
 
     private ConfigKeys() {}
 

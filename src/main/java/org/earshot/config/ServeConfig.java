@@ -29,7 +29,10 @@ public record ServeConfig(
         Http http,
         Tls tls,
         Pipeline pipeline,
-        Outputs outputs) {
+        Outputs outputs,
+        Journal journal,
+        Influx influx,
+        Api api) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
     public static final Path DEFAULT_MODEL = Path.of("models", "earshot-v1");
@@ -55,6 +58,9 @@ public record ServeConfig(
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(pipeline, "pipeline");
         Objects.requireNonNull(outputs, "outputs");
+        Objects.requireNonNull(journal, "journal");
+        Objects.requireNonNull(influx, "influx");
+        Objects.requireNonNull(api, "api");
         // Every listener shares the one keystore, so any of them asking for TLS needs it complete.
         for (Map.Entry<ConfigKey<Boolean>, Boolean> wants : List.of(Map.entry(MQTT_TLS, mqtt.tls()),
                 Map.entry(BROKER_TLS, broker.tls()), Map.entry(WEBSOCKET_TLS, websocket.tls()),
@@ -76,7 +82,22 @@ public record ServeConfig(
     public static ServeConfig defaults() {
         return new ServeConfig(DEFAULT_DATA_DIR, DEFAULT_MODEL, DEFAULT_SENSORS_FILE, Ingest.defaults(),
                 Mqtt.defaults(), Broker.defaults(), WebSocket.defaults(), Http.defaults(), Tls.defaults(),
-                Pipeline.defaults(), Outputs.defaults());
+                Pipeline.defaults(), Outputs.defaults(), Journal.defaults(), Influx.defaults(), Api.defaults());
+    }
+
+    /** The journal's directory: {@code journal.dir}, or {@code <data_dir>/journal}. */
+    public Path journalDir() {
+        return journal.dir() != null ? journal.dir() : dataDir.resolve("journal");
+    }
+
+    /** The checkpoint signing key: {@code journal.key_file}, or {@code <data_dir>/keys/journal-ed25519.pem}. */
+    public Path journalKeyFile() {
+        return journal.keyFile() != null ? journal.keyFile() : dataDir.resolve("keys").resolve("journal-ed25519.pem");
+    }
+
+    /** The API keys file: {@code api.keys_file}, or {@code <data_dir>/api-keys.json}. */
+    public Path apiKeysFile() {
+        return api.keysFile() != null ? api.keysFile() : dataDir.resolve("api-keys.json");
     }
 
     /**
@@ -274,6 +295,142 @@ public record ServeConfig(
 
         public static Outputs defaults() {
             return new Outputs(DEFAULT_PUBLISH_LEVELS);
+        }
+    }
+
+    /**
+     * The journal: where it lives, how often checkpoints are signed, how segments are cut, and how long the data of
+     * detection, alert and API-request entries is kept (0: forever) before retention deletes it, leaving the hashes.
+     */
+    public record Journal(Path dir, Path keyFile, int checkpointEntries, double checkpointSeconds, int segmentEntries,
+            double segmentHours, int retentionDays) {
+        /** Null: {@code <data_dir>/journal}. */
+        public static final Path DEFAULT_DIR = null;
+        /** Null: {@code <data_dir>/keys/journal-ed25519.pem}. */
+        public static final Path DEFAULT_KEY_FILE = null;
+        public static final int DEFAULT_CHECKPOINT_ENTRIES = 1000;
+        public static final int MAX_CHECKPOINT_ENTRIES = 10_000_000;
+        public static final double DEFAULT_CHECKPOINT_SECONDS = 60.0;
+        public static final int DEFAULT_SEGMENT_ENTRIES = 100_000;
+        public static final int MAX_SEGMENT_ENTRIES = 10_000_000;
+        public static final double DEFAULT_SEGMENT_HOURS = 24.0;
+        public static final int DEFAULT_RETENTION_DAYS = 365;
+        public static final int MAX_RETENTION_DAYS = 36_500;
+
+        public Journal {
+            dir = JOURNAL_DIR.check(dir);
+            keyFile = JOURNAL_KEY_FILE.check(keyFile);
+            checkpointEntries = JOURNAL_CHECKPOINT_ENTRIES.check(checkpointEntries);
+            checkpointSeconds = JOURNAL_CHECKPOINT_SECONDS.check(checkpointSeconds);
+            segmentEntries = JOURNAL_SEGMENT_ENTRIES.check(segmentEntries);
+            segmentHours = JOURNAL_SEGMENT_HOURS.check(segmentHours);
+            retentionDays = JOURNAL_RETENTION_DAYS.check(retentionDays);
+        }
+
+        public static Journal defaults() {
+            return new Journal(DEFAULT_DIR, DEFAULT_KEY_FILE, DEFAULT_CHECKPOINT_ENTRIES, DEFAULT_CHECKPOINT_SECONDS,
+                    DEFAULT_SEGMENT_ENTRIES, DEFAULT_SEGMENT_HOURS, DEFAULT_RETENTION_DAYS);
+        }
+    }
+
+    /**
+     * The InfluxDB that operators' Grafana reads (1.x HTTP API, also InfluxDB 1.8 and the 2.x compatibility
+     * endpoints). A null URL means none: the service still journals everything and serves it from the API.
+     * {@link #toString()} hides the password.
+     */
+    public record Influx(String url, String database, String username, String password, int detectionsRetentionDays,
+            int levelsRetentionDays, int batchSize, double flushSeconds, int levelBuffer) {
+        public static final String DEFAULT_URL = null;
+        public static final String DEFAULT_DATABASE = "earshot";
+        public static final String DEFAULT_USERNAME = null;
+        public static final String DEFAULT_PASSWORD = null;
+        public static final int DEFAULT_DETECTIONS_RETENTION_DAYS = 365;
+        public static final int DEFAULT_LEVELS_RETENTION_DAYS = 30;
+        public static final int MAX_RETENTION_DAYS = 36_500;
+        public static final int DEFAULT_BATCH_SIZE = 500;
+        public static final int MAX_BATCH_SIZE = 100_000;
+        public static final double DEFAULT_FLUSH_SECONDS = 1.0;
+        public static final int DEFAULT_LEVEL_BUFFER = 100_000;
+        public static final int MAX_LEVEL_BUFFER = 10_000_000;
+
+        public Influx {
+            url = INFLUX_URL.check(url);
+            database = INFLUX_DATABASE.check(database);
+            username = INFLUX_USERNAME.check(username);
+            password = INFLUX_PASSWORD.check(password);
+            detectionsRetentionDays = INFLUX_DETECTIONS_RETENTION_DAYS.check(detectionsRetentionDays);
+            levelsRetentionDays = INFLUX_LEVELS_RETENTION_DAYS.check(levelsRetentionDays);
+            batchSize = INFLUX_BATCH_SIZE.check(batchSize);
+            flushSeconds = INFLUX_FLUSH_SECONDS.check(flushSeconds);
+            levelBuffer = INFLUX_LEVEL_BUFFER.check(levelBuffer);
+            if (url != null && !(url.startsWith("http://") || url.startsWith("https://"))) {
+                throw new Invalid(INFLUX_URL.name(), INFLUX_URL.name() + " must start with http:// or https://, got "
+                        + url);
+            }
+            if (url != null && url.substring(url.indexOf("//") + 2).contains("@")) {
+                throw new Invalid(INFLUX_URL.name(), INFLUX_URL.name() + " must not contain credentials; use "
+                        + INFLUX_USERNAME.name() + " and " + INFLUX_PASSWORD.name());
+            }
+            if (password != null && username == null) {
+                throw new Invalid(INFLUX_PASSWORD.name(), INFLUX_PASSWORD.name() + " is set but "
+                        + INFLUX_USERNAME.name() + " is null");
+            }
+            if (!database.matches("[A-Za-z0-9_-]{1,64}")) {
+                throw new Invalid(INFLUX_DATABASE.name(), INFLUX_DATABASE.name()
+                        + " must be 1..64 letters, digits, '_' or '-', got " + database);
+            }
+        }
+
+        public static Influx defaults() {
+            return new Influx(DEFAULT_URL, DEFAULT_DATABASE, DEFAULT_USERNAME, DEFAULT_PASSWORD,
+                    DEFAULT_DETECTIONS_RETENTION_DAYS, DEFAULT_LEVELS_RETENTION_DAYS, DEFAULT_BATCH_SIZE,
+                    DEFAULT_FLUSH_SECONDS, DEFAULT_LEVEL_BUFFER);
+        }
+
+        public boolean enabled() {
+            return url != null;
+        }
+
+        @Override
+        public String toString() {
+            return "Influx[url=" + url + ", database=" + database + ", username=" + username + ", password="
+                    + (password == null ? "<not set>" : "<set>") + "]";
+        }
+    }
+
+    /**
+     * Who may use the query API: the API keys file, and the HS256 secret, audience and issuer of accepted JWTs (no
+     * secret: JWTs are not accepted). {@link #toString()} hides the secret.
+     */
+    public record Api(Path keysFile, String jwtSecret, String jwtAudience, String jwtIssuer) {
+        /** Null: {@code <data_dir>/api-keys.json}. */
+        public static final Path DEFAULT_KEYS_FILE = null;
+        public static final String DEFAULT_JWT_SECRET = null;
+        public static final String DEFAULT_JWT_AUDIENCE = "earshot";
+        public static final String DEFAULT_JWT_ISSUER = null;
+        /** HS256 with a shorter key would be weaker than its 256-bit hash (RFC 7518 section 3.2). */
+        public static final int MIN_JWT_SECRET_BYTES = 32;
+
+        public Api {
+            keysFile = API_KEYS_FILE.check(keysFile);
+            jwtSecret = API_JWT_SECRET.check(jwtSecret);
+            jwtAudience = API_JWT_AUDIENCE.check(jwtAudience);
+            jwtIssuer = API_JWT_ISSUER.check(jwtIssuer);
+            if (jwtSecret != null
+                    && jwtSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
+                throw new Invalid(API_JWT_SECRET.name(), API_JWT_SECRET.name() + " must be at least "
+                        + MIN_JWT_SECRET_BYTES + " bytes (HS256)");
+            }
+        }
+
+        public static Api defaults() {
+            return new Api(DEFAULT_KEYS_FILE, DEFAULT_JWT_SECRET, DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER);
+        }
+
+        @Override
+        public String toString() {
+            return "Api[keysFile=" + keysFile + ", jwtSecret=" + (jwtSecret == null ? "<not set>" : "<set>")
+                    + ", jwtAudience=" + jwtAudience + ", jwtIssuer=" + jwtIssuer + "]";
         }
     }
 }

@@ -7,7 +7,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import org.earshot.config.ServeConfig.Broker;
 import org.earshot.config.ServeConfig.Http;
+import org.earshot.config.ServeConfig.Api;
+import org.earshot.config.ServeConfig.Influx;
 import org.earshot.config.ServeConfig.Ingest;
+import org.earshot.config.ServeConfig.Journal;
 import org.earshot.config.ServeConfig.Mqtt;
 import org.earshot.config.ServeConfig.Outputs;
 import org.earshot.config.ServeConfig.Pipeline;
@@ -126,7 +129,14 @@ final class ServeConfigLoader {
                 new Http(get(HTTP_HOST), get(HTTP_PORT), get(HTTP_TLS)),
                 new Tls(get(TLS_KEYSTORE), get(TLS_KEYSTORE_PASSWORD)),
                 new Pipeline(get(PIPELINE_WORKERS), get(PIPELINE_INFERENCE_THREADS), get(PIPELINE_MAX_BATCH)),
-                new Outputs(get(OUTPUTS_PUBLISH_LEVELS)));
+                new Outputs(get(OUTPUTS_PUBLISH_LEVELS)),
+                new Journal(get(JOURNAL_DIR), get(JOURNAL_KEY_FILE), get(JOURNAL_CHECKPOINT_ENTRIES),
+                        get(JOURNAL_CHECKPOINT_SECONDS), get(JOURNAL_SEGMENT_ENTRIES), get(JOURNAL_SEGMENT_HOURS),
+                        get(JOURNAL_RETENTION_DAYS)),
+                new Influx(get(INFLUX_URL), get(INFLUX_DATABASE), get(INFLUX_USERNAME), get(INFLUX_PASSWORD),
+                        get(INFLUX_DETECTIONS_RETENTION_DAYS), get(INFLUX_LEVELS_RETENTION_DAYS),
+                        get(INFLUX_BATCH_SIZE), get(INFLUX_FLUSH_SECONDS), get(INFLUX_LEVEL_BUFFER)),
+                new Api(get(API_KEYS_FILE), get(API_JWT_SECRET), get(API_JWT_AUDIENCE), get(API_JWT_ISSUER)));
     }
 
     /** A keystore that is named must be there and open now, not at the first TLS handshake. */

@@ -140,7 +140,8 @@ class ServeConfigTest {
                 "config.json: unknown key ingest.queue_secs (known here: mode, max_frame_bytes, queue_seconds,"
                         + " reorder_frames, idle_flush_seconds)"));
         assertTrue(error("{\"datadir\": \"x\"}").contains("config.json: unknown key datadir (known here: data_dir,"
-                + " model, sensors_file, ingest, mqtt, broker, websocket, http, tls, pipeline, outputs)"));
+                + " model, sensors_file, ingest, mqtt, broker, websocket, http, tls, pipeline, outputs, journal, influx,"
+                + " api)"));
         assertTrue(error("{\"tls\": {\"truststore\": \"x\"}}").contains("config.json: unknown key tls.truststore"));
     }
 
@@ -312,10 +313,17 @@ class ServeConfigTest {
                 text = "some/other/place";
             } else if (key.rule().expected.contains("path")) {
                 text = keystore.toString();
+            } else if (key.name().equals("influx.url")) {
+                text = "http://influx.example:8086";
+            } else if (key.name().equals("api.jwt_secret")) {
+                text = "another-value-of-at-least-32-bytes!";
             } else {
                 text = "another-value";
             }
             Map<String, String> env = new HashMap<>(Map.of(key.envVariable(), text));
+            if (key.name().equals("influx.password")) {
+                env.put("EARSHOT_INFLUX_USERNAME", "earshot");
+            }
             if (key.name().endsWith(".tls")) {
                 env.put("EARSHOT_TLS_KEYSTORE", keystore.toString());
                 env.put("EARSHOT_TLS_KEYSTORE_PASSWORD", KEYSTORE_PASSWORD);
@@ -423,11 +431,22 @@ class ServeConfigTest {
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig(null, Path.of("m"), null,
                         Ingest.defaults(), Mqtt.defaults(), Broker.defaults(), ServeConfig.WebSocket.defaults(),
                         ServeConfig.Http.defaults(), Tls.defaults(), Pipeline.defaults(),
-                        ServeConfig.Outputs.defaults())).getMessage());
+                        ServeConfig.Outputs.defaults(), ServeConfig.Journal.defaults(), ServeConfig.Influx.defaults(),
+                        ServeConfig.Api.defaults())).getMessage());
         assertEquals("websocket.tls is true but tls.keystore is not set",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig(Path.of("d"), Path.of("m"), null,
                         Ingest.defaults(), Mqtt.defaults(), Broker.defaults(),
                         new ServeConfig.WebSocket(true, "h", 1, true), ServeConfig.Http.defaults(), Tls.defaults(),
-                        Pipeline.defaults(), ServeConfig.Outputs.defaults())).getMessage());
+                        Pipeline.defaults(), ServeConfig.Outputs.defaults(), ServeConfig.Journal.defaults(),
+                        ServeConfig.Influx.defaults(), ServeConfig.Api.defaults())).getMessage());
+        assertEquals("influx.url must start with http:// or https://, got localhost:8086",
+                assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Influx("localhost:8086", "earshot",
+                        null, null, 1, 1, 1, 1, 1)).getMessage());
+        assertEquals("influx.url must not contain credentials; use influx.username and influx.password",
+                assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Influx("http://u:p@h:8086",
+                        "earshot", null, null, 1, 1, 1, 1, 1)).getMessage());
+        assertEquals("api.jwt_secret must be at least 32 bytes (HS256)",
+                assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Api(null, "short", "earshot",
+                        null)).getMessage());
     }
 }
