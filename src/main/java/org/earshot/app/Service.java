@@ -51,10 +51,13 @@ public final class Service implements AutoCloseable {
     private WebSocketIngestVerticle websocket;
     private ApiVerticle api;
 
-    private Service(Vertx vertx, Pipeline pipeline, Metrics metrics) {
+    private final ServiceJournal journal;
+
+    private Service(Vertx vertx, Pipeline pipeline, Metrics metrics, ServiceJournal journal) {
         this.vertx = vertx;
         this.pipeline = pipeline;
         this.metrics = metrics;
+        this.journal = journal;
     }
 
     /**
@@ -63,17 +66,19 @@ public final class Service implements AutoCloseable {
      */
     public static Service start(ServeConfig config, SensorRegistry registry, Classifier classifier,
                                 DetectorConfig detector, String modelName) throws Exception {
+        Metrics metrics = new Metrics();
+        // The journal first: nothing is taken in that could not be recorded.
+        ServiceJournal journal = ServiceJournal.open(config, registry, modelName, detector, metrics);
         VertxOptions options = new VertxOptions().setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_MILLIS)
                 .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS).setBlockedThreadCheckInterval(100)
                 .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
         Vertx vertx = Vertx.vertx(options);
-        Metrics metrics = new Metrics();
         ServeConfig.Ingest ingest = config.ingest();
         Pipeline pipeline = new Pipeline(classifier, detector, new Pipeline.Options(config.pipeline().workers(),
                 config.pipeline().inferenceThreads(), config.pipeline().maxBatch(), ingest.queueSeconds(),
-                ingest.reorderFrames(), ingest.idleFlushSeconds()), metrics, List.of(new LoggingSink(modelName)),
-                List.of());
-        Service service = new Service(vertx, pipeline, metrics);
+                ingest.reorderFrames(), ingest.idleFlushSeconds()), metrics, List.of(journal.sink), List.of());
+        journal.sink.addOutput(new LoggingSink(modelName));
+        Service service = new Service(vertx, pipeline, metrics, journal);
         ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(event -> {
             service.blockedThreadEvents.increment();
             LOG.warn("thread {} blocked for {} ms (limit {} ms)", event.thread().getName(),
@@ -103,6 +108,7 @@ public final class Service implements AutoCloseable {
         Tls tls = config.tls().keystore() == null ? null
                 : new Tls(config.tls().keystore(), config.tls().keystorePassword());
         Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
+        checks.put("journal_writable", journal.journal::healthy);
         if (config.ingest().mode() == ServeConfig.Mode.EMBEDDED) {
             mqtt = new MqttHub(metrics, modelName);
             Listen listen = new Listen(config.mqtt().host(), config.mqtt().port(), config.mqtt().tls() ? tls : null);
@@ -111,7 +117,7 @@ public final class Service implements AutoCloseable {
             deployments.add(vertx.deployVerticle(() -> new MqttIngestVerticle(listen, sensors, intake, hub),
                     new io.vertx.core.DeploymentOptions().setInstances(MQTT_INSTANCES))
                     .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS));
-            pipeline.addSink((org.earshot.pipeline.DetectionSink) mqtt);
+            journal.sink.addOutput(mqtt);
             if (config.outputs().publishLevels()) {
                 pipeline.addSink((org.earshot.pipeline.LevelSink) mqtt);
             }
@@ -120,7 +126,7 @@ public final class Service implements AutoCloseable {
             broker = new BrokerIngestVerticle(new BrokerIngestVerticle.Broker(b.host(), b.port(), b.username(),
                     b.password(), b.clientId(), b.tls(), b.reconnectSeconds()), sensors, intake, modelName);
             deploy(broker);
-            pipeline.addSink((org.earshot.pipeline.DetectionSink) broker);
+            journal.sink.addOutput(broker);
             if (config.outputs().publishLevels()) {
                 pipeline.addSink((org.earshot.pipeline.LevelSink) broker);
             }
@@ -191,6 +197,7 @@ public final class Service implements AutoCloseable {
             }
         }
         pipeline.close();
+        journal.close();
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {

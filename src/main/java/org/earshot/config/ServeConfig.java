@@ -110,6 +110,18 @@ public record ServeConfig(
         return ServeConfigLoader.load(file, env);
     }
 
+    /**
+     * Every key with its value as {@link #describe()} shows it (secrets only {@code <set>} or {@code <not set>}), in
+     * table order: what the journal records as the configuration in force.
+     */
+    public Map<String, String> settings() {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (ConfigKey<?> key : ALL) {
+            out.put(key.name(), key.show(this));
+        }
+        return out;
+    }
+
     /** A {@code key = value} line per key for the start-up log; passwords read {@code <set>} or {@code <not set>}. */
     public String describe() {
         int width = ALL.stream().mapToInt(k -> k.name().length()).max().orElse(0);

@@ -124,6 +124,9 @@ public final class Journal implements Closeable {
     private final Object syncLock = new Object();
     private volatile long durable;
     private final Object checkpointLock = new Object();
+    private final Object notifyLock = new Object();
+    private final java.util.TreeMap<Long, JournalLine> toNotify = new java.util.TreeMap<>();
+    private long notified;
 
     private Journal(Path dir, Options options, JournalKeys keys, LongSupplier clockMicros, FileChannel lockChannel,
                     FileLock lock) {
@@ -178,7 +181,10 @@ public final class Journal implements Closeable {
         return dir;
     }
 
-    /** Called after each entry is durable, on the appending thread; must be quick and must not append. */
+    /**
+     * Called once per entry after it is durable, in sequence order, on one of the appending threads; must be quick
+     * and must not append.
+     */
     public void addListener(Consumer<JournalLine> listener) {
         listeners.add(listener);
     }
@@ -193,17 +199,32 @@ public final class Journal implements Closeable {
     public Appended append(String type, JsonObject data) throws IOException {
         JournalLine line = write(type, data.toString());
         sync(line.seq() + 1);
-        for (Consumer<JournalLine> listener : listeners) {
-            try {
-                listener.accept(line);
-            } catch (RuntimeException e) {
-                LOG.error("journal listener failed on entry {}: {}", line.seq(), e.toString());
-            }
-        }
+        notifyInOrder(line);
         if ((line.seq() + 1) % options.checkpointEvery() == 0) {
             scheduler.execute(this::checkpointQuietly);
         }
         return new Appended(line.seq(), line.timeMicros(), line.leafHash());
+    }
+
+    /**
+     * Listeners see entries in sequence order, each once, although appending threads finish their fsyncs in any
+     * order: a durable entry waits here until every entry before it has been handed on (by whichever thread).
+     */
+    private void notifyInOrder(JournalLine line) {
+        synchronized (notifyLock) {
+            toNotify.put(line.seq(), line);
+            while (!toNotify.isEmpty() && toNotify.firstKey() == notified) {
+                JournalLine next = toNotify.pollFirstEntry().getValue();
+                notified++;
+                for (Consumer<JournalLine> listener : listeners) {
+                    try {
+                        listener.accept(next);
+                    } catch (RuntimeException e) {
+                        LOG.error("journal listener failed on entry {}: {}", next.seq(), e.toString());
+                    }
+                }
+            }
+        }
     }
 
     private synchronized JournalLine write(String type, String data) throws IOException {
@@ -299,6 +320,11 @@ public final class Journal implements Closeable {
     /** Number of entries (the tree size), durable or about to be. */
     public synchronized long size() {
         return tree.size();
+    }
+
+    /** Number of entries on disk: {@link #read} returns entries below it. */
+    public long durableSize() {
+        return durable;
     }
 
     /** Whether the journal accepts entries (false after a write or fsync error, or once closed). */
@@ -609,6 +635,7 @@ public final class Journal implements Closeable {
             }
         }
         durable = tree.size();
+        notified = tree.size();
         if (!segments.isEmpty()) {
             Segment lastSegment = segments.get(segments.size() - 1);
             current = FileChannel.open(lastSegment.path(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);

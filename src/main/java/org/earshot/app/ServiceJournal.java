@@ -1,0 +1,195 @@
+package org.earshot.app;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import org.earshot.config.SensorRecord;
+import org.earshot.config.SensorRegistry;
+import org.earshot.config.ServeConfig;
+import org.earshot.detect.DetectorConfig;
+import org.earshot.detect.Labels;
+import org.earshot.journal.Journal;
+import org.earshot.journal.JournalFormatException;
+import org.earshot.journal.JournalKeys;
+import org.earshot.pipeline.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The service's side of the journal: opens it (creating the signing key on first start), records the configuration
+ * whenever it differs from the last one recorded, every start and stop, and runs retention (at start and every few
+ * hours) on the data of detection, alert and API-request entries. Holds the {@link DetectionIndex} the API queries
+ * and the {@link JournalSink} the pipeline writes detections through.
+ */
+final class ServiceJournal implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceJournal.class);
+    static final String TYPE_START = "start";
+    static final String TYPE_STOP = "stop";
+    static final String TYPE_CONFIG = "config";
+    static final String TYPE_API_REQUEST = "api_request";
+    /** Entry types whose data holds who did what and when: deleted after the retention period. */
+    static final Set<String> RETAINED_TYPES = Set.of(JournalSink.TYPE_DETECTION, JournalSink.TYPE_ALERT,
+            TYPE_API_REQUEST);
+    private static final Duration RETENTION_PERIOD = Duration.ofHours(6);
+
+    final Journal journal;
+    final DetectionIndex index;
+    final JournalSink sink;
+    private final int retentionDays;
+    private final long startedMillis = System.currentTimeMillis();
+    private final ScheduledExecutorService retention;
+
+    private ServiceJournal(Journal journal, DetectionIndex index, JournalSink sink, int retentionDays) {
+        this.journal = journal;
+        this.index = index;
+        this.sink = sink;
+        this.retentionDays = retentionDays;
+        this.retention = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "journal-retention");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    static ServiceJournal open(ServeConfig config, SensorRegistry registry, String modelName,
+                               DetectorConfig detector, Metrics metrics) throws IOException {
+        JournalKeys keys = JournalKeys.loadOrCreate(config.journalKeyFile());
+        ServeConfig.Journal j = config.journal();
+        Journal.Options options = new Journal.Options(j.segmentEntries(),
+                Duration.ofMillis(Math.round(j.segmentHours() * 3_600_000)), j.checkpointEntries(),
+                Duration.ofMillis(Math.round(j.checkpointSeconds() * 1000)));
+        DetectionIndex index = new DetectionIndex();
+        Journal journal;
+        try {
+            journal = Journal.open(config.journalDir(), options, keys, ServiceJournal::nowMicros, index);
+        } catch (JournalFormatException e) {
+            throw new IOException("the journal in " + config.journalDir() + " is damaged: " + e.getMessage()
+                    + " (earshot verify " + config.journalDir() + " --public-key "
+                    + JournalKeys.publicKeyFile(config.journalKeyFile()) + " names every problem; the service will"
+                    + " not write after a past it cannot vouch for)", e);
+        }
+        journal.addListener(index);
+        ServiceJournal sj = new ServiceJournal(journal, index, new JournalSink(journal, modelName, detector),
+                j.retentionDays());
+        try {
+            sj.recordStart(config, registry, modelName, detector);
+        } catch (IOException | RuntimeException e) {
+            journal.close();
+            throw e;
+        }
+        metrics.gauge("earshot_journal_entries", journal::durableSize);
+        metrics.gauge("earshot_journal_healthy", () -> journal.healthy() ? 1 : 0);
+        metrics.gauge("earshot_journal_append_failures_total", sj.sink::failures);
+        metrics.gauge("earshot_journal_checkpoint_tree_size", () -> {
+            var c = journal.latestCheckpoint();
+            return c == null ? 0 : c.treeSize();
+        });
+        sj.retention.scheduleWithFixedDelay(sj::applyRetention, 0, RETENTION_PERIOD.toMillis(),
+                TimeUnit.MILLISECONDS);
+        LOG.info("journal: {} entries in {}, signing key {} (public key {})", journal.durableSize(),
+                config.journalDir(), JournalKeys.keyId(keys.publicKey()),
+                JournalKeys.publicKeyFile(config.journalKeyFile()));
+        return sj;
+    }
+
+    static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+    }
+
+    private void recordStart(ServeConfig config, SensorRegistry registry, String modelName, DetectorConfig detector)
+            throws IOException {
+        JsonObject settings = new JsonObject();
+        config.settings().forEach(settings::addProperty);
+        JsonArray sensors = new JsonArray();
+        for (SensorRecord s : registry.sensors()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("id", s.id());
+            o.addProperty("location", s.location());
+            o.addProperty("description", s.description());
+            o.addProperty("calibration_offset_db", s.calibrationOffsetDb());
+            JsonArray classes = new JsonArray();
+            s.classes().forEach(classes::add);
+            o.add("classes", classes);
+            o.addProperty("enabled", s.enabled());
+            sensors.add(o);
+        }
+        JsonObject thresholds = new JsonObject();
+        for (int c = 0; c < Labels.CLASSES.size(); c++) {
+            JsonObject t = new JsonObject();
+            t.addProperty("on", detector.thresholds().get(c));
+            t.addProperty("off", detector.offThresholds().get(c));
+            thresholds.add(Labels.CLASSES.get(c), t);
+        }
+        JsonObject state = new JsonObject();
+        state.add("settings", settings);
+        state.add("sensors", sensors);
+        state.addProperty("model", modelName);
+        state.add("thresholds", thresholds);
+        String digest = sha256(state.toString());
+        String previous = index.lastConfigDigest();
+        if (!digest.equals(previous)) {
+            JsonObject entry = state.deepCopy();
+            entry.addProperty("config_sha256", digest);
+            entry.addProperty("previous_sha256", previous);
+            journal.append(TYPE_CONFIG, entry);
+        }
+        JsonObject start = new JsonObject();
+        start.addProperty("model", modelName);
+        start.addProperty("config_sha256", digest);
+        start.addProperty("previous_run", index.lastLifecycle() == null ? "none"
+                : index.lastLifecycle().equals(TYPE_STOP) ? "stopped cleanly"
+                : "ended without a stop entry (killed or crashed)");
+        start.addProperty("pid", ProcessHandle.current().pid());
+        journal.append(TYPE_START, start);
+    }
+
+    private void applyRetention() {
+        if (retentionDays == 0) {
+            return;
+        }
+        try {
+            long cutoff = nowMicros() - retentionDays * 86_400_000_000L;
+            journal.redact(cutoff, RETAINED_TYPES, "retention of " + retentionDays + " days");
+        } catch (IOException | RuntimeException e) {
+            LOG.error("journal: retention failed: {}", e.toString());
+        }
+    }
+
+    /** Records one API request (or refusal); returns its entry's sequence number once it is on disk. */
+    long recordRequest(JsonObject data) throws IOException {
+        return journal.append(TYPE_API_REQUEST, data).seq();
+    }
+
+    /** Records the stop (after the pipeline has flushed its final detections), signs a checkpoint, closes. */
+    @Override
+    public void close() {
+        retention.shutdownNow();
+        try {
+            JsonObject stop = new JsonObject();
+            stop.addProperty("uptime_seconds", (System.currentTimeMillis() - startedMillis) / 1000);
+            journal.append(TYPE_STOP, stop);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("journal: cannot record the stop: {}", e.toString());
+        }
+        journal.close();
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
