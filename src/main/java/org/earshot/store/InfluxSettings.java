@@ -4,7 +4,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * What the {@link InfluxWriter} needs: where InfluxDB is ({@code url}, http or https, without credentials in it),
@@ -51,7 +50,7 @@ public record InfluxSettings(String url, String database, String username, Strin
             throw new IllegalArgumentException("influxdb levelBufferBound must be >= batchSize (" + batchSize
                     + "), got " + levelBufferBound);
         }
-        Objects.requireNonNull(positionFile, "influxdb positionFile");
+        required("positionFile", positionFile);
         checkPositive("healthInterval", healthInterval);
     }
 
@@ -135,7 +134,7 @@ public record InfluxSettings(String url, String database, String username, Strin
     }
 
     private static void checkRetention(String name, Duration retention) {
-        Objects.requireNonNull(retention, "influxdb " + name);
+        required(name, retention);
         if (retention.compareTo(MIN_RETENTION) < 0) {
             throw new IllegalArgumentException("influxdb " + name + " must be at least 1 hour (InfluxDB's minimum), got "
                     + retention);
@@ -145,8 +144,14 @@ public record InfluxSettings(String url, String database, String username, Strin
         }
     }
 
+    private static void required(String name, Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException("influxdb " + name + " is missing");
+        }
+    }
+
     private static void checkPositive(String name, Duration value) {
-        Objects.requireNonNull(value, "influxdb " + name);
+        required(name, value);
         if (value.isZero() || value.isNegative()) {
             throw new IllegalArgumentException("influxdb " + name + " must be positive, got " + value);
         }
