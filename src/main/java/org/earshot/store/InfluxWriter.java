@@ -91,6 +91,7 @@ public final class InfluxWriter implements LevelSink, AutoCloseable {
     private InfluxDB influx;
     private Thread thread;
     private boolean outage;
+    private boolean schemaRefusalLogged;
     private long outageStartNanos;
     private Duration backoff = MIN_BACKOFF;
 
@@ -462,8 +463,11 @@ public final class InfluxWriter implements LevelSink, AutoCloseable {
         } catch (InfluxDBException e) {
             // InfluxDB 2.x's compatibility API and non-admin users cannot manage databases: the operator then creates
             // them (a bucket and DBRP mappings), and writes tell whether they exist.
-            LOG.warn("InfluxDB at {} refused to set up database {} and its retention policies ({}); writing anyway,"
-                    + " assuming they exist", safeUrl, settings.database(), redact(e.getMessage()));
+            if (!schemaRefusalLogged) {
+                schemaRefusalLogged = true;
+                LOG.warn("InfluxDB at {} refused to set up database {} and its retention policies ({}); writing"
+                        + " anyway, assuming they exist", safeUrl, settings.database(), redact(e.getMessage()));
+            }
         }
         schemaReady = true;
     }
