@@ -233,7 +233,10 @@ public final class InfluxWriter implements LevelSink, AutoCloseable {
         return position;
     }
 
-    /** Journal positions not yet in InfluxDB: {@code end() - position}, 0 when caught up. */
+    /**
+     * Journal positions not yet in InfluxDB: {@code end() - position}, 0 when caught up. Calls
+     * {@link DetectionSource#end()} on the caller's thread.
+     */
     public long detectionLag() {
         long at = position;
         return at < 0 ? detections.end() : Math.max(0, detections.end() - at);

@@ -321,4 +321,21 @@ class InfluxWriterIT {
         assertEquals(55, stored.size());
         assertEquals(source.ids(), stored);
     }
+
+    @Test
+    void closeFlushesWhatIsPendingWithoutWaitingForTheNextInterval() {
+        ListSource source = new ListSource();
+        InfluxSettings slow = settings(100, 100).withBatching(100, Duration.ofMinutes(10), 100);
+        InfluxWriter writer = start(slow, source, new AtomicReference<>(List.of()));
+        Await.until(writer::schemaReady, CAUGHT_UP, () -> "schema set up");
+        for (int i = 0; i < 3; i++) {
+            writer.accept(new LevelReading(SensorProfile.uncalibrated("s1"), T0 + i * 1_000_000L, -30.0, -10.0));
+            // Appended without notification: only the final flush can pick these up within the test.
+            source.append("s1", "shout", T0 + i * 1_000_000L);
+        }
+        writer.close();
+        assertEquals(3, writer.levelsWritten());
+        assertEquals(3, rows("SELECT laeq_dbfs FROM \"earshot_levels\".\"sound_level\"").size());
+        assertEquals(source.ids(), idsInInflux());
+    }
 }
