@@ -1,0 +1,390 @@
+package org.earshot.testing;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
+/**
+ * A real InfluxDB 1.x server ({@code influxd}) for integration tests: HTTP on 127.0.0.1 on a free port, the RPC
+ * (backup/restore) listener on another free loopback port, no other listener, no usage reporting, and its meta, data
+ * and WAL directories, configuration file and log (influxd 1.x logs to stderr, which goes to {@code influxd.log}) all
+ * in the work directory, one server per directory. {@link #kill()} is a SIGKILL, like a crash; {@link #restart()}
+ * starts it again on the same ports with the same data.
+ *
+ * <p>When no {@code influxd} binary is found (PATH, /usr/sbin, /usr/bin), {@link #start} runs
+ * {@code scripts/ensure-services.sh influxdb} once per JVM, which installs the Debian package.
+ *
+ * <pre>{@code
+ * try (InfluxServer influx = InfluxServer.start(tempDir)) {
+ *     InfluxDBFactory.connect(influx.url()) ...
+ * }
+ * }</pre>
+ */
+public final class InfluxServer implements AutoCloseable {
+    public static final String HOST = "127.0.0.1";
+    /** How long a start may take until /ping answers. */
+    public static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    /** How long {@link #restart()} keeps retrying while a port is still held. */
+    public static final Duration REBIND_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    private static final int FREE_PORT_ATTEMPTS = 5;
+    private static final String ADDRESS_IN_USE = "address already in use";
+    private static final int TAIL_LINES = 40;
+
+    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+    private static final Object INSTALL_LOCK = new Object();
+    private static boolean installAttempted;
+    private static String installReport = "";
+
+    static {
+        // A test that dies without closing its server must not leave the process behind.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly),
+                "influx-server-cleanup"));
+    }
+
+    private final Path binary;
+    private final Path workDir;
+    private final Path config;
+    private final Path log;
+    private int httpPort;
+    private int rpcPort;
+    private Process process;
+
+    private InfluxServer(Path binary, Path workDir) {
+        this.binary = binary;
+        this.workDir = workDir;
+        this.config = workDir.resolve("influxdb.conf");
+        this.log = workDir.resolve("influxd.log");
+    }
+
+    /**
+     * Writes the configuration in {@code workDir} (created if missing), starts influxd and returns once /ping answers
+     * 204. On a free port taken meanwhile by someone else, tries again on others.
+     *
+     * @throws IllegalStateException when influxd is missing and cannot be installed (the message says what to
+     *     install), exits during start-up or does not answer within {@link #START_TIMEOUT}; the message carries the
+     *     end of its log
+     */
+    public static InfluxServer start(Path workDir) {
+        return start(workDir, FreePorts::loopback);
+    }
+
+    static InfluxServer start(Path workDir, IntSupplier freePorts) {
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        InfluxServer server = new InfluxServer(locateBinary(workDir), workDir.toAbsolutePath());
+        for (int attempt = 1; ; attempt++) {
+            server.httpPort = freePorts.getAsInt();
+            server.rpcPort = freePorts.getAsInt();
+            server.writeConfig();
+            if (server.launch() == Launch.READY) {
+                return server;
+            }
+            if (attempt == FREE_PORT_ATTEMPTS) {
+                throw new IllegalStateException(server.describe("influxd could not bind " + server.listeners()
+                        + " (" + ADDRESS_IN_USE + "), tried " + FREE_PORT_ATTEMPTS + " pairs of free ports"));
+            }
+        }
+    }
+
+    /** Starts it again on the same ports with the same data, after {@link #kill()} or {@link #stop()}. */
+    public void restart() {
+        if (isRunning()) {
+            stop();
+        }
+        long deadline = System.nanoTime() + REBIND_TIMEOUT.toNanos();
+        while (launch() != Launch.READY) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException(describe("influxd could not bind " + listeners() + " again within "
+                        + REBIND_TIMEOUT.toSeconds() + " s (" + ADDRESS_IN_USE + ")"));
+            }
+            pause();
+        }
+    }
+
+    /** {@code http://127.0.0.1:PORT}, no credentials (authentication is off). */
+    public String url() {
+        return "http://" + HOST + ":" + httpPort;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public Path config() {
+        return config;
+    }
+
+    /** influxd's output, all runs appended. */
+    public Path log() {
+        return log;
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** SIGTERM, then waits for it to exit (SIGKILL if it has not within 10 s). No-op when not running. */
+    public void stop() {
+        if (process == null) {
+            return;
+        }
+        if (process.isAlive()) {
+            process.destroy();
+            if (!waitFor(process, STOP_TIMEOUT)) {
+                process.destroyForcibly();
+                waitFor(process, STOP_TIMEOUT);
+            }
+        }
+        LIVE.remove(process);
+    }
+
+    /** SIGKILL (no clean shutdown, like a crash or {@code kill -9}), then waits for it to exit. */
+    public void kill() {
+        if (process == null) {
+            return;
+        }
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            if (!waitFor(process, STOP_TIMEOUT)) {
+                throw new IllegalStateException("influxd (pid " + process.pid() + ") survived SIGKILL for "
+                        + STOP_TIMEOUT.toSeconds() + " s");
+            }
+        }
+        LIVE.remove(process);
+    }
+
+    /** Same as {@link #stop()}. */
+    @Override
+    public void close() {
+        stop();
+    }
+
+    @Override
+    public String toString() {
+        return "InfluxServer[" + listeners() + ", " + (isRunning() ? "running" : "stopped") + ", " + workDir + "]";
+    }
+
+    private enum Launch { READY, ADDRESS_IN_USE }
+
+    private Launch launch() {
+        long logStart = size(log);
+        try {
+            process = new ProcessBuilder(binary.toString(), "run", "-config", config.toString())
+                    .directory(workDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + binary, e);
+        }
+        LIVE.add(process);
+        Process started = process;
+        try {
+            Await.until(() -> !started.isAlive() || listening(logStart), START_TIMEOUT,
+                    () -> describe("influxd (pid " + started.pid() + ") to answer " + url() + "/ping"));
+        } catch (AssertionError timeout) {
+            kill();
+            throw new IllegalStateException(timeout.getMessage(), timeout);
+        }
+        if (started.isAlive()) {
+            return Launch.READY;
+        }
+        LIVE.remove(started);
+        if (read(log, logStart).toLowerCase().contains(ADDRESS_IN_USE)) {
+            return Launch.ADDRESS_IN_USE;
+        }
+        throw new IllegalStateException(describe("influxd exited with code " + started.exitValue()
+                + " during start-up"));
+    }
+
+    /** Its log says it listens on our HTTP port (so it is ours that answers, not a stranger) and /ping answers 204. */
+    private boolean listening(long logStart) {
+        return read(log, logStart).contains("msg=\"Listening on HTTP\"") && read(log, logStart).contains(
+                "addr=" + HOST + ":" + httpPort) && pings();
+    }
+
+    private boolean pings() {
+        try {
+            HttpURLConnection ping = (HttpURLConnection) new URL(url() + "/ping").openConnection();
+            ping.setConnectTimeout(1000);
+            ping.setReadTimeout(1000);
+            try {
+                return ping.getResponseCode() == 204;
+            } finally {
+                ping.disconnect();
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void writeConfig() {
+        List<String> lines = new ArrayList<>();
+        lines.add("# Written by " + InfluxServer.class.getName() + " for a test.");
+        lines.add("reporting-disabled = true");
+        lines.add("bind-address = \"" + HOST + ":" + rpcPort + "\"");
+        lines.add("");
+        lines.add("[meta]");
+        lines.add("  dir = \"" + workDir.resolve("meta") + "\"");
+        lines.add("  logging-enabled = false");
+        lines.add("");
+        lines.add("[data]");
+        lines.add("  dir = \"" + workDir.resolve("data") + "\"");
+        lines.add("  wal-dir = \"" + workDir.resolve("wal") + "\"");
+        lines.add("  query-log-enabled = false");
+        lines.add("");
+        lines.add("[monitor]");
+        lines.add("  store-enabled = false");
+        lines.add("");
+        lines.add("[http]");
+        lines.add("  enabled = true");
+        lines.add("  bind-address = \"" + HOST + ":" + httpPort + "\"");
+        lines.add("  log-enabled = false");
+        lines.add("  pprof-enabled = false");
+        lines.add("");
+        lines.add("[logging]");
+        lines.add("  suppress-logo = true");
+        lines.add("");
+        // Listed explicitly, so that a packaged default turning one on does not open a port in a test.
+        lines.add("[[graphite]]");
+        lines.add("  enabled = false");
+        lines.add("[[collectd]]");
+        lines.add("  enabled = false");
+        lines.add("[[opentsdb]]");
+        lines.add("  enabled = false");
+        lines.add("[[udp]]");
+        lines.add("  enabled = false");
+        lines.add("");
+        lines.add("[continuous_queries]");
+        lines.add("  enabled = false");
+        try {
+            Files.write(config, lines, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private String listeners() {
+        return "http " + HOST + ":" + httpPort + " and rpc " + HOST + ":" + rpcPort;
+    }
+
+    private String describe(String what) {
+        return what + "\n--- end of " + log + " ---\n" + tail(read(log, 0)) + "--- config " + config + " ---\n"
+                + read(config, 0);
+    }
+
+    private static String tail(String text) {
+        List<String> lines = Arrays.asList(text.split("\n", -1));
+        int from = Math.max(0, lines.size() - 1 - TAIL_LINES);
+        String tail = String.join("\n", lines.subList(from, lines.size()));
+        return tail.isEmpty() || tail.endsWith("\n") ? tail : tail + "\n";
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.exists(file) ? Files.size(file) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static String read(Path file, long from) {
+        if (!Files.exists(file)) {
+            return "";
+        }
+        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+            long length = in.length();
+            if (from >= length) {
+                return "";
+            }
+            byte[] bytes = new byte[Math.toIntExact(length - from)];
+            in.seek(from);
+            in.readFully(bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean waitFor(Process process, Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IllegalStateException("interrupted while waiting for influxd to exit", e);
+        }
+    }
+
+    private static void pause() {
+        try {
+            TimeUnit.MILLISECONDS.sleep(Await.POLL_INTERVAL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The influxd binary; runs scripts/ensure-services.sh influxdb once per JVM when there is none. */
+    static Path locateBinary(Path workDir) {
+        Optional<Path> found = Executables.find("influxd");
+        if (found.isPresent()) {
+            return found.get();
+        }
+        synchronized (INSTALL_LOCK) {
+            if (!installAttempted) {
+                installAttempted = true;
+                installReport = runEnsureServices(workDir);
+            }
+        }
+        return Executables.find("influxd").orElseThrow(() -> new IllegalStateException(
+                "InfluxDB is not installed and could not be installed: install the Debian package 'influxdb'"
+                        + " (sudo apt-get install influxdb, or scripts/ensure-services.sh influxdb), which provides"
+                        + " /usr/bin/influxd.\n" + installReport));
+    }
+
+    private static String runEnsureServices(Path workDir) {
+        Path script;
+        try {
+            script = MosquittoBroker.ensureServicesScript();
+        } catch (IllegalStateException e) {
+            return e.getMessage();
+        }
+        Path output = workDir.resolve("ensure-services.log");
+        try {
+            Process installer = new ProcessBuilder("bash", script.toString(), "influxdb")
+                    .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            installer.getOutputStream().close();
+            if (!installer.waitFor(10, TimeUnit.MINUTES)) {
+                installer.destroyForcibly();
+                return script + " influxdb did not finish within 10 minutes";
+            }
+            return script + " influxdb exited with " + installer.exitValue() + "; its output (" + output + "):\n"
+                    + tail(read(output, 0));
+        } catch (IOException e) {
+            return "could not run " + script + ": " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while running " + script;
+        }
+    }
+}
