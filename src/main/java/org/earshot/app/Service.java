@@ -26,6 +26,11 @@ import org.earshot.ingest.Tls;
 import org.earshot.ingest.WebSocketIngestVerticle;
 import org.earshot.pipeline.Metrics;
 import org.earshot.pipeline.Pipeline;
+import org.earshot.pipeline.SensorDetection;
+import org.earshot.pipeline.SensorMetrics;
+import org.earshot.store.InfluxSettings;
+import org.earshot.store.InfluxWriter;
+import org.earshot.store.SensorHealth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +55,7 @@ public final class Service implements AutoCloseable {
     private BrokerIngestVerticle broker;
     private WebSocketIngestVerticle websocket;
     private ApiVerticle api;
+    private InfluxWriter influx;
 
     private final ServiceJournal journal;
 
@@ -137,6 +143,9 @@ public final class Service implements AutoCloseable {
                     config.websocket().tls() ? tls : null), sensors, intake, config.ingest().queueSeconds());
             deploy(websocket);
         }
+        if (config.influx().enabled()) {
+            startInflux(config);
+        }
         Map<String, String> info = new LinkedHashMap<>();
         info.put("model", modelName);
         info.put("ingest_mode", config.ingest().mode().name().toLowerCase(java.util.Locale.ROOT));
@@ -144,6 +153,53 @@ public final class Service implements AutoCloseable {
         api = new ApiVerticle(new Listen(config.http().host(), config.http().port(), config.http().tls() ? tls : null),
                 metrics, info, checks);
         deploy(api);
+    }
+
+    /**
+     * The InfluxDB writer reads detections from the journal (catching up after outages from its saved position)
+     * and takes sound levels from the pipeline into a bounded buffer; it starts even when InfluxDB is down.
+     */
+    private void startInflux(ServeConfig config) throws java.io.IOException {
+        ServeConfig.Influx c = config.influx();
+        InfluxSettings settings = InfluxSettings.defaults(c.url(), c.database(),
+                        config.journalDir().resolveSibling("influx-position"))
+                .withCredentials(c.username(), c.password())
+                .withRetention(java.time.Duration.ofDays(c.detectionsRetentionDays()),
+                        java.time.Duration.ofDays(c.levelsRetentionDays()))
+                .withBatching(c.batchSize(), java.time.Duration.ofMillis(Math.round(c.flushSeconds() * 1000)),
+                        c.levelBuffer());
+        double activeSeconds = config.ingest().idleFlushSeconds();
+        influx = new InfluxWriter(settings, new JournalDetectionSource(journal.journal),
+                () -> health(activeSeconds));
+        influx.start();
+        InfluxWriter writer = influx;
+        journal.sink.addOutput(d -> {
+            if (d.stage() == SensorDetection.Stage.FINAL) {
+                writer.detectionsAppended();
+            }
+        });
+        pipeline.addSink(writer);
+        metrics.gauge("earshot_influx_connected", () -> writer.connected() ? 1 : 0);
+        metrics.gauge("earshot_influx_detections_written_total", writer::detectionsWritten);
+        metrics.gauge("earshot_influx_detection_lag_entries", writer::detectionLag);
+        metrics.gauge("earshot_influx_write_failures_total", writer::writeFailures);
+        metrics.gauge("earshot_influx_levels_written_total", writer::levelsWritten);
+        metrics.gauge("earshot_influx_levels_dropped_total", writer::levelsDropped);
+        metrics.gauge("earshot_influx_levels_buffered", writer::levelsBuffered);
+    }
+
+    /** Per-sensor health for InfluxDB; a sensor counts as connected while it sent a frame within activeSeconds. */
+    private List<SensorHealth> health(double activeSeconds) {
+        long now = System.currentTimeMillis();
+        List<SensorHealth> out = new ArrayList<>();
+        for (Map.Entry<String, SensorMetrics> e : metrics.sensors().entrySet()) {
+            SensorMetrics m = e.getValue();
+            long lastSeen = m.lastSeenMillis();
+            out.add(new SensorHealth(e.getKey(), lastSeen > 0 && now - lastSeen <= activeSeconds * 1000,
+                    m.framesAccepted(), m.gaps(), m.droppedFrames(), m.queuedFrames(), m.queuedAudioMicros() / 1e6,
+                    lastSeen * 1000));
+        }
+        return out;
     }
 
     private void deploy(io.vertx.core.Deployable verticle) throws Exception {
@@ -197,6 +253,9 @@ public final class Service implements AutoCloseable {
             }
         }
         pipeline.close();
+        if (influx != null) {
+            influx.close();
+        }
         journal.close();
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

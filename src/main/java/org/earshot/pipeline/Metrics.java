@@ -28,6 +28,11 @@ public final class Metrics {
         return sensors.computeIfAbsent(sensorId, SensorMetrics::new);
     }
 
+    /** Every sensor seen so far, by id (a live view). */
+    public Map<String, SensorMetrics> sensors() {
+        return java.util.Collections.unmodifiableMap(sensors);
+    }
+
     /**
      * Counts a refusal not attributable to a known sensor's stream (bad credentials, unknown sensor, a frame on
      * another sensor's topic...): {@code transport} is mqtt, broker or websocket; {@code reason} a fixed name.

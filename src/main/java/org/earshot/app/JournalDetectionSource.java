@@ -1,0 +1,68 @@
+package org.earshot.app;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import org.earshot.journal.Journal;
+import org.earshot.journal.JournalLine;
+import org.earshot.store.DetectionSource;
+import org.earshot.store.StoredDetection;
+
+/**
+ * The journal as the InfluxDB writer reads it: final detections by journal position, read from the files (not from
+ * memory), so that after an outage or a restart the writer catches up from exactly where it stopped. Detections
+ * whose data retention already deleted are past InfluxDB's own retention and are skipped.
+ */
+final class JournalDetectionSource implements DetectionSource {
+    private static final int READ_CHUNK = 2048;
+    private final Journal journal;
+
+    JournalDetectionSource(Journal journal) {
+        this.journal = journal;
+    }
+
+    @Override
+    public long end() {
+        return journal.durableSize();
+    }
+
+    @Override
+    public List<StoredDetection> read(long from, int max) throws IOException {
+        List<StoredDetection> out = new ArrayList<>();
+        long seq = from;
+        while (out.size() < max && seq < journal.durableSize()) {
+            List<JournalLine> lines = journal.read(seq, READ_CHUNK);
+            if (lines.isEmpty()) {
+                break;
+            }
+            for (JournalLine line : lines) {
+                seq = line.seq() + 1;
+                if (line.type().equals(JournalSink.TYPE_DETECTION) && !line.redacted()) {
+                    out.add(toStored(line));
+                    if (out.size() == max) {
+                        break;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    static StoredDetection toStored(JournalLine line) {
+        JsonObject d = line.dataJson();
+        Instant received = Instant.parse(d.get("received").getAsString());
+        return new StoredDetection(line.seq(), d.get("id").getAsString(), d.get("sensor").getAsString(),
+                d.get("class").getAsString(), d.get("onset_us").getAsLong(), d.get("offset_us").getAsLong(),
+                d.get("confidence").getAsDouble(), number(d, "peak_dbfs"), number(d, "peak_db"),
+                d.get("model").getAsString(), received.getEpochSecond() * 1_000_000L + received.getNano() / 1000);
+    }
+
+    private static Double number(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        return e == null || e.isJsonNull() ? null : e.getAsDouble();
+    }
+}
