@@ -45,6 +45,20 @@ class ArchitectureTest {
     }
 
     @Test
+    void recordsAreSeparateFromTransportsAndFromEachOther() {
+        // The journal and the InfluxDB writer are plain Java; only app wires them to each other and to the service.
+        noClasses().that().resideInAnyPackage("org.earshot.journal..", "org.earshot.store..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "io.netty..", "ai.djl..",
+                        "org.earshot.ingest..", "org.earshot.api..", "org.earshot.cli..")
+                .check(CLASSES);
+        noClasses().that().resideInAPackage("org.earshot.store..")
+                .should().dependOnClassesThat().resideInAPackage("org.earshot.journal..").check(CLASSES);
+        noClasses().that().resideInAPackage("org.earshot.journal..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.earshot.store..", "org.earshot.pipeline..")
+                .check(CLASSES);
+    }
+
+    @Test
     void servingDoesNotDependOnTraining() {
         noClasses().that().resideInAnyPackage("org.earshot.model..", "org.earshot.detect..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.earshot.train..", "ai.djl.pytorch..")
