@@ -13,7 +13,7 @@ import java.io.PrintWriter;
 @Command(name = "earshot", mixinStandardHelpOptions = true, version = "earshot 0.1.0",
         description = "Detects shouts, glass breaks and impacts in audio.",
         subcommands = {DetectCommand.class, TrainCommand.class, CalibrateCommand.class, EvaluateCommand.class, MakeStreamsCommand.class,
-                MakeDemoCommand.class, ServeCommand.class, SimulateCommand.class, SensorsCommand.class,
+                MakeDemoCommand.class, ServeCommand.class, SimulateCommand.class, SensorsCommand.class, ApiKeysCommand.class,
                 SensorCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Earshot implements Runnable {
