@@ -51,6 +51,7 @@ public final class QueryParameters {
             Pattern.compile("(?<![A-Za-z0-9])" + ApiKeyRegistry.KEY_PREFIX + "[A-Za-z0-9_-]{16,}");
     /** A JWT's header always starts with {"  (eyJ in base64url); two dots follow. */
     private static final Pattern JWT_LIKE = Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*\\.");
+    private static final Pattern JWT_WHOLE = Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*");
     private static final int AUDIT_VALUE_CHARS = 200;
     private static final String REDACTED = "<redacted>";
 
@@ -279,6 +280,12 @@ public final class QueryParameters {
             out.put(name, String.join(",", values));
         }
         return out;
+    }
+
+    /** The request path as the audit journal records it: credentials pasted into it redacted, long paths cut. */
+    public static String pathForAudit(String path) {
+        String redacted = JWT_WHOLE.matcher(KEY_LIKE.matcher(path).replaceAll(REDACTED)).replaceAll(REDACTED);
+        return cut(redacted);
     }
 
     static boolean looksLikeCredential(String value) {

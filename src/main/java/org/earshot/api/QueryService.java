@@ -71,7 +71,7 @@ public final class QueryService {
             outcome = refusal(500, "internal_error", "the request failed on the server", Map.of());
         }
         AccessRecord access = new AccessRecord(principal.name(), principal.role().wireName(), request.method(),
-                request.path(), QueryParameters.forAudit(params),
+                QueryParameters.pathForAudit(request.path()), QueryParameters.forAudit(params),
                 outcome.response().status(), outcome.results(), outcome.refusal(),
                 request.remoteAddress() == null ? "" : request.remoteAddress());
         try {

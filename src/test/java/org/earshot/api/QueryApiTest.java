@@ -255,6 +255,10 @@ class QueryApiTest {
             }
         }
         int before = records.audits.size();
+        String jwt = TestJwt.valid("alice", "auditor", NOW_SECONDS);
+        assertEquals(404, get("/api/v1/" + AUDITOR_KEY + "/" + jwt).statusCode());
+        assertEquals("/api/v1/<redacted>/<redacted>", onlyNewAudit(before).path());
+        before = records.audits.size();
         HttpResponse<String> r = get("/api/v1/detections/det-9999", "X-API-Key", AUDITOR_KEY);
         assertEquals(404, r.statusCode());
         assertEquals("no detection with this id", onlyNewAudit(before).refusal());
