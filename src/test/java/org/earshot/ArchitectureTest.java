@@ -44,6 +44,18 @@ class ArchitectureTest {
                 .check(CLASSES);
     }
 
+    /**
+     * The API's rules (authentication, JWT checks, parameter validation, the request-to-response logic) are plain
+     * Java, testable without a server; only QueryApi and ApiVerticle adapt them to Vert.x Web.
+     */
+    @Test
+    void apiRulesArePlainJava() {
+        noClasses().that().resideInAPackage("org.earshot.api..")
+                .and().doNotHaveSimpleName("QueryApi").and().doNotHaveSimpleName("ApiVerticle")
+                .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "io.netty..")
+                .check(CLASSES);
+    }
+
     @Test
     void recordsAreSeparateFromTransportsAndFromEachOther() {
         // The journal and the InfluxDB writer are plain Java; only app wires them to each other and to the service.

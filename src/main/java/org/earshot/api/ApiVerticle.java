@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The service's HTTP API. For now: {@code GET /health} (200 when every check passes, 503 with the failing ones
  * otherwise, as load balancers and orchestrators expect) and {@code GET /metrics} (Prometheus text format: frames,
- * gaps, drops, queue depth, inference latency and last-seen time per sensor). No endpoint returns audio.
+ * gaps, drops, queue depth, inference latency and last-seen time per sensor), and, when given a {@link QueryApi}, the
+ * auditors' query API under {@code /api/v1}. No endpoint returns audio.
  */
 public final class ApiVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
@@ -28,6 +29,7 @@ public final class ApiVerticle extends VerticleBase {
     private final Metrics metrics;
     private final Map<String, String> info;
     private final Map<String, BooleanSupplier> checks;
+    private final QueryApi queryApi;
     private final long startedMillis = System.currentTimeMillis();
     private HttpServer server;
 
@@ -36,6 +38,13 @@ public final class ApiVerticle extends VerticleBase {
      * @param checks named liveness checks (e.g. "broker connected"); all must hold for a 200
      */
     public ApiVerticle(Listen listen, Metrics metrics, Map<String, String> info, Map<String, BooleanSupplier> checks) {
+        this(listen, metrics, info, checks, null);
+    }
+
+    /** As above, and with the query API mounted under /api/v1 when {@code queryApi} is not null. */
+    public ApiVerticle(Listen listen, Metrics metrics, Map<String, String> info, Map<String, BooleanSupplier> checks,
+                       QueryApi queryApi) {
+        this.queryApi = queryApi;
         this.listen = listen;
         this.metrics = metrics;
         this.info = new LinkedHashMap<>(info);
@@ -47,13 +56,17 @@ public final class ApiVerticle extends VerticleBase {
         Router router = Router.router(vertx);
         router.get("/health").handler(this::health);
         router.get("/metrics").handler(this::metrics);
+        if (queryApi != null) {
+            queryApi.mount(router);
+        }
         HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port());
         if (listen.tls() != null) {
             options.setSsl(true).setKeyCertOptions(listen.tls().pfx());
         }
         server = vertx.createHttpServer(options).requestHandler(router);
-        return server.listen().onSuccess(s -> LOG.info("http: listening on {}:{}{} (/health, /metrics)",
-                listen.host(), s.actualPort(), listen.tls() == null ? "" : " (TLS)"));
+        return server.listen().onSuccess(s -> LOG.info("http: listening on {}:{}{} (/health, /metrics{})",
+                listen.host(), s.actualPort(), listen.tls() == null ? "" : " (TLS)",
+                queryApi == null ? "" : ", /api/v1"));
     }
 
     @Override
