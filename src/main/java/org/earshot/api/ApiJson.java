@@ -111,8 +111,8 @@ public final class ApiJson {
         o.addProperty("time", time(e.timeMicros()));
         o.addProperty("type", e.type());
         o.addProperty("redacted", e.redacted());
-        o.add("entry_json", e.redacted() || e.entryJson() == null ? JsonNull.INSTANCE
-                : new JsonPrimitive(e.entryJson()));
+        // Redacted entries keep their header: it is what the leaf hashes, so an export stays verifiable.
+        o.add("entry_json", e.entryJson() == null ? JsonNull.INSTANCE : new JsonPrimitive(e.entryJson()));
         o.addProperty("leaf_hash", hex(e.leafHash()));
         return o;
     }

@@ -12,7 +12,18 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.internal.VertxInternal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+
 import org.earshot.api.ApiVerticle;
+import org.earshot.api.Authenticator;
+import org.earshot.api.JwtVerifier;
+import org.earshot.api.QueryApi;
+import org.earshot.api.QueryService;
+import org.earshot.config.ApiKeyRegistry;
+import org.earshot.config.ConfigException;
 import org.earshot.config.ServeConfig;
 import org.earshot.config.SensorRegistry;
 import org.earshot.detect.Classifier;
@@ -44,6 +55,7 @@ import org.slf4j.LoggerFactory;
 public final class Service implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Service.class);
     static final long MAX_EVENT_LOOP_MILLIS = 200;
+    static final java.time.Duration JWT_LEEWAY = java.time.Duration.ofSeconds(30);
     static final int MQTT_INSTANCES = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     private final Vertx vertx;
@@ -151,7 +163,7 @@ public final class Service implements AutoCloseable {
         info.put("ingest_mode", config.ingest().mode().name().toLowerCase(java.util.Locale.ROOT));
         info.put("sensors_known", String.valueOf(registry.sensors().size()));
         api = new ApiVerticle(new Listen(config.http().host(), config.http().port(), config.http().tls() ? tls : null),
-                metrics, info, checks);
+                metrics, info, checks, queryApi(config, registry));
         deploy(api);
     }
 
@@ -200,6 +212,23 @@ public final class Service implements AutoCloseable {
                     lastSeen * 1000));
         }
         return out;
+    }
+
+    /**
+     * The auditors' query API over the journal: API keys from the keys file (none when it does not exist yet: only
+     * the public transparency figures answer), JWTs when a secret is configured.
+     */
+    private QueryApi queryApi(ServeConfig config, SensorRegistry registry) throws ConfigException {
+        Path keysFile = config.apiKeysFile();
+        ApiKeyRegistry keys = Files.exists(keysFile) ? ApiKeyRegistry.load(keysFile) : ApiKeyRegistry.empty();
+        ServeConfig.Api a = config.api();
+        JwtVerifier jwt = a.jwtSecret() == null ? null
+                : new JwtVerifier(a.jwtSecret().getBytes(StandardCharsets.UTF_8), a.jwtAudience(), a.jwtIssuer(),
+                        JWT_LEEWAY, Clock.systemUTC());
+        LOG.info("api: {} API key(s) from {}{}", keys.keys().size(), keysFile, jwt == null ? "" : ", and HS256 JWTs for"
+                + " audience " + a.jwtAudience());
+        JournalRecords records = new JournalRecords(journal, registry, config.settings());
+        return new QueryApi(new QueryService(records, new Authenticator(keys, jwt), Clock.systemUTC()));
     }
 
     private void deploy(io.vertx.core.Deployable verticle) throws Exception {

@@ -111,6 +111,7 @@ public final class Journal implements Closeable {
     private final List<Segment> segments = new ArrayList<>();
     private long[] offsets = new long[1024];
     private final List<Checkpoint> checkpoints = new ArrayList<>();
+    private volatile Checkpoint latestCheckpoint;
     private FileChannel current;
     private long currentBytes;
     private long currentFirstTime;
@@ -119,6 +120,8 @@ public final class Journal implements Closeable {
     private final List<FileChannel> retired = new ArrayList<>();
     private IOException failure;
     private boolean closed;
+    /** failure != null || closed, readable without the lock (health checks run on event loops). */
+    private volatile boolean unhealthy;
 
     // Guarded by syncLock: one fsync at a time; entries below "durable" are on disk.
     private final Object syncLock = new Object();
@@ -256,6 +259,7 @@ public final class Journal implements Closeable {
             setOffset(seq, offset);
         } catch (IOException e) {
             failure = e;
+            unhealthy = true;
             LOG.error("journal {}: write failed, no further entries are accepted: {}", dir, e.toString());
             throw e;
         }
@@ -289,6 +293,7 @@ public final class Journal implements Closeable {
             } catch (IOException e) {
                 synchronized (this) {
                     failure = e;
+                    unhealthy = true;
                 }
                 LOG.error("journal {}: fsync failed, no further entries are accepted: {}", dir, e.toString());
                 throw e;
@@ -327,9 +332,9 @@ public final class Journal implements Closeable {
         return durable;
     }
 
-    /** Whether the journal accepts entries (false after a write or fsync error, or once closed). */
-    public synchronized boolean healthy() {
-        return failure == null && !closed;
+    /** Whether the journal accepts entries (false after a write or fsync error, or once closed). Lock-free. */
+    public boolean healthy() {
+        return !unhealthy;
     }
 
     public synchronized byte[] root(long treeSize) {
@@ -352,9 +357,9 @@ public final class Journal implements Closeable {
         return List.copyOf(checkpoints);
     }
 
-    /** The newest signed checkpoint, or null before the first one. */
-    public synchronized Checkpoint latestCheckpoint() {
-        return checkpoints.isEmpty() ? null : checkpoints.get(checkpoints.size() - 1);
+    /** The newest signed checkpoint, or null before the first one. Lock-free: metrics read it from event loops. */
+    public Checkpoint latestCheckpoint() {
+        return latestCheckpoint;
     }
 
     /** The public half of the checkpoint key, for /journal endpoints and {@code earshot verify}. */
@@ -479,6 +484,7 @@ public final class Journal implements Closeable {
             }
             synchronized (this) {
                 checkpoints.add(checkpoint);
+                latestCheckpoint = checkpoint;
             }
             return checkpoint;
         }
@@ -737,6 +743,7 @@ public final class Journal implements Closeable {
                         + " entries do not match the signed checkpoint of that size (the past was rewritten)");
             }
             checkpoints.add(c);
+            latestCheckpoint = c;
             start = i + 1;
         }
         if (start < all.length) {
@@ -791,6 +798,7 @@ public final class Journal implements Closeable {
         }
         synchronized (this) {
             closed = true;
+            unhealthy = true;
             try {
                 if (current != null) {
                     current.force(false);
