@@ -17,11 +17,19 @@ public final class Authenticator {
     public static final String API_KEY_SCHEME = "api-key";
     private static final String BEARER = "bearer";
 
-    private final ApiKeyRegistry keys;
+    private final java.util.function.Supplier<ApiKeyRegistry> keys;
     private final JwtVerifier jwt;
 
     /** @param jwt the verifier for JWTs, or null when the service accepts API keys only */
     public Authenticator(ApiKeyRegistry keys, JwtVerifier jwt) {
+        this(constant(Objects.requireNonNull(keys, "keys")), jwt);
+    }
+
+    /**
+     * @param keys the current API keys, asked at each request (the service reloads the keys file when it changes,
+     *             so that {@code earshot api-keys add} takes effect without a restart)
+     */
+    public Authenticator(java.util.function.Supplier<ApiKeyRegistry> keys, JwtVerifier jwt) {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.jwt = jwt;
     }
@@ -71,7 +79,7 @@ public final class Authenticator {
     }
 
     private Authentication apiKey(String key) {
-        return keys.authenticate(key)
+        return keys.get().authenticate(key)
                 .map(k -> Authentication.of(new Principal(k.name(), Role.grantable(k.role()).orElseThrow(),
                         API_KEY_SCHEME)))
                 .orElseGet(() -> Authentication.refused("unknown API key"));
@@ -94,5 +102,9 @@ public final class Authenticator {
         public boolean isRefused() {
             return refusal != null;
         }
+    }
+
+    private static java.util.function.Supplier<ApiKeyRegistry> constant(ApiKeyRegistry keys) {
+        return () -> keys;
     }
 }

@@ -56,10 +56,12 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "earshot-shutdown"));
         System.err.printf("earshot: serving %d sensor(s) with model %s; MQTT %s, WebSocket %s, HTTP %d "
-                        + "(/health, /metrics). Ctrl-C stops.%n", registry.sensors().size(), loaded.manifest().name,
+                        + "(/health, /metrics, /api/v1); journal in %s. Ctrl-C stops.%n", registry.sensors().size(),
+                loaded.manifest().name,
                 service.mqttPort() < 0 ? "broker " + cfg.broker().host() + ":" + cfg.broker().port()
                         : String.valueOf(service.mqttPort()),
-                service.webSocketPort() < 0 ? "off" : String.valueOf(service.webSocketPort()), service.httpPort());
+                service.webSocketPort() < 0 ? "off" : String.valueOf(service.webSocketPort()), service.httpPort(),
+                cfg.journalDir());
         stopped.await();
         return 0;
     }

@@ -79,7 +79,7 @@ final class LiveHarness implements AutoCloseable {
         int mqtt = service.mqttPort();
         int webSocket = service.webSocketPort();
         int http = service.httpPort();
-        assertEquals(0, service.blockedThreadEvents(), "an event loop was blocked");
+        assertEquals(0, service.blockedThreadEventsWhileServing(), "an event loop was blocked while serving");
         service.close();
         JsonObject json = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
         json.getAsJsonObject("mqtt").addProperty("port", mqtt);
@@ -204,7 +204,7 @@ final class LiveHarness implements AutoCloseable {
     @Override
     public void close() throws Exception {
         try {
-            assertEquals(0, service.blockedThreadEvents(), "an event loop was blocked");
+            assertEquals(0, service.blockedThreadEventsWhileServing(), "an event loop was blocked while serving");
         } finally {
             service.close();
             classifier.close();

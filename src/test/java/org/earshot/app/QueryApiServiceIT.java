@@ -146,6 +146,16 @@ class QueryApiServiceIT {
             JournalVerifier.Report report = JournalVerifier.verify(export, cps, keys.publicKey(), null);
             assertTrue(report.ok(), report.failure());
             assertTrue(report.checkpoints() > 0);
+
+            // A key added while the service runs works without a restart.
+            String late = ApiKeyRegistry.add(dir.resolve("api-keys.json"), "late-auditor", "auditor");
+            org.earshot.testing.Await.until(() -> {
+                try {
+                    return get("/api/v1/journal/checkpoints", late).statusCode() == 200;
+                } catch (Exception e) {
+                    return false;
+                }
+            }, java.time.Duration.ofSeconds(30), () -> "the new key was not accepted");
         }
 
         // Every request above, allowed or refused, is in the journal.
@@ -163,6 +173,8 @@ class QueryApiServiceIT {
         assertTrue(requests.stream().anyMatch(r -> r.get("path").getAsString().equals("/api/v1/transparency")));
         assertFalse(requests.toString().contains(auditor) || requests.toString().contains(operator),
                 "no API key in the journal");
+        assertTrue(readJournalLines(dir.resolve("journal")).stream().anyMatch(l -> l.contains("\"access_config\"")
+                && l.contains("late-auditor")), "the change of API keys is journaled");
     }
 
     /** The checkpoint's time as signed: the last line of signed_text. */
