@@ -21,11 +21,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -56,8 +62,13 @@ public final class Journal implements Closeable {
     public static final String CHECKPOINTS_FILE = "checkpoints.jsonl";
     public static final String LOCK_FILE = "journal.lock";
     static final Pattern SEGMENT_NAME = Pattern.compile("segment-([0-9]{20})\\.jsonl");
-    /** Entries larger than this are refused: the journal holds records of events, not bulk data. */
+    /** Entries whose data is larger than this (UTF-8 bytes) are refused: the journal holds records, not bulk data. */
     public static final int MAX_ENTRY_BYTES = 64 * 1024;
+    /**
+     * Directories open in this JVM. The lock file alone cannot tell: its POSIX lock belongs to the process, so a
+     * second open here would not see it, and closing that second open's channel would drop the lock of the first.
+     */
+    private static final Set<Path> OPEN_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
 
     /** Entry types the journal itself writes. */
     public static final String TYPE_RECOVERY = "recovery";
@@ -119,15 +130,21 @@ public final class Journal implements Closeable {
     private final List<FileChannel> retired = new ArrayList<>();
     private IOException failure;
     private boolean closed;
+    private boolean closing;
 
     // Guarded by syncLock: one fsync at a time; entries below "durable" are on disk.
     private final Object syncLock = new Object();
     private volatile long durable;
     private final Object checkpointLock = new Object();
+    /** One retention run at a time: two would list, and rewrite, the same entries. */
+    private final Object redactLock = new Object();
+
+    private final Path openKey;
 
     private Journal(Path dir, Options options, JournalKeys keys, LongSupplier clockMicros, FileChannel lockChannel,
-                    FileLock lock) {
+                    FileLock lock, Path openKey) {
         this.dir = dir;
+        this.openKey = openKey;
         this.options = options;
         this.keys = keys;
         this.clockMicros = clockMicros;
@@ -150,23 +167,34 @@ public final class Journal implements Closeable {
     public static Journal open(Path dir, Options options, JournalKeys keys, LongSupplier clockMicros,
                                Consumer<JournalLine> replay) throws IOException, JournalFormatException {
         Files.createDirectories(dir);
-        FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
+        Path openKey = dir.toRealPath();
+        if (!OPEN_IN_THIS_JVM.add(openKey)) {
+            throw new IOException("journal " + dir + " is already open in this process");
+        }
+        FileChannel lockChannel;
         FileLock lock;
         try {
-            lock = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
+            lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                lockChannel.close();
+                throw new IOException("journal " + dir + " is in use by another process (" + LOCK_FILE
+                        + " is locked)");
+            }
+        } catch (IOException | RuntimeException e) {
+            OPEN_IN_THIS_JVM.remove(openKey);
+            throw e;
         }
-        if (lock == null) {
-            lockChannel.close();
-            throw new IOException("journal " + dir + " is in use by another process (" + LOCK_FILE + " is locked)");
-        }
-        Journal journal = new Journal(dir, options, keys, clockMicros, lockChannel, lock);
+        Journal journal = new Journal(dir, options, keys, clockMicros, lockChannel, lock, openKey);
         try {
             journal.recover(replay);
         } catch (IOException | JournalFormatException | RuntimeException e) {
-            journal.releaseLock();
+            journal.closeFilesAfterFailedOpen();
             throw e;
         }
         long period = Math.max(1, options.checkpointInterval().toMillis());
@@ -192,6 +220,10 @@ public final class Journal implements Closeable {
      */
     public Appended append(String type, JsonObject data) throws IOException {
         JournalLine line = write(type, data.toString());
+        return afterWrite(line);
+    }
+
+    private Appended afterWrite(JournalLine line) throws IOException {
         sync(line.seq() + 1);
         for (Consumer<JournalLine> listener : listeners) {
             try {
@@ -201,7 +233,12 @@ public final class Journal implements Closeable {
             }
         }
         if ((line.seq() + 1) % options.checkpointEvery() == 0) {
-            scheduler.execute(this::checkpointQuietly);
+            try {
+                scheduler.execute(this::checkpointQuietly);
+            } catch (RejectedExecutionException e) {
+                // The journal is closing, and close() signs a checkpoint of everything durable.
+                LOG.debug("journal {}: closing, entry {} is left to the closing checkpoint", dir, line.seq());
+            }
         }
         return new Appended(line.seq(), line.timeMicros(), line.leafHash());
     }
@@ -213,13 +250,14 @@ public final class Journal implements Closeable {
         if (failure != null) {
             throw new IOException("journal " + dir + " failed earlier and takes no more entries: " + failure);
         }
-        if (data.length() > MAX_ENTRY_BYTES) {
-            throw new IllegalArgumentException("journal entry of " + data.length() + " characters exceeds "
-                    + MAX_ENTRY_BYTES);
-        }
         long seq = tree.size();
         long time = Math.max(clockMicros.getAsLong(), lastTime);
         JournalLine line = JournalLine.create(seq, time, type, lastLeaf, data);
+        // Bytes, not characters: the limit is on what goes to disk, and a character can take up to 3 bytes.
+        if (line.data().length > MAX_ENTRY_BYTES) {
+            throw new IllegalArgumentException("journal entry data of " + line.data().length + " bytes exceeds the"
+                    + " limit of " + MAX_ENTRY_BYTES + " bytes");
+        }
         try {
             if (current == null || seq - segments.get(segments.size() - 1).firstSeq() >= options.segmentMaxEntries()
                     || time - currentFirstTime >= options.segmentMaxAge().toNanos() / 1000) {
@@ -473,25 +511,35 @@ public final class Journal implements Closeable {
      * skipped, so running it again is harmless, also after a crash between the entry and the rewrite.
      *
      * @return the number of entries whose data was deleted
+     * @throws IllegalArgumentException for the type {@code redaction}: those entries are the record of what was
+     *                                  deleted, and without them the journal would no longer verify
      */
     public long redact(long cutoffMicros, Set<String> types, String reason) throws IOException {
+        if (types.contains(TYPE_REDACTION)) {
+            throw new IllegalArgumentException("retention cannot delete the data of " + TYPE_REDACTION + " entries:"
+                    + " they record what retention deleted");
+        }
+        synchronized (redactLock) {
+            return redactLocked(cutoffMicros, types, reason);
+        }
+    }
+
+    private long redactLocked(long cutoffMicros, Set<String> types, String reason) throws IOException {
         List<Segment> closedSegments;
         synchronized (this) {
             closedSegments = new ArrayList<>(segments.subList(0, Math.max(0, segments.size() - 1)));
         }
         List<long[]> ranges = new ArrayList<>();
-        List<Segment> touched = new ArrayList<>();
+        // Exactly the entries the redaction entry lists: an entry of a closed segment that became durable only
+        // after this scan must not lose its data unlisted (the verifier would rightly call that a deletion).
+        Map<Segment, Set<Long>> touched = new LinkedHashMap<>();
         for (Segment segment : closedSegments) {
             long end = segmentEnd(segment);
-            boolean any = false;
             for (JournalLine line : read(segment.firstSeq(), Math.toIntExact(end - segment.firstSeq()))) {
                 if (!line.redacted() && line.timeMicros() < cutoffMicros && types.contains(line.type())) {
                     addToRanges(ranges, line.seq());
-                    any = true;
+                    touched.computeIfAbsent(segment, s -> new HashSet<>()).add(line.seq());
                 }
-            }
-            if (any) {
-                touched.add(segment);
             }
         }
         if (ranges.isEmpty()) {
@@ -514,8 +562,8 @@ public final class Journal implements Closeable {
         }
         data.add("ranges", rangeList);
         append(TYPE_REDACTION, data);
-        for (Segment segment : touched) {
-            rewriteRedacted(segment, cutoffMicros, types);
+        for (Map.Entry<Segment, Set<Long>> segment : touched.entrySet()) {
+            rewriteRedacted(segment.getKey(), segment.getValue());
         }
         LOG.info("journal {}: retention deleted the data of {} entries before {} ({})", dir, count, cutoffMicros,
                 reason);
@@ -535,7 +583,7 @@ public final class Journal implements Closeable {
         }
     }
 
-    private void rewriteRedacted(Segment segment, long cutoffMicros, Set<String> types) throws IOException {
+    private void rewriteRedacted(Segment segment, Set<Long> seqs) throws IOException {
         long end = segmentEnd(segment);
         List<JournalLine> lines = read(segment.firstSeq(), Math.toIntExact(end - segment.firstSeq()));
         Path tmp = segment.path().resolveSibling(segment.path().getFileName() + ".redacting");
@@ -545,7 +593,7 @@ public final class Journal implements Closeable {
             long position = 0;
             for (int i = 0; i < lines.size(); i++) {
                 JournalLine line = lines.get(i);
-                if (!line.redacted() && line.timeMicros() < cutoffMicros && types.contains(line.type())) {
+                if (seqs.contains(line.seq())) {
                     line = line.withoutData();
                 }
                 byte[] bytes = line.bytes();
@@ -572,13 +620,15 @@ public final class Journal implements Closeable {
     // ---- recovery ----
 
     private void recover(Consumer<JournalLine> replay) throws IOException, JournalFormatException {
+        removeUnfinishedRewrites();
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "segment-*.jsonl")) {
             stream.forEach(files::add);
         }
         Collections.sort(files);
         long truncatedBytes = 0;
-        String truncatedSegment = null;
+        Path tornSegment = null;
+        long tornSegmentGoodBytes = 0;
         for (int f = 0; f < files.size(); f++) {
             Path file = files.get(f);
             Matcher m = SEGMENT_NAME.matcher(file.getFileName().toString());
@@ -596,32 +646,48 @@ public final class Journal implements Closeable {
             long size = Files.size(file);
             if (goodBytes < size) {
                 truncatedBytes = size - goodBytes;
-                truncatedSegment = file.getFileName().toString();
-                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    ch.truncate(goodBytes);
-                    ch.force(true);
-                }
-                LOG.warn("journal {}: cut off a torn last line of {} bytes in {} (a write interrupted by a crash;"
-                        + " it was never acknowledged)", dir, truncatedBytes, truncatedSegment);
+                tornSegment = file;
+                tornSegmentGoodBytes = goodBytes;
             }
             if (last) {
                 currentBytes = goodBytes;
             }
         }
         durable = tree.size();
+        // The checkpoints come before any repair: a journal that contradicts its own signed checkpoints (entries
+        // cut off, the past rewritten) is refused and left exactly as it was found, for whoever investigates.
+        recoverCheckpoints();
+        if (tornSegment != null) {
+            try (FileChannel ch = FileChannel.open(tornSegment, StandardOpenOption.WRITE)) {
+                ch.truncate(tornSegmentGoodBytes);
+                ch.force(true);
+            }
+            LOG.warn("journal {}: cut off a torn last line of {} bytes in {} (a write interrupted by a crash;"
+                    + " it was never acknowledged)", dir, truncatedBytes, tornSegment.getFileName());
+        }
         if (!segments.isEmpty()) {
             Segment lastSegment = segments.get(segments.size() - 1);
             current = FileChannel.open(lastSegment.path(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             currentFirstTime = lastSegment.firstSeq() < tree.size()
                     ? read(lastSegment.firstSeq()).timeMicros() : lastTime;
         }
-        recoverCheckpoints();
-        if (truncatedBytes > 0) {
+        if (tornSegment != null) {
             JsonObject data = new JsonObject();
-            data.addProperty("segment", truncatedSegment);
+            data.addProperty("segment", tornSegment.getFileName().toString());
             data.addProperty("truncated_bytes", truncatedBytes);
             data.addProperty("reason", "torn last line after an unclean stop");
             append(TYPE_RECOVERY, data);
+        }
+    }
+
+    /** A retention rewrite interrupted by a crash leaves its temporary file; the segment itself is still whole. */
+    private void removeUnfinishedRewrites() throws IOException {
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "segment-*.jsonl.redacting")) {
+            for (Path leftover : stream) {
+                LOG.warn("journal {}: removing {}, left by a retention rewrite that did not finish", dir,
+                        leftover.getFileName());
+                Files.delete(leftover);
+            }
         }
     }
 
@@ -748,10 +814,14 @@ public final class Journal implements Closeable {
     /** Signs a last checkpoint of everything durable, then closes the files. */
     @Override
     public void close() {
+        boolean failed;
         synchronized (this) {
-            if (closed) {
+            // A second close, even a concurrent one, must not sign again or release a lock already released.
+            if (closing) {
                 return;
             }
+            closing = true;
+            failed = failure != null;
         }
         scheduler.shutdown();
         try {
@@ -759,7 +829,7 @@ public final class Journal implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (failure == null) {
+        if (!failed) {
             checkpointQuietly();
         }
         synchronized (this) {
@@ -779,12 +849,33 @@ public final class Journal implements Closeable {
         releaseLock();
     }
 
+    /** Waits until every checkpoint requested so far has been signed: the scheduler runs its tasks in order. */
+    void awaitScheduledCheckpoints() throws InterruptedException, ExecutionException {
+        scheduler.submit(() -> { }).get();
+    }
+
+    private void closeFilesAfterFailedOpen() {
+        scheduler.shutdownNow();
+        synchronized (this) {
+            if (current != null) {
+                try {
+                    current.close();
+                } catch (IOException e) {
+                    LOG.warn("journal {}: closing after a failed open: {}", dir, e.toString());
+                }
+            }
+        }
+        releaseLock();
+    }
+
     private void releaseLock() {
         try {
             lock.release();
             lockChannel.close();
         } catch (IOException e) {
             LOG.warn("journal {}: releasing the lock: {}", dir, e.toString());
+        } finally {
+            OPEN_IN_THIS_JVM.remove(openKey);
         }
     }
 
