@@ -387,8 +387,13 @@ public final class Journal implements Closeable {
                 break;
             }
             long upTo = Math.min(end, seq + (max - out.size()));
-            out.addAll(readRange(seq, upTo));
-            seq = upTo;
+            // readRange stops at the end of a segment, so the next read starts after what it returned.
+            List<JournalLine> lines = readRange(seq, upTo);
+            if (lines.isEmpty()) {
+                break;
+            }
+            out.addAll(lines);
+            seq += lines.size();
         }
         return out;
     }
