@@ -156,8 +156,8 @@ public final class JournalVerifier {
                     }
                     state.pendingBreak = chainBreak;
                     state.pendingWhere = where;
-                }
-                if (line.timeMicros() < state.lastTime) {
+                } else if (line.timeMicros() < state.lastTime) {
+                    // (After a chain break the previous entry's time is suspect, and the break is the finding.)
                     throw new JournalFormatException(seq, where + "entry " + seq + " is dated before entry "
                             + (seq - 1) + " (back-dated)");
                 }
@@ -234,7 +234,8 @@ public final class JournalVerifier {
             } catch (JournalFormatException e) {
                 throw new JournalFormatException(-1, where + e.getMessage());
             }
-            checkOne(c, key, state, where + "checkpoint of size " + c.treeSize());
+            checkOne(c, key, state, where + "checkpoint of size " + c.treeSize(),
+                    previous == null ? 0 : Math.min(previous.treeSize(), c.treeSize()));
             if (previous != null && (c.treeSize() < previous.treeSize() || c.timeMicros() < previous.timeMicros())) {
                 throw new JournalFormatException(-1, where + "checkpoint of size " + c.treeSize()
                         + " goes back from the previous one (size " + previous.treeSize() + ")");
@@ -246,7 +247,7 @@ public final class JournalVerifier {
     }
 
     private static void verifyTrusted(Checkpoint trusted, PublicKey key, State state) throws JournalFormatException {
-        checkOne(trusted, key, state, "the saved checkpoint (size " + trusted.treeSize() + ")");
+        checkOne(trusted, key, state, "the saved checkpoint (size " + trusted.treeSize() + ")", 0);
         // The consistency proof is what a remote auditor would fetch; checking it here exercises the same path.
         long size = state.tree.size();
         List<byte[]> proof = state.tree.consistencyProof((int) trusted.treeSize(), (int) size);
@@ -259,7 +260,8 @@ public final class JournalVerifier {
         }
     }
 
-    private static void checkOne(Checkpoint c, PublicKey key, State state, String what)
+    /** @param matchedBefore entries known to match an earlier checkpoint, to narrow down where a change is */
+    private static void checkOne(Checkpoint c, PublicKey key, State state, String what, long matchedBefore)
             throws JournalFormatException {
         if (!c.keyId().equals(JournalKeys.keyId(key)) || !c.verify(key)) {
             throw new JournalFormatException(-1, what + ": the signature is not valid for key "
@@ -271,8 +273,11 @@ public final class JournalVerifier {
                     + state.tree.size() + " on were removed (truncated or rolled back)");
         }
         if (!MessageDigest.isEqual(state.tree.root((int) c.treeSize()), c.rootHash())) {
+            // Every entry is chained to the next, so a change the chain does not show was made consistently from
+            // some entry on (or to the last entry): the earlier checkpoint bounds where.
             throw new JournalFormatException(-1, what + ": the root of the first " + c.treeSize()
-                    + " entries differs from the signed root (the past was rewritten)");
+                    + " entries differs from the signed root (the past was rewritten: entries " + matchedBefore + ".."
+                    + (c.treeSize() - 1) + " are not the ones signed)");
         }
     }
 
