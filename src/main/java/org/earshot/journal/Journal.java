@@ -34,6 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
@@ -135,6 +136,8 @@ public final class Journal implements Closeable {
     // Guarded by syncLock: one fsync at a time; entries below "durable" are on disk.
     private final Object syncLock = new Object();
     private volatile long durable;
+    /** Group commits so far: how many appends shared each fsync is what the benchmark reports. */
+    private final AtomicLong syncs = new AtomicLong();
     private final Object checkpointLock = new Object();
     /** One retention run at a time: two would list, and rewrite, the same entries. */
     private final Object redactLock = new Object();
@@ -310,6 +313,7 @@ public final class Journal implements Closeable {
                 LOG.error("journal {}: fsync failed, no further entries are accepted: {}", dir, e.toString());
                 throw e;
             }
+            syncs.incrementAndGet();
             for (int i = 0; i < toForce.size() - 1; i++) {
                 toForce.get(i).close();
             }
@@ -337,6 +341,11 @@ public final class Journal implements Closeable {
     /** Number of entries (the tree size), durable or about to be. */
     public synchronized long size() {
         return tree.size();
+    }
+
+    /** How many times appends forced the segment files to disk (each fsync covers all appends waiting for it). */
+    public long fsyncCount() {
+        return syncs.get();
     }
 
     /** Whether the journal accepts entries (false after a write or fsync error, or once closed). */

@@ -50,6 +50,7 @@ class JournalTest {
                 appended.add(journal.append("detection", detection(i)));
             }
             assertEquals(10, journal.size());
+            assertEquals(10, journal.fsyncCount(), "one after another, each append waits for its own fsync");
             List<JournalLine> lines = journal.read(0, 100);
             assertEquals(10, lines.size());
             byte[] prev = JournalLine.ZERO_HASH;
@@ -138,6 +139,7 @@ class JournalTest {
                 seqs.addAll(mine);
             }
             pool.shutdown();
+            assertTrue(journal.fsyncCount() >= 1 && journal.fsyncCount() <= threads * perThread);
             assertEquals(threads * perThread, total);
             assertEquals(threads * perThread, seqs.size(), "every seq is unique");
             assertEquals(0L, ((TreeSet<Long>) seqs).first());
