@@ -218,6 +218,7 @@ final class BenchCommand implements Runnable {
         static JsonObject entry(long k, long epochMillis) {
             JsonObject data = new JsonObject();
             data.addProperty("sensor", String.format(Locale.ROOT, "sensor-%04d", k % 1000));
+            data.addProperty("site", "north-square");
             data.addProperty("class", k % 3 == 0 ? "shout" : k % 3 == 1 ? "glass_break" : "impact");
             data.addProperty("onset_ms", epochMillis - 1250);
             data.addProperty("offset_ms", epochMillis - 310);
