@@ -13,10 +13,13 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/earshot-journal-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 ./earshot --version >/dev/null   # builds the jar outside the timed runs
 echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | cut -d: -f2 | xargs); file system of $work:" \
-  "$(df -T "$work" | awk 'NR==2 {print $2 " (" $1 ")"}'); $(date -u '+%F %T UTC')"
+  "$(df -T "$work" | awk 'NR==2 {print $2 " (" $1 ")"}'); $(date -u '+%F %T UTC');" \
+  "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "\$ earshot bench journal --rate $rate --seconds $seconds --threads $threads"
 ./earshot bench journal --rate "$rate" --seconds "$seconds" --threads "$threads" --dir "$work/fixed"
 echo
 echo "\$ earshot bench journal --rate 0 --seconds $seconds --threads $threads"
 ./earshot bench journal --rate 0 --seconds "$seconds" --threads "$threads" --dir "$work/max"
+echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -287,6 +287,10 @@ public final class Journal implements Closeable {
 
     /** Blocks until the first {@code count} entries are on disk; one caller forces for everyone waiting. */
     private void sync(long count) throws IOException {
+        // An entry that the fsync just finished already covered needs no turn at the lock to find that out.
+        if (durable >= count) {
+            return;
+        }
         synchronized (syncLock) {
             if (durable >= count) {
                 return;
