@@ -638,7 +638,6 @@ public final class Journal implements Closeable {
     // ---- recovery ----
 
     private void recover(Consumer<JournalLine> replay) throws IOException, JournalFormatException {
-        removeUnfinishedRewrites();
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "segment-*.jsonl")) {
             stream.forEach(files::add);
@@ -675,6 +674,7 @@ public final class Journal implements Closeable {
         // The checkpoints come before any repair: a journal that contradicts its own signed checkpoints (entries
         // cut off, the past rewritten) is refused and left exactly as it was found, for whoever investigates.
         recoverCheckpoints();
+        removeUnfinishedRewrites();
         if (tornSegment != null) {
             try (FileChannel ch = FileChannel.open(tornSegment, StandardOpenOption.WRITE)) {
                 ch.truncate(tornSegmentGoodBytes);
