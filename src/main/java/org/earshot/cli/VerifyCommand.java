@@ -97,9 +97,16 @@ final class VerifyCommand implements Callable<Integer> {
             return Earshot.EXIT_FAILURE;
         }
         System.out.println("verified");
-        if (saveCheckpoint != null && report.latest() != null) {
-            Files.writeString(saveCheckpoint, report.latest().toJson() + "\n", StandardCharsets.UTF_8);
-            System.err.println("saved checkpoint of size " + report.latest().treeSize() + " to " + saveCheckpoint);
+        if (saveCheckpoint != null) {
+            if (report.latest() == null) {
+                // Not an error (the entries verified), but the auditor asked for something to keep and gets nothing.
+                System.err.println("no signed checkpoint to save: the journal has none (give --checkpoints for an"
+                        + " export)");
+            } else {
+                Files.writeString(saveCheckpoint, report.latest().toJson() + "\n", StandardCharsets.UTF_8);
+                System.err.println("saved checkpoint of size " + report.latest().treeSize() + " to "
+                        + saveCheckpoint);
+            }
         }
         return 0;
     }

@@ -21,13 +21,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
@@ -56,8 +63,13 @@ public final class Journal implements Closeable {
     public static final String CHECKPOINTS_FILE = "checkpoints.jsonl";
     public static final String LOCK_FILE = "journal.lock";
     static final Pattern SEGMENT_NAME = Pattern.compile("segment-([0-9]{20})\\.jsonl");
-    /** Entries larger than this are refused: the journal holds records of events, not bulk data. */
+    /** Entries whose data is larger than this (UTF-8 bytes) are refused: the journal holds records, not bulk data. */
     public static final int MAX_ENTRY_BYTES = 64 * 1024;
+    /**
+     * Directories open in this JVM. The lock file alone cannot tell: its POSIX lock belongs to the process, so a
+     * second open here would not see it, and closing that second open's channel would drop the lock of the first.
+     */
+    private static final Set<Path> OPEN_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
 
     /** Entry types the journal itself writes. */
     public static final String TYPE_RECOVERY = "recovery";
@@ -122,18 +134,26 @@ public final class Journal implements Closeable {
     private boolean closed;
     /** failure != null || closed, readable without the lock (health checks run on event loops). */
     private volatile boolean unhealthy;
+    private boolean closing;
 
     // Guarded by syncLock: one fsync at a time; entries below "durable" are on disk.
     private final Object syncLock = new Object();
     private volatile long durable;
+    /** Group commits so far: how many appends shared each fsync is what the benchmark reports. */
+    private final AtomicLong syncs = new AtomicLong();
     private final Object checkpointLock = new Object();
     private final Object notifyLock = new Object();
     private final java.util.TreeMap<Long, JournalLine> toNotify = new java.util.TreeMap<>();
     private long notified;
+    /** One retention run at a time: two would list, and rewrite, the same entries. */
+    private final Object redactLock = new Object();
+
+    private final Path openKey;
 
     private Journal(Path dir, Options options, JournalKeys keys, LongSupplier clockMicros, FileChannel lockChannel,
-                    FileLock lock) {
+                    FileLock lock, Path openKey) {
         this.dir = dir;
+        this.openKey = openKey;
         this.options = options;
         this.keys = keys;
         this.clockMicros = clockMicros;
@@ -156,23 +176,34 @@ public final class Journal implements Closeable {
     public static Journal open(Path dir, Options options, JournalKeys keys, LongSupplier clockMicros,
                                Consumer<JournalLine> replay) throws IOException, JournalFormatException {
         Files.createDirectories(dir);
-        FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
+        Path openKey = dir.toRealPath();
+        if (!OPEN_IN_THIS_JVM.add(openKey)) {
+            throw new IOException("journal " + dir + " is already open in this process");
+        }
+        FileChannel lockChannel;
         FileLock lock;
         try {
-            lock = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
+            lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                lockChannel.close();
+                throw new IOException("journal " + dir + " is in use by another process (" + LOCK_FILE
+                        + " is locked)");
+            }
+        } catch (IOException | RuntimeException e) {
+            OPEN_IN_THIS_JVM.remove(openKey);
+            throw e;
         }
-        if (lock == null) {
-            lockChannel.close();
-            throw new IOException("journal " + dir + " is in use by another process (" + LOCK_FILE + " is locked)");
-        }
-        Journal journal = new Journal(dir, options, keys, clockMicros, lockChannel, lock);
+        Journal journal = new Journal(dir, options, keys, clockMicros, lockChannel, lock, openKey);
         try {
             journal.recover(replay);
         } catch (IOException | JournalFormatException | RuntimeException e) {
-            journal.releaseLock();
+            journal.closeFilesAfterFailedOpen();
             throw e;
         }
         long period = Math.max(1, options.checkpointInterval().toMillis());
@@ -201,10 +232,19 @@ public final class Journal implements Closeable {
      */
     public Appended append(String type, JsonObject data) throws IOException {
         JournalLine line = write(type, data.toString());
+        return afterWrite(line);
+    }
+
+    private Appended afterWrite(JournalLine line) throws IOException {
         sync(line.seq() + 1);
         notifyInOrder(line);
         if ((line.seq() + 1) % options.checkpointEvery() == 0) {
-            scheduler.execute(this::checkpointQuietly);
+            try {
+                scheduler.execute(this::checkpointQuietly);
+            } catch (RejectedExecutionException e) {
+                // The journal is closing, and close() signs a checkpoint of everything durable.
+                LOG.debug("journal {}: closing, entry {} is left to the closing checkpoint", dir, line.seq());
+            }
         }
         return new Appended(line.seq(), line.timeMicros(), line.leafHash());
     }
@@ -237,13 +277,14 @@ public final class Journal implements Closeable {
         if (failure != null) {
             throw new IOException("journal " + dir + " failed earlier and takes no more entries: " + failure);
         }
-        if (data.length() > MAX_ENTRY_BYTES) {
-            throw new IllegalArgumentException("journal entry of " + data.length() + " characters exceeds "
-                    + MAX_ENTRY_BYTES);
-        }
         long seq = tree.size();
         long time = Math.max(clockMicros.getAsLong(), lastTime);
         JournalLine line = JournalLine.create(seq, time, type, lastLeaf, data);
+        // Bytes, not characters: the limit is on what goes to disk, and a character can take up to 3 bytes.
+        if (line.data().length > MAX_ENTRY_BYTES) {
+            throw new IllegalArgumentException("journal entry data of " + line.data().length + " bytes exceeds the"
+                    + " limit of " + MAX_ENTRY_BYTES + " bytes");
+        }
         try {
             if (current == null || seq - segments.get(segments.size() - 1).firstSeq() >= options.segmentMaxEntries()
                     || time - currentFirstTime >= options.segmentMaxAge().toNanos() / 1000) {
@@ -271,6 +312,10 @@ public final class Journal implements Closeable {
 
     /** Blocks until the first {@code count} entries are on disk; one caller forces for everyone waiting. */
     private void sync(long count) throws IOException {
+        // An entry that the fsync just finished already covered needs no turn at the lock to find that out.
+        if (durable >= count) {
+            return;
+        }
         synchronized (syncLock) {
             if (durable >= count) {
                 return;
@@ -298,6 +343,7 @@ public final class Journal implements Closeable {
                 LOG.error("journal {}: fsync failed, no further entries are accepted: {}", dir, e.toString());
                 throw e;
             }
+            syncs.incrementAndGet();
             for (int i = 0; i < toForce.size() - 1; i++) {
                 toForce.get(i).close();
             }
@@ -330,6 +376,11 @@ public final class Journal implements Closeable {
     /** Number of entries on disk: {@link #read} returns entries below it. */
     public long durableSize() {
         return durable;
+    }
+
+    /** How many times appends forced the segment files to disk (each fsync covers all appends waiting for it). */
+    public long fsyncCount() {
+        return syncs.get();
     }
 
     /** Whether the journal accepts entries (false after a write or fsync error, or once closed). Lock-free. */
@@ -380,8 +431,13 @@ public final class Journal implements Closeable {
                 break;
             }
             long upTo = Math.min(end, seq + (max - out.size()));
-            out.addAll(readRange(seq, upTo));
-            seq = upTo;
+            // readRange stops at the end of a segment, so the next read starts after what it returned.
+            List<JournalLine> lines = readRange(seq, upTo);
+            if (lines.isEmpty()) {
+                break;
+            }
+            out.addAll(lines);
+            seq += lines.size();
         }
         return out;
     }
@@ -505,25 +561,35 @@ public final class Journal implements Closeable {
      * skipped, so running it again is harmless, also after a crash between the entry and the rewrite.
      *
      * @return the number of entries whose data was deleted
+     * @throws IllegalArgumentException for the type {@code redaction}: those entries are the record of what was
+     *                                  deleted, and without them the journal would no longer verify
      */
     public long redact(long cutoffMicros, Set<String> types, String reason) throws IOException {
+        if (types.contains(TYPE_REDACTION)) {
+            throw new IllegalArgumentException("retention cannot delete the data of " + TYPE_REDACTION + " entries:"
+                    + " they record what retention deleted");
+        }
+        synchronized (redactLock) {
+            return redactLocked(cutoffMicros, types, reason);
+        }
+    }
+
+    private long redactLocked(long cutoffMicros, Set<String> types, String reason) throws IOException {
         List<Segment> closedSegments;
         synchronized (this) {
             closedSegments = new ArrayList<>(segments.subList(0, Math.max(0, segments.size() - 1)));
         }
         List<long[]> ranges = new ArrayList<>();
-        List<Segment> touched = new ArrayList<>();
+        // Exactly the entries the redaction entry lists: an entry of a closed segment that became durable only
+        // after this scan must not lose its data unlisted (the verifier would rightly call that a deletion).
+        Map<Segment, Set<Long>> touched = new LinkedHashMap<>();
         for (Segment segment : closedSegments) {
             long end = segmentEnd(segment);
-            boolean any = false;
             for (JournalLine line : read(segment.firstSeq(), Math.toIntExact(end - segment.firstSeq()))) {
                 if (!line.redacted() && line.timeMicros() < cutoffMicros && types.contains(line.type())) {
                     addToRanges(ranges, line.seq());
-                    any = true;
+                    touched.computeIfAbsent(segment, s -> new HashSet<>()).add(line.seq());
                 }
-            }
-            if (any) {
-                touched.add(segment);
             }
         }
         if (ranges.isEmpty()) {
@@ -546,8 +612,8 @@ public final class Journal implements Closeable {
         }
         data.add("ranges", rangeList);
         append(TYPE_REDACTION, data);
-        for (Segment segment : touched) {
-            rewriteRedacted(segment, cutoffMicros, types);
+        for (Map.Entry<Segment, Set<Long>> segment : touched.entrySet()) {
+            rewriteRedacted(segment.getKey(), segment.getValue());
         }
         LOG.info("journal {}: retention deleted the data of {} entries before {} ({})", dir, count, cutoffMicros,
                 reason);
@@ -567,7 +633,7 @@ public final class Journal implements Closeable {
         }
     }
 
-    private void rewriteRedacted(Segment segment, long cutoffMicros, Set<String> types) throws IOException {
+    private void rewriteRedacted(Segment segment, Set<Long> seqs) throws IOException {
         long end = segmentEnd(segment);
         List<JournalLine> lines = read(segment.firstSeq(), Math.toIntExact(end - segment.firstSeq()));
         Path tmp = segment.path().resolveSibling(segment.path().getFileName() + ".redacting");
@@ -577,7 +643,7 @@ public final class Journal implements Closeable {
             long position = 0;
             for (int i = 0; i < lines.size(); i++) {
                 JournalLine line = lines.get(i);
-                if (!line.redacted() && line.timeMicros() < cutoffMicros && types.contains(line.type())) {
+                if (seqs.contains(line.seq())) {
                     line = line.withoutData();
                 }
                 byte[] bytes = line.bytes();
@@ -610,7 +676,8 @@ public final class Journal implements Closeable {
         }
         Collections.sort(files);
         long truncatedBytes = 0;
-        String truncatedSegment = null;
+        Path tornSegment = null;
+        long tornSegmentGoodBytes = 0;
         for (int f = 0; f < files.size(); f++) {
             Path file = files.get(f);
             Matcher m = SEGMENT_NAME.matcher(file.getFileName().toString());
@@ -628,13 +695,8 @@ public final class Journal implements Closeable {
             long size = Files.size(file);
             if (goodBytes < size) {
                 truncatedBytes = size - goodBytes;
-                truncatedSegment = file.getFileName().toString();
-                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    ch.truncate(goodBytes);
-                    ch.force(true);
-                }
-                LOG.warn("journal {}: cut off a torn last line of {} bytes in {} (a write interrupted by a crash;"
-                        + " it was never acknowledged)", dir, truncatedBytes, truncatedSegment);
+                tornSegment = file;
+                tornSegmentGoodBytes = goodBytes;
             }
             if (last) {
                 currentBytes = goodBytes;
@@ -642,19 +704,41 @@ public final class Journal implements Closeable {
         }
         durable = tree.size();
         notified = tree.size();
+        // The checkpoints come before any repair: a journal that contradicts its own signed checkpoints (entries
+        // cut off, the past rewritten) is refused and left exactly as it was found, for whoever investigates.
+        recoverCheckpoints();
+        removeUnfinishedRewrites();
+        if (tornSegment != null) {
+            try (FileChannel ch = FileChannel.open(tornSegment, StandardOpenOption.WRITE)) {
+                ch.truncate(tornSegmentGoodBytes);
+                ch.force(true);
+            }
+            LOG.warn("journal {}: cut off a torn last line of {} bytes in {} (a write interrupted by a crash;"
+                    + " it was never acknowledged)", dir, truncatedBytes, tornSegment.getFileName());
+        }
         if (!segments.isEmpty()) {
             Segment lastSegment = segments.get(segments.size() - 1);
             current = FileChannel.open(lastSegment.path(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             currentFirstTime = lastSegment.firstSeq() < tree.size()
                     ? read(lastSegment.firstSeq()).timeMicros() : lastTime;
         }
-        recoverCheckpoints();
-        if (truncatedBytes > 0) {
+        if (tornSegment != null) {
             JsonObject data = new JsonObject();
-            data.addProperty("segment", truncatedSegment);
+            data.addProperty("segment", tornSegment.getFileName().toString());
             data.addProperty("truncated_bytes", truncatedBytes);
             data.addProperty("reason", "torn last line after an unclean stop");
             append(TYPE_RECOVERY, data);
+        }
+    }
+
+    /** A retention rewrite interrupted by a crash leaves its temporary file; the segment itself is still whole. */
+    private void removeUnfinishedRewrites() throws IOException {
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "segment-*.jsonl.redacting")) {
+            for (Path leftover : stream) {
+                LOG.warn("journal {}: removing {}, left by a retention rewrite that did not finish", dir,
+                        leftover.getFileName());
+                Files.delete(leftover);
+            }
         }
     }
 
@@ -782,10 +866,14 @@ public final class Journal implements Closeable {
     /** Signs a last checkpoint of everything durable, then closes the files. */
     @Override
     public void close() {
+        boolean failed;
         synchronized (this) {
-            if (closed) {
+            // A second close, even a concurrent one, must not sign again or release a lock already released.
+            if (closing) {
                 return;
             }
+            closing = true;
+            failed = failure != null;
         }
         scheduler.shutdown();
         try {
@@ -793,7 +881,7 @@ public final class Journal implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (failure == null) {
+        if (!failed) {
             checkpointQuietly();
         }
         synchronized (this) {
@@ -814,12 +902,33 @@ public final class Journal implements Closeable {
         releaseLock();
     }
 
+    /** Waits until every checkpoint requested so far has been signed: the scheduler runs its tasks in order. */
+    void awaitScheduledCheckpoints() throws InterruptedException, ExecutionException {
+        scheduler.submit(() -> { }).get();
+    }
+
+    private void closeFilesAfterFailedOpen() {
+        scheduler.shutdownNow();
+        synchronized (this) {
+            if (current != null) {
+                try {
+                    current.close();
+                } catch (IOException e) {
+                    LOG.warn("journal {}: closing after a failed open: {}", dir, e.toString());
+                }
+            }
+        }
+        releaseLock();
+    }
+
     private void releaseLock() {
         try {
             lock.release();
             lockChannel.close();
         } catch (IOException e) {
             LOG.warn("journal {}: releasing the lock: {}", dir, e.toString());
+        } finally {
+            OPEN_IN_THIS_JVM.remove(openKey);
         }
     }
 

@@ -1,5 +1,7 @@
 package org.earshot.journal;
 
+import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -8,9 +10,18 @@ import java.util.HexFormat;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import java.io.IOException;
+import java.io.StringReader;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 
 /**
  * One journal entry as it is stored: a line of UTF-8 JSON. The entry proper, the bytes the Merkle leaf hashes, is
@@ -29,6 +40,7 @@ public record JournalLine(long seq, long timeMicros, String type, byte[] prev, b
     static final byte[] ZERO_HASH = new byte[MerkleTree.HASH_LENGTH];
     private static final HexFormat HEX = HexFormat.of();
     private static final byte[] DATA_MARK = ",\"data\":".getBytes(StandardCharsets.US_ASCII);
+    private static final TypeAdapter<JsonElement> JSON_ELEMENT = new Gson().getAdapter(JsonElement.class);
     private static final Pattern HEADER = Pattern.compile("\\{\"v\":1,\"seq\":(0|[1-9][0-9]{0,18}),\"time_us\":"
             + "(0|[1-9][0-9]{0,18}),\"type\":\"([a-z_]{1,32})\",\"prev\":\"([0-9a-f]{64})\",\"data_sha256\":"
             + "\"([0-9a-f]{64})\"}");
@@ -79,8 +91,9 @@ public record JournalLine(long seq, long timeMicros, String type, byte[] prev, b
             throw new IllegalArgumentException("prev must be a 32-byte hash");
         }
         byte[] dataBytes = data.getBytes(StandardCharsets.UTF_8);
+        // The same check parse() makes: a line written here that parse() refused would stop the journal opening.
         if (dataBytes.length < 2 || dataBytes[0] != '{' || dataBytes[dataBytes.length - 1] != '}'
-                || data.indexOf('\n') >= 0 || data.indexOf('\r') >= 0) {
+                || data.indexOf('\n') >= 0 || data.indexOf('\r') >= 0 || !isOneJsonObject(data)) {
             throw new IllegalArgumentException("entry data must be a one-line JSON object");
         }
         byte[] dataSha = sha256(dataBytes);
@@ -124,16 +137,27 @@ public record JournalLine(long seq, long timeMicros, String type, byte[] prev, b
                 throw new JournalFormatException(seq, "entry " + seq + ": its data does not match data_sha256"
                         + " (altered)");
             }
-            try {
-                if (!JsonParser.parseString(new String(data, StandardCharsets.UTF_8)).isJsonObject()) {
-                    throw new JournalFormatException(seq, "entry " + seq + ": its data is not a JSON object");
-                }
-            } catch (JsonParseException e) {
-                throw new JournalFormatException(seq, "entry " + seq + ": its data is not valid JSON");
+            if (data.length < 2 || data[0] != '{' || data[data.length - 1] != '}'
+                    || !isOneJsonObject(new String(data, StandardCharsets.UTF_8))) {
+                throw new JournalFormatException(seq, "entry " + seq + ": its data is not a JSON object");
             }
         }
         return new JournalLine(seq, Long.parseLong(m.group(2)), m.group(3), HEX.parseHex(m.group(4)), dataSha,
                 header, data);
+    }
+
+    /**
+     * Whether {@code json} is exactly one JSON object, by strict RFC 8259 rules: Gson's own parser is lenient (it takes
+     * {@code {a:'b'}} and {@code NaN}), and the line must be ordinary JSON for any auditor's tools.
+     */
+    private static boolean isOneJsonObject(String json) {
+        try (JsonReader reader = new JsonReader(new StringReader(json))) {
+            reader.setStrictness(Strictness.STRICT);
+            JsonElement element = JSON_ELEMENT.read(reader);
+            return element.isJsonObject() && reader.peek() == JsonToken.END_DOCUMENT;
+        } catch (IOException | JsonParseException | IllegalStateException e) {
+            return false;
+        }
     }
 
     static byte[] sha256(byte[] bytes) {

@@ -70,6 +70,9 @@ public final class JournalVerifier {
                 }
                 verifySegment(file, state);
             }
+            if (state.pendingBreak != null) {
+                throw state.pendingBreak;
+            }
             checkRedactions(state);
             Path cpFile = checkpointsFile != null ? checkpointsFile
                     : Files.isDirectory(journal) ? journal.resolve(Journal.CHECKPOINTS_FILE) : null;
@@ -80,7 +83,9 @@ public final class JournalVerifier {
                 verifyTrusted(trusted, key, state);
             }
         } catch (JournalFormatException e) {
-            return state.report(e.getMessage(), e.seq());
+            // A chain break not yet resolved is an earlier entry's failure than whatever stopped the reading.
+            JournalFormatException first = state.pendingBreak != null ? state.pendingBreak : e;
+            return state.report(first.getMessage(), first.seq());
         }
         return state.report(null, -1);
     }
@@ -95,6 +100,13 @@ public final class JournalVerifier {
         final Map<String, Long> byType = new TreeMap<>();
         int checkpoints;
         Checkpoint latest;
+        /**
+         * A break of the chain at entry j (its prev is not the hash of entry j-1) is either entry j-1 altered or entry
+         * j's prev altered. The next entry tells which: if it chains to entry j, entry j is intact. Until then the
+         * break waits here, blaming entry j.
+         */
+        JournalFormatException pendingBreak;
+        String pendingWhere;
 
         Report report(String failure, long seq) {
             long signed = latest == null ? 0 : latest.treeSize();
@@ -132,11 +144,20 @@ public final class JournalVerifier {
                     throw new JournalFormatException(seq, where + "expected entry " + seq + ", found entry "
                             + line.seq() + " (entries deleted, reordered or duplicated)");
                 }
-                if (!MessageDigest.isEqual(line.prev(), state.lastLeaf)) {
-                    throw new JournalFormatException(seq, where + "entry " + seq + " does not chain to entry "
-                            + (seq - 1) + " (its prev hash differs: one of them was altered)");
+                if (state.pendingBreak != null) {
+                    resolveBreak(line, state);
                 }
-                if (line.timeMicros() < state.lastTime) {
+                if (!MessageDigest.isEqual(line.prev(), state.lastLeaf)) {
+                    JournalFormatException chainBreak = new JournalFormatException(seq, where + "entry " + seq
+                            + " does not chain to entry " + (seq - 1) + " (its prev hash differs: the header of entry "
+                            + (seq - 1) + " or the prev of entry " + seq + " was altered)");
+                    if (seq == 0) {
+                        throw chainBreak; // nothing before it: its prev must be zeros
+                    }
+                    state.pendingBreak = chainBreak;
+                    state.pendingWhere = where;
+                } else if (line.timeMicros() < state.lastTime) {
+                    // (After a chain break the previous entry's time is suspect, and the break is the finding.)
                     throw new JournalFormatException(seq, where + "entry " + seq + " is dated before entry "
                             + (seq - 1) + " (back-dated)");
                 }
@@ -151,6 +172,20 @@ public final class JournalVerifier {
                 state.lastTime = line.timeMicros();
             }
         }
+    }
+
+    /** Called with the entry after a chain break: throws the break, now blaming the entry that was altered. */
+    private static void resolveBreak(JournalLine next, State state) throws JournalFormatException {
+        long broken = state.pendingBreak.seq();
+        String where = state.pendingWhere;
+        state.pendingBreak = null;
+        if (MessageDigest.isEqual(next.prev(), state.lastLeaf)) {
+            throw new JournalFormatException(broken - 1, where + "entry " + (broken - 1) + " was altered: its hash"
+                    + " is no longer the prev hash recorded by entry " + broken + ", which itself chains intact to"
+                    + " entry " + next.seq());
+        }
+        throw new JournalFormatException(broken, where + "entry " + broken + " was altered or replaced: it chains"
+                + " neither to entry " + (broken - 1) + " nor does entry " + next.seq() + " chain to it");
     }
 
     private static void readRedaction(JournalLine line, State state, String where) throws JournalFormatException {
@@ -199,7 +234,8 @@ public final class JournalVerifier {
             } catch (JournalFormatException e) {
                 throw new JournalFormatException(-1, where + e.getMessage());
             }
-            checkOne(c, key, state, where + "checkpoint of size " + c.treeSize());
+            checkOne(c, key, state, where + "checkpoint of size " + c.treeSize(),
+                    previous == null ? 0 : Math.min(previous.treeSize(), c.treeSize()));
             if (previous != null && (c.treeSize() < previous.treeSize() || c.timeMicros() < previous.timeMicros())) {
                 throw new JournalFormatException(-1, where + "checkpoint of size " + c.treeSize()
                         + " goes back from the previous one (size " + previous.treeSize() + ")");
@@ -211,7 +247,7 @@ public final class JournalVerifier {
     }
 
     private static void verifyTrusted(Checkpoint trusted, PublicKey key, State state) throws JournalFormatException {
-        checkOne(trusted, key, state, "the saved checkpoint (size " + trusted.treeSize() + ")");
+        checkOne(trusted, key, state, "the saved checkpoint (size " + trusted.treeSize() + ")", 0);
         // The consistency proof is what a remote auditor would fetch; checking it here exercises the same path.
         long size = state.tree.size();
         List<byte[]> proof = state.tree.consistencyProof((int) trusted.treeSize(), (int) size);
@@ -224,7 +260,8 @@ public final class JournalVerifier {
         }
     }
 
-    private static void checkOne(Checkpoint c, PublicKey key, State state, String what)
+    /** @param matchedBefore entries known to match an earlier checkpoint, to narrow down where a change is */
+    private static void checkOne(Checkpoint c, PublicKey key, State state, String what, long matchedBefore)
             throws JournalFormatException {
         if (!c.keyId().equals(JournalKeys.keyId(key)) || !c.verify(key)) {
             throw new JournalFormatException(-1, what + ": the signature is not valid for key "
@@ -236,8 +273,11 @@ public final class JournalVerifier {
                     + state.tree.size() + " on were removed (truncated or rolled back)");
         }
         if (!MessageDigest.isEqual(state.tree.root((int) c.treeSize()), c.rootHash())) {
+            // Every entry is chained to the next, so a change the chain does not show was made consistently from
+            // some entry on (or to the last entry): the earlier checkpoint bounds where.
             throw new JournalFormatException(-1, what + ": the root of the first " + c.treeSize()
-                    + " entries differs from the signed root (the past was rewritten)");
+                    + " entries differs from the signed root (the past was rewritten: entries " + matchedBefore + ".."
+                    + (c.treeSize() - 1) + " are not the ones signed)");
         }
     }
 
