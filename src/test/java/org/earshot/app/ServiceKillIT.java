@@ -27,7 +27,6 @@ import io.vertx.core.Vertx;
 import io.vertx.mqtt.MqttClient;
 import io.vertx.mqtt.MqttClientOptions;
 import org.earshot.audio.AudioLoader;
-import org.earshot.audio.FrameCodec;
 import org.earshot.config.SensorRegistry;
 import org.earshot.journal.Checkpoint;
 import org.earshot.journal.Journal;
@@ -254,39 +253,13 @@ class ServiceKillIT {
         for (int i = 0; i < loops; i++) {
             System.arraycopy(demo, 0, all, i * demo.length, demo.length);
         }
-        List<byte[]> frames = new ArrayList<>();
-        for (int start = 0, seq = 0; start < all.length; start += 1600, seq++) {
-            int end = Math.min(all.length, start + 1600);
-            frames.add(FrameCodec.encodePcm16(seq, t0 + Math.round(start * 1e6 / 16000), 16000, all, start, end,
-                    end == all.length));
-        }
-        return frames;
+        return LiveHarness.frames(all, t0);
     }
 
-    /**
-     * Connects a sensor and sends the frames one after another, each once the previous one is acknowledged. Not a
-     * chain of composed futures: when the connection drops, the failure of a chain of a thousand frames would unwind
-     * through a thousand callbacks on one stack.
-     */
     static Future<Void> stream(Vertx vertx, ServiceProcess service, String sensor, List<byte[]> frames,
                                AtomicInteger acked) {
-        MqttSensorClient client = new MqttSensorClient(vertx, ServiceProcess.HOST, service.mqttPort(), sensor,
-                service.token(sensor), 100, null);
-        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-        client.connect().onSuccess(v -> sendFrom(client, frames, 0, acked, done)).onFailure(done::tryFail);
-        return done.future();
-    }
-
-    private static void sendFrom(MqttSensorClient client, List<byte[]> frames, int next, AtomicInteger acked,
-                                 io.vertx.core.Promise<Void> done) {
-        if (next == frames.size()) {
-            client.close().onComplete(done);
-            return;
-        }
-        client.send(frames.get(next)).onSuccess(v -> {
-            acked.incrementAndGet();
-            sendFrom(client, frames, next + 1, acked, done);
-        }).onFailure(done::tryFail);
+        return LiveHarness.stream(new MqttSensorClient(vertx, ServiceProcess.HOST, service.mqttPort(), sensor,
+                service.token(sensor), 100, null), frames, acked);
     }
 
     /** A client with the watcher's credentials collecting every alert and detection the service publishes. */
