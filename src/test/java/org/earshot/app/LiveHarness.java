@@ -141,7 +141,8 @@ final class LiveHarness implements AutoCloseable {
      * {@code acked}) and closes. Not a chain of composed futures like {@link #sendAll}: when the connection drops
      * mid-stream, the failure of a chain of a thousand frames unwinds through a thousand callbacks on one stack.
      */
-    static Future<Void> stream(SensorClient client, List<byte[]> frames, java.util.concurrent.atomic.AtomicInteger acked) {
+    static Future<Void> stream(SensorClient client, List<byte[]> frames,
+                               java.util.concurrent.atomic.AtomicInteger acked) {
         io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
         client.connect().onSuccess(v -> sendFrom(client, frames, 0, acked, done)).onFailure(done::tryFail);
         return done.future();

@@ -52,9 +52,9 @@ import org.junit.jupiter.api.io.TempDir;
  * file under the service's data directory (journal segments, checkpoints, keys, InfluxDB position, sensors file), the
  * service's standard output and error, every file of InfluxDB (meta, data, WAL, its log), every MQTT payload a
  * subscriber received, the bodies of /health, /metrics (and /api/v1/transparency where it answers 200), and what
- * InfluxDB returns for {@code SELECT *} from every measurement of both retention policies; it must find nothing. A subscription to
- * {@code #} must be refused (it would reach other sensors' topics), and the data directory must not grow like audio.
- * Needs {@code EARSHOT_DATASET} (skipped without it).
+ * InfluxDB returns for {@code SELECT *} from every measurement of both retention policies; it must find nothing, and
+ * no sensor's token either. A subscription to {@code #} must be refused (it would reach other sensors' topics), and
+ * the data directory must not grow like audio. Needs {@code EARSHOT_DATASET} (skipped without it).
  */
 class PrivacyIT {
     static final long T0 = 1_795_900_000_000_000L;

@@ -152,7 +152,8 @@ class ServiceKillIT {
                         + report.failedSeq());
                 if (cycle == 1) {
                     // An auditor saves the newest checkpoint the service itself signed (not one signed by our
-                    // in-process open of the copy); the copy, which verified, is the "old state" a rollback would restore.
+                    // in-process open of the copy); the copy, which verified, is the "old state" a rollback would
+                    // restore.
                     assertFalse(journal.checkpoints().isEmpty(), "the service signed no checkpoint in cycle 1");
                     Checkpoint latest = journal.checkpoints().get(journal.checkpoints().size() - 1);
                     Path savedFile = dir.resolve("saved-checkpoint.json");
@@ -223,10 +224,10 @@ class ServiceKillIT {
             assertFalse(rolledBack.ok(), "a journal rolled back to its state after kill 1 must not verify against"
                     + " the final checkpoint (size " + report.latest().treeSize() + ")");
 
-            System.out.printf("kill-service: summary: cycles %d (kill -9), alerts and detections published %d (alerts %d,"
-                            + " final detections %d), found in journal %d, missing %d; journal %d entries, %d"
-                            + " checkpoints, verified %s, consistent with the checkpoint saved after kill 1 (size %d)"
-                            + " %s, rollback to that state detected %s; %d starts, %d said \"%s\"%n",
+            System.out.printf("kill-service: summary: cycles %d (kill -9), alerts and detections published %d"
+                            + " (alerts %d, final detections %d), found in journal %d, missing %d; journal %d entries,"
+                            + " %d checkpoints, verified %s, consistent with the checkpoint saved after kill 1"
+                            + " (size %d) %s, rollback to that state detected %s; %d starts, %d said \"%s\"%n",
                     KILLS, published.size(), published.size() - finals(published), finals(published), found,
                     published.size() - found, report.entries(), report.checkpoints(), report.ok(), saved.treeSize(),
                     consistent.ok(), !rolledBack.ok(), starts.size(),

@@ -173,7 +173,8 @@ class AudioLeakScannerTest {
         assertEquals(List.of(), SCANNER.scanTree(dir));
         String metrics = "# TYPE earshot_frames_accepted_total counter\n"
                 + "earshot_frames_accepted_total{sensor=\"s1\"} 2300\n"
-                + "earshot_inference_seconds_bucket{le=\"0.005\"} 12\nearshot_inference_seconds_bucket{le=\"0.01\"} 40\n";
+                + "earshot_inference_seconds_bucket{le=\"0.005\"} 12\n"
+                + "earshot_inference_seconds_bucket{le=\"0.01\"} 40\n";
         assertEquals(List.of(), SCANNER.scan("/metrics", metrics.repeat(50).getBytes(StandardCharsets.UTF_8)));
         // ... while the same journal with a run of audio appended is caught, in that file.
         Path segment;
