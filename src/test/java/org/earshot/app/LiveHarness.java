@@ -125,6 +125,41 @@ final class LiveHarness implements AutoCloseable {
         return run.out().lines().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
     }
 
+    /** {@code samples} (16 kHz) as one stream of 100 ms PCM16 frames from capture time t0, ending it at the end. */
+    static List<byte[]> frames(float[] samples, long t0) {
+        List<byte[]> frames = new ArrayList<>();
+        for (int start = 0, seq = 0; start < samples.length; start += 1600, seq++) {
+            int end = Math.min(samples.length, start + 1600);
+            frames.add(FrameCodec.encodePcm16(seq, t0 + Math.round(start * 1e6 / 16000), 16000, samples, start, end,
+                    end == samples.length));
+        }
+        return frames;
+    }
+
+    /**
+     * Connects, sends the frames one after another (each once the previous one is acknowledged, counted in
+     * {@code acked}) and closes. Not a chain of composed futures like {@link #sendAll}: when the connection drops
+     * mid-stream, the failure of a chain of a thousand frames unwinds through a thousand callbacks on one stack.
+     */
+    static Future<Void> stream(SensorClient client, List<byte[]> frames,
+                               java.util.concurrent.atomic.AtomicInteger acked) {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        client.connect().onSuccess(v -> sendFrom(client, frames, 0, acked, done)).onFailure(done::tryFail);
+        return done.future();
+    }
+
+    private static void sendFrom(SensorClient client, List<byte[]> frames, int next,
+                                 java.util.concurrent.atomic.AtomicInteger acked, io.vertx.core.Promise<Void> done) {
+        if (next == frames.size()) {
+            client.close().onComplete(done);
+            return;
+        }
+        client.send(frames.get(next)).onSuccess(v -> {
+            acked.incrementAndGet();
+            sendFrom(client, frames, next + 1, acked, done);
+        }).onFailure(done::tryFail);
+    }
+
     /** Sends frames in order, each after the previous one is acknowledged. */
     static Future<Void> sendAll(SensorClient client, List<byte[]> frames) {
         Future<Void> chain = Future.succeededFuture();
