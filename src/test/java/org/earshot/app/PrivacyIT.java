@@ -51,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * WebSocket; after a clean stop, an {@link AudioLeakScanner} given exactly the samples that were sent searches every
  * file under the service's data directory (journal segments, checkpoints, keys, InfluxDB position, sensors file), the
  * service's standard output and error, every file of InfluxDB (meta, data, WAL, its log), every MQTT payload a
- * subscriber received, the bodies of /health, /metrics (and /api/v1/transparency where it answers 200), and what
+ * subscriber received, the bodies of /health, /metrics and of every /api/v1 endpoint (as an auditor), and what
  * InfluxDB returns for {@code SELECT *} from every measurement of both retention policies; it must find nothing, and
  * no sensor's token either. A subscription to {@code #} must be refused (it would reach other sensors' topics), and
  * the data directory must not grow like audio. Needs {@code EARSHOT_DATASET} (skipped without it).
@@ -131,9 +131,19 @@ class PrivacyIT {
 
             bodies.put("GET /health", service.get("/health").body());
             bodies.put("GET /metrics", service.get("/metrics").body());
-            HttpResponse<byte[]> transparency = service.get("/api/v1/transparency");
-            if (transparency.statusCode() == 200) {
-                bodies.put("GET /api/v1/transparency", transparency.body());
+            // Every API endpoint, as an auditor (who may read everything): none returns audio.
+            String auditor = org.earshot.config.ApiKeyRegistry.add(service.dataDir().resolve("api-keys.json"),
+                    "privacy-auditor", "auditor");
+            Await.until(() -> service.get("/api/v1/journal/checkpoints", auditor).statusCode() == 200, WAIT,
+                    () -> "the auditor key to be accepted");
+            String someId = ids(payloads, "earshot/v1/detections/").iterator().next();
+            for (String path : List.of("/api/v1/transparency", "/api/v1/detections?limit=1000",
+                    "/api/v1/detections?limit=1000&format=csv", "/api/v1/detections/" + someId,
+                    "/api/v1/journal/entries?limit=1000", "/api/v1/journal/checkpoints", "/api/v1/sensors",
+                    "/api/v1/config")) {
+                HttpResponse<byte[]> r = service.get(path, auditor);
+                assertEquals(200, r.statusCode(), path + ": " + new String(r.body(), StandardCharsets.UTF_8));
+                bodies.put("GET " + path, r.body());
             }
             assertEquals(ServiceProcess.EXIT_SIGTERM, service.stop(), "clean stop");
             for (String policy : List.of("earshot_detections", "earshot_levels")) {

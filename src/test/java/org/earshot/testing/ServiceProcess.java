@@ -202,9 +202,18 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** GET on the service's HTTP port: the status and the body as bytes. */
     public HttpResponse<byte[]> get(String path) {
+        return get(path, null);
+    }
+
+    /** GET with {@code Authorization: Bearer <credential>} when it is not null. */
+    public HttpResponse<byte[]> get(String path, String bearer) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(10))
-                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                    .timeout(Duration.ofSeconds(10));
+            if (bearer != null) {
+                request.header("Authorization", "Bearer " + bearer);
+            }
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException("GET " + path, e);
         } catch (InterruptedException e) {
