@@ -56,6 +56,12 @@ final class DetectionIndex implements Consumer<JournalLine> {
         }
     }
 
+    /** One past the sequence number of the last detection indexed; 0 when there is none. */
+    long detectionEnd() {
+        Map.Entry<Long, Indexed> last = bySeq.lastEntry();
+        return last == null ? 0 : last.getKey() + 1;
+    }
+
     private void index(JournalLine line) {
         JsonObject d = line.dataJson();
         Indexed x = new Indexed(line.seq(), line.timeMicros(), d.get("id").getAsString(),

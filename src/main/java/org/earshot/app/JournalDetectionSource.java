@@ -20,14 +20,22 @@ import org.earshot.store.StoredDetection;
 final class JournalDetectionSource implements DetectionSource {
     private static final int READ_CHUNK = 2048;
     private final Journal journal;
+    private final DetectionIndex index;
 
-    JournalDetectionSource(Journal journal) {
+    /** @param index kept current by the journal; it knows where the last detection entry is */
+    JournalDetectionSource(Journal journal, DetectionIndex index) {
         this.journal = journal;
+        this.index = index;
     }
 
+    /**
+     * One past the last (unredacted) detection entry, not the journal's size: the writer's position stops after the
+     * last detection it wrote, so entries of other types after it (start, stop, configuration, alerts, API requests)
+     * would otherwise count as lag that never goes away.
+     */
     @Override
     public long end() {
-        return journal.durableSize();
+        return index.detectionEnd();
     }
 
     @Override

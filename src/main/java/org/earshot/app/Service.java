@@ -181,7 +181,7 @@ public final class Service implements AutoCloseable {
                 .withBatching(c.batchSize(), java.time.Duration.ofMillis(Math.round(c.flushSeconds() * 1000)),
                         c.levelBuffer());
         double activeSeconds = config.ingest().idleFlushSeconds();
-        influx = new InfluxWriter(settings, new JournalDetectionSource(journal.journal),
+        influx = new InfluxWriter(settings, new JournalDetectionSource(journal.journal, journal.index),
                 () -> health(activeSeconds));
         influx.start();
         InfluxWriter writer = influx;

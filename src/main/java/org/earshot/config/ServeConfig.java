@@ -387,6 +387,11 @@ public record ServeConfig(
                 throw new Invalid(INFLUX_PASSWORD.name(), INFLUX_PASSWORD.name() + " is set but "
                         + INFLUX_USERNAME.name() + " is null");
             }
+            // The writer takes levels from the buffer a batch at a time, so a smaller buffer cannot work.
+            if (levelBuffer < batchSize) {
+                throw new Invalid(INFLUX_LEVEL_BUFFER.name(), INFLUX_LEVEL_BUFFER.name() + " must be at least "
+                        + INFLUX_BATCH_SIZE.name() + " (" + batchSize + "), got " + levelBuffer);
+            }
             if (!database.matches("[A-Za-z0-9_-]{1,64}")) {
                 throw new Invalid(INFLUX_DATABASE.name(), INFLUX_DATABASE.name()
                         + " must be 1..64 letters, digits, '_' or '-', got " + database);

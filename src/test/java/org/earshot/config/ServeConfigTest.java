@@ -445,6 +445,11 @@ class ServeConfigTest {
         assertEquals("influx.url must not contain credentials; use influx.username and influx.password",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Influx("http://u:p@h:8086",
                         "earshot", null, null, 1, 1, 1, 1, 1)).getMessage());
+        assertEquals("influx.level_buffer must be at least influx.batch_size (500), got 100",
+                assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Influx("http://h:8086",
+                        "earshot", null, null, 1, 1, 500, 1, 100)).getMessage());
+        assertEquals("EARSHOT_INFLUX_LEVEL_BUFFER: influx.level_buffer must be at least influx.batch_size (500),"
+                + " got 100", envError(Map.of("EARSHOT_INFLUX_LEVEL_BUFFER", "100")));
         assertEquals("api.jwt_secret must be at least 32 bytes (HS256)",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Api(null, "short", "earshot",
                         null)).getMessage());
