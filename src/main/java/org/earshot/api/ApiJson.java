@@ -127,6 +127,8 @@ public final class ApiJson {
         o.add("classes", classes);
         o.addProperty("enabled", s.enabled());
         o.add("calibration_offset_db", number(s.calibrationOffsetDb()));
+        o.add("latitude", number(s.latitude()));
+        o.add("longitude", number(s.longitude()));
         return o;
     }
 

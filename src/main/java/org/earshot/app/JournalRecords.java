@@ -38,11 +38,21 @@ final class JournalRecords implements Records {
     private final ServiceJournal records;
     private final SensorRegistry registry;
     private final Map<String, String> settings;
+    private final Map<String, java.util.concurrent.atomic.LongAdder> requestsByRole;
+    private final Map<String, java.util.concurrent.atomic.LongAdder> refusedByRole;
 
-    JournalRecords(ServiceJournal records, SensorRegistry registry, Map<String, String> settings) {
+    /**
+     * @param requestsByRole counts API requests by role as they are journaled (for the accountability figures)
+     * @param refusedByRole  ... and those refused (401, 403)
+     */
+    JournalRecords(ServiceJournal records, SensorRegistry registry, Map<String, String> settings,
+                   Map<String, java.util.concurrent.atomic.LongAdder> requestsByRole,
+                   Map<String, java.util.concurrent.atomic.LongAdder> refusedByRole) {
         this.records = records;
         this.registry = registry;
         this.settings = settings;
+        this.requestsByRole = requestsByRole;
+        this.refusedByRole = refusedByRole;
     }
 
     @Override
@@ -143,7 +153,7 @@ final class JournalRecords implements Records {
         List<SensorView> out = new ArrayList<>();
         for (SensorRecord s : registry.sensors()) {
             out.add(new SensorView(s.id(), s.location(), s.description(), List.copyOf(s.classes()), s.enabled(),
-                    s.calibrationOffsetDb()));
+                    s.calibrationOffsetDb(), s.latitude(), s.longitude()));
         }
         return out;
     }
@@ -176,6 +186,12 @@ final class JournalRecords implements Records {
             o.addProperty("refusal", a.refusal());
         }
         o.addProperty("remote_address", a.remoteAddress());
-        return records.recordRequest(o);
+        long seq = records.recordRequest(o);
+        String role = a.role() == null ? "public" : a.role();
+        requestsByRole.computeIfAbsent(role, r -> new java.util.concurrent.atomic.LongAdder()).increment();
+        if (a.status() == 401 || a.status() == 403) {
+            refusedByRole.computeIfAbsent(role, r -> new java.util.concurrent.atomic.LongAdder()).increment();
+        }
+        return seq;
     }
 }

@@ -40,6 +40,7 @@ import org.earshot.pipeline.SensorMetrics;
 import org.earshot.store.InfluxSettings;
 import org.earshot.store.InfluxWriter;
 import org.earshot.store.SensorHealth;
+import org.earshot.store.ServiceStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +67,12 @@ public final class Service implements AutoCloseable {
     private WebSocketIngestVerticle websocket;
     private ApiVerticle api;
     private InfluxWriter influx;
+    private final Map<String, java.util.concurrent.atomic.LongAdder> apiRequests =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.LongAdder> apiRefused =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private SensorRegistry registry;
+    private String modelName;
 
     private final ServiceJournal journal;
     private long blockedAtStart;
@@ -121,6 +128,8 @@ public final class Service implements AutoCloseable {
     }
 
     private void deploy(ServeConfig config, SensorRegistry registry, String modelName) throws Exception {
+        this.registry = registry;
+        this.modelName = modelName;
         RegistryDirectory sensors = new RegistryDirectory(registry);
         FrameIntake intake = new FrameIntake(pipeline, config.ingest().maxFrameBytes());
         Tls tls = config.tls().keystore() == null ? null
@@ -182,7 +191,7 @@ public final class Service implements AutoCloseable {
                         c.levelBuffer());
         double activeSeconds = config.ingest().idleFlushSeconds();
         influx = new InfluxWriter(settings, new JournalDetectionSource(journal.journal, journal.index),
-                () -> health(activeSeconds));
+                () -> health(activeSeconds), this::status);
         influx.start();
         InfluxWriter writer = influx;
         journal.sink.addOutput(d -> {
@@ -200,17 +209,34 @@ public final class Service implements AutoCloseable {
         metrics.gauge("earshot_influx_levels_buffered", writer::levelsBuffered);
     }
 
-    /** Per-sensor health for InfluxDB; a sensor counts as connected while it sent a frame within activeSeconds. */
+    /**
+     * Health of every registered sensor (those never heard from too, so that the map shows them) for InfluxDB; a
+     * sensor counts as connected while it sent a frame within activeSeconds.
+     */
     private List<SensorHealth> health(double activeSeconds) {
         long now = System.currentTimeMillis();
         List<SensorHealth> out = new ArrayList<>();
-        for (Map.Entry<String, SensorMetrics> e : metrics.sensors().entrySet()) {
-            SensorMetrics m = e.getValue();
-            long lastSeen = m.lastSeenMillis();
-            out.add(new SensorHealth(e.getKey(), lastSeen > 0 && now - lastSeen <= activeSeconds * 1000,
-                    m.framesAccepted(), m.gaps(), m.droppedFrames(), m.queuedFrames(), m.queuedAudioMicros() / 1e6,
-                    lastSeen * 1000));
+        for (org.earshot.config.SensorRecord s : registry.sensors()) {
+            SensorMetrics m = metrics.sensors().get(s.id());
+            long lastSeen = m == null ? 0 : m.lastSeenMillis();
+            out.add(new SensorHealth(s.id(), lastSeen > 0 && now - lastSeen <= activeSeconds * 1000,
+                    m == null ? 0 : m.framesAccepted(), m == null ? 0 : m.gaps(), m == null ? 0 : m.droppedFrames(),
+                    m == null ? 0 : m.queuedFrames(), m == null ? 0 : m.queuedAudioMicros() / 1e6, lastSeen * 1000,
+                    m == null ? 0 : m.clippedSamples(), s.location(), s.latitude(), s.longitude()));
         }
+        return out;
+    }
+
+    /** The accountability figures for InfluxDB: model, journal, newest checkpoint, API requests by role. */
+    private ServiceStatus status() {
+        org.earshot.journal.Checkpoint c = journal.journal.latestCheckpoint();
+        return new ServiceStatus(modelName, journal.journal.durableSize(), journal.journal.healthy(),
+                c == null ? 0 : c.treeSize(), c == null ? 0 : c.timeMicros(), sums(apiRequests), sums(apiRefused));
+    }
+
+    private static Map<String, Long> sums(Map<String, java.util.concurrent.atomic.LongAdder> counts) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        counts.forEach((k, v) -> out.put(k, v.sum()));
         return out;
     }
 
@@ -227,7 +253,7 @@ public final class Service implements AutoCloseable {
                         JWT_LEEWAY, Clock.systemUTC());
         LOG.info("api: {} API key(s) from {}{}", keys.size(), keysFile, jwt == null ? "" : ", and HS256 JWTs for"
                 + " audience " + a.jwtAudience());
-        JournalRecords records = new JournalRecords(journal, registry, config.settings());
+        JournalRecords records = new JournalRecords(journal, registry, config.settings(), apiRequests, apiRefused);
         return new QueryApi(new QueryService(records, new Authenticator(keys, jwt), Clock.systemUTC()));
     }
 

@@ -121,6 +121,8 @@ final class ServiceJournal implements AutoCloseable {
             s.classes().forEach(classes::add);
             o.add("classes", classes);
             o.addProperty("enabled", s.enabled());
+            o.addProperty("latitude", s.latitude());
+            o.addProperty("longitude", s.longitude());
             sensors.add(o);
         }
         JsonObject thresholds = new JsonObject();

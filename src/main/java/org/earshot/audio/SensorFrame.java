@@ -30,6 +30,24 @@ public record SensorFrame(SampleFormat format, int sampleRate, int channels, boo
      * Decodes the PCM at full scale 1.0 (integers divided by 2^15, 2^23 or 2^31; floats as they are, which may exceed
      * 1.0 and are finite by construction) and averages the channels into one.
      */
+    /**
+     * Samples (of any channel) at digital full scale, where the microphone or its converter clipped: a magnitude of
+     * at least {@link #CLIP_LEVEL}, the largest positive value of 16-bit PCM (wider formats reach it too).
+     */
+    public int clippedSamples() {
+        int clipped = 0;
+        int bytes = format.bytesPerSample();
+        for (int offset = 0, n = samplesPerChannel * channels; n > 0; n--, offset += bytes) {
+            if (Math.abs(format.sampleAt(pcm, offset)) >= CLIP_LEVEL) {
+                clipped++;
+            }
+        }
+        return clipped;
+    }
+
+    /** 32767/32768: full scale of 16-bit PCM, below full scale of every wider format. */
+    public static final double CLIP_LEVEL = 32767.0 / 32768.0;
+
     public float[] monoSamples() {
         float[] mono = new float[samplesPerChannel];
         int bytes = format.bytesPerSample();

@@ -57,6 +57,13 @@ final class SensorsCommand implements Runnable {
         @Option(names = "--calibration-offset", paramLabel = "DB", description = "dB SPL = dBFS + DB")
         Double calibrationOffsetDb;
 
+        @Option(names = "--latitude", paramLabel = "DEG", description = "Declared position, WGS 84 (with"
+                + " --longitude): shown on the operators' map")
+        Double latitude;
+
+        @Option(names = "--longitude", paramLabel = "DEG", description = "Declared position, WGS 84 (with --latitude)")
+        Double longitude;
+
         @Option(names = "--classes", split = ",", description = "Enabled classes (default: all of "
                 + "shout,glass_break,impact)")
         List<String> classes;
@@ -88,7 +95,7 @@ final class SensorsCommand implements Runnable {
                 for (String newId : ids) {
                     String token = SensorRegistry.newToken();
                     sensors.add(new SensorRecord(newId, SensorRegistry.tokenSha256(token), location, description,
-                            calibrationOffsetDb, enabled, true));
+                            calibrationOffsetDb, enabled, true, latitude, longitude));
                     created.add(new Credentials(newId, token));
                 }
                 writeCredentials(credentialsOut, created);
@@ -99,7 +106,8 @@ final class SensorsCommand implements Runnable {
             } catch (ConfigException | IOException e) {
                 throw new BadInputException(e.getMessage(), e);
             } catch (IllegalArgumentException e) {
-                throw new BadInputException(e.getMessage() + " (valid classes: " + Labels.CLASSES + ")", e);
+                throw new BadInputException(e.getMessage().startsWith("classes") ? e.getMessage() + " (valid classes: "
+                        + Labels.CLASSES + ")" : e.getMessage(), e);
             }
         }
     }

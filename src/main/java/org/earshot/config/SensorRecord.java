@@ -24,7 +24,9 @@ public record SensorRecord(
         String description,
         Double calibrationOffsetDb,
         Set<String> classes,
-        boolean enabled) {
+        boolean enabled,
+        Double latitude,
+        Double longitude) {
 
     /** No '/', '+', '#' or spaces: they would split or wildcard an MQTT topic and break a metric label. */
     public static final Pattern ID_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -35,6 +37,9 @@ public record SensorRecord(
     /** Every class the detector knows, in {@link Labels#CLASSES} order. */
     public static final Set<String> DEFAULT_CLASSES = Collections.unmodifiableSet(new LinkedHashSet<>(Labels.CLASSES));
     public static final boolean DEFAULT_ENABLED = true;
+    /** Null: no declared position (the operators' map cannot show the sensor). */
+    public static final Double DEFAULT_LATITUDE = null;
+    public static final Double DEFAULT_LONGITUDE = null;
 
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     /** What {@code printf %s "$TOKEN" | sha256sum} prints when TOKEN is unset: it would admit an empty token. */
@@ -69,10 +74,35 @@ public record SensorRecord(
             throw new IllegalArgumentException("classes of sensor " + id + " must be a non-empty subset of "
                     + Labels.CLASSES + ", got " + classes);
         }
+        if ((latitude == null) != (longitude == null)) {
+            throw new IllegalArgumentException("latitude and longitude of sensor " + id
+                    + " must be given together (or both left out)");
+        }
+        if (latitude != null && !(latitude >= -90 && latitude <= 90)) {
+            throw new IllegalArgumentException("latitude of sensor " + id + " must be in -90..90 degrees (WGS 84),"
+                    + " got " + latitude);
+        }
+        if (longitude != null && !(longitude >= -180 && longitude <= 180)) {
+            throw new IllegalArgumentException("longitude of sensor " + id + " must be in -180..180 degrees (WGS 84),"
+                    + " got " + longitude);
+        }
         // Label order, whatever order the file used, so that equal sets print and serialise alike.
         LinkedHashSet<String> ordered = new LinkedHashSet<>(Labels.CLASSES);
         ordered.retainAll(classes);
         classes = Collections.unmodifiableSet(ordered);
+    }
+
+    /** A sensor without a declared position. */
+    public SensorRecord(String id, String tokenSha256, String location, String description, Double calibrationOffsetDb,
+                        Set<String> classes, boolean enabled) {
+        this(id, tokenSha256, location, description, calibrationOffsetDb, classes, enabled, DEFAULT_LATITUDE,
+                DEFAULT_LONGITUDE);
+    }
+
+    /** The same sensor with another calibration offset (null: uncalibrated). */
+    public SensorRecord withCalibrationOffsetDb(Double offsetDb) {
+        return new SensorRecord(id, tokenSha256, location, description, offsetDb, classes, enabled, latitude,
+                longitude);
     }
 
     /** The level calibration, or empty while the sensor is uncalibrated. */
@@ -85,7 +115,7 @@ public record SensorRecord(
     public String toString() {
         return "SensorRecord[id=" + id + ", location=" + location + ", description=" + description
                 + ", calibrationOffsetDb=" + calibrationOffsetDb + ", classes=" + classes + ", enabled=" + enabled
-                + "]";
+                + ", latitude=" + latitude + ", longitude=" + longitude + "]";
     }
 
     private static String printable(String s) {

@@ -54,11 +54,14 @@ public final class SensorRegistry {
     private static final String LOCATION = "location";
     private static final String DESCRIPTION = "description";
     private static final String CALIBRATION_OFFSET_DB = "calibration_offset_db";
+    private static final String LATITUDE = "latitude";
+    private static final String LONGITUDE = "longitude";
     private static final String CLASSES = "classes";
     private static final String ENABLED = "enabled";
     private static final Set<String> FILE_KEYS = Set.of(VERSION, SENSORS);
     private static final List<String> SENSOR_KEYS =
-            List.of(ID, TOKEN_SHA256, LOCATION, DESCRIPTION, CALIBRATION_OFFSET_DB, CLASSES, ENABLED);
+            List.of(ID, TOKEN_SHA256, LOCATION, DESCRIPTION, CALIBRATION_OFFSET_DB, CLASSES, ENABLED, LATITUDE,
+                    LONGITUDE);
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final HexFormat HEX = HexFormat.of();
@@ -162,7 +165,8 @@ public final class SensorRegistry {
             return new SensorRecord(id, token.getAsString(),
                     string(o, LOCATION, SensorRecord.DEFAULT_LOCATION, where),
                     string(o, DESCRIPTION, SensorRecord.DEFAULT_DESCRIPTION, where),
-                    offset(o, where), classes(o, where), enabled(o, where));
+                    offset(o, where), classes(o, where), enabled(o, where), degrees(o, LATITUDE, where),
+                    degrees(o, LONGITUDE, where));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(where + ": " + e.getMessage(), e);
         }
@@ -187,6 +191,17 @@ public final class SensorRegistry {
         }
         if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
             throw new ConfigException(where + ": calibration_offset_db must be a number or null, got " + e);
+        }
+        return e.getAsDouble();
+    }
+
+    private static Double degrees(JsonObject o, String key, String where) throws ConfigException {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
+            throw new ConfigException(where + ": " + key + " must be a number of degrees or null, got " + e);
         }
         return e.getAsDouble();
     }
@@ -353,6 +368,10 @@ public final class SensorRegistry {
             s.classes().forEach(classes::add);
             o.add(CLASSES, classes);
             o.addProperty(ENABLED, s.enabled());
+            if (s.latitude() != null) {
+                o.addProperty(LATITUDE, s.latitude());
+                o.addProperty(LONGITUDE, s.longitude());
+            }
             array.add(o);
         }
         JsonObject root = new JsonObject();

@@ -87,6 +87,8 @@ public final class Metrics {
                 m -> m.audioMicros.sum() / 1e6);
         counter(out, "earshot_gaps_total", "Sequence gaps (the analysis restarts after each)", bySensor,
                 m -> m.gaps.sum());
+        counter(out, "earshot_clipped_samples_total", "Samples at digital full scale (microphone or gain clipped)",
+                bySensor, m -> m.clippedSamples.sum());
         counter(out, "earshot_missing_frames_total", "Frames never received, by sequence number", bySensor,
                 m -> m.missingFrames.sum());
         counter(out, "earshot_duplicate_frames_total", "Frames received twice (dropped)", bySensor,

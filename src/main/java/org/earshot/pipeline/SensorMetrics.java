@@ -17,6 +17,7 @@ public final class SensorMetrics {
     final LongAdder framesProcessed = new LongAdder();
     final LongAdder audioMicros = new LongAdder();
     final LongAdder gaps = new LongAdder();
+    final LongAdder clippedSamples = new LongAdder();
     final LongAdder missingFrames = new LongAdder();
     final LongAdder duplicates = new LongAdder();
     final LongAdder lateFrames = new LongAdder();
@@ -54,6 +55,11 @@ public final class SensorMetrics {
 
     public long framesProcessed() {
         return framesProcessed.sum();
+    }
+
+    /** Samples at digital full scale (the microphone or its gain clipped). */
+    public long clippedSamples() {
+        return clippedSamples.sum();
     }
 
     public long gaps() {

@@ -134,6 +134,7 @@ final class SensorStream {
                 metrics.streams.increment();
             }
             metrics.audioMicros.add(Math.round(frame.durationSeconds() * 1e6));
+            metrics.clippedSamples.add(frame.clippedSamples());
             emit(segment, segment.accept(frame.monoSamples()));
         }
         if (frame.endOfStream()) {

@@ -1,5 +1,7 @@
 package org.earshot.store;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -24,6 +26,8 @@ public final class InfluxPoints {
     public static final String DETECTION = "detection";
     public static final String SOUND_LEVEL = "sound_level";
     public static final String SENSOR_HEALTH = "sensor_health";
+    public static final String SERVICE_STATUS = "service_status";
+    public static final String API_ACCESS = "api_access";
 
     private InfluxPoints() {
     }
@@ -76,11 +80,45 @@ public final class InfluxPoints {
                 .addField("dropped", health.dropped())
                 .addField("queue_depth", health.queueDepth())
                 .addField("queue_seconds", health.queueSeconds())
-                .addField("last_seen_us", health.lastSeenMicros());
+                .addField("last_seen_us", health.lastSeenMicros())
+                .addField("clipped", health.clippedSamples());
+        if (health.location() != null) {
+            point.addField("location", health.location());
+        }
+        if (health.latitude() != null && health.longitude() != null) {
+            point.addField("latitude", (double) health.latitude());
+            point.addField("longitude", (double) health.longitude());
+        }
         if (health.lastSeenMicros() > 0) {
             point.addField("silent_s", Math.max(0, nowMicros - health.lastSeenMicros()) / 1e6);
         }
         return point.build();
+    }
+
+    /** The journal, checkpoint and model figures as one point, and one {@code api_access} point per role. */
+    public static List<Point> status(ServiceStatus s, long nowMicros) {
+        List<Point> points = new java.util.ArrayList<>();
+        Point.Builder status = Point.measurement(SERVICE_STATUS)
+                .time(nowMicros, TimeUnit.MICROSECONDS)
+                .tag("model", s.model())
+                .addField("model_name", s.model())
+                .addField("journal_entries", s.journalEntries())
+                .addField("journal_healthy", s.journalHealthy())
+                .addField("checkpoint_tree_size", s.checkpointTreeSize())
+                .addField("unsigned_entries", Math.max(0, s.journalEntries() - s.checkpointTreeSize()));
+        if (s.checkpointTimeMicros() > 0) {
+            status.addField("checkpoint_age_s", Math.max(0, nowMicros - s.checkpointTimeMicros()) / 1e6);
+        }
+        points.add(status.build());
+        for (Map.Entry<String, Long> role : new java.util.TreeMap<>(s.apiRequestsByRole()).entrySet()) {
+            points.add(Point.measurement(API_ACCESS)
+                    .time(nowMicros, TimeUnit.MICROSECONDS)
+                    .tag("role", role.getKey())
+                    .addField("requests", role.getValue())
+                    .addField("refused", s.apiRefusedByRole().getOrDefault(role.getKey(), 0L))
+                    .build());
+        }
+        return points;
     }
 
     private static int addFinite(Point.Builder point, String field, Double value) {

@@ -68,6 +68,7 @@ public final class InfluxWriter implements LevelSink, AutoCloseable {
     private final InfluxSettings settings;
     private final DetectionSource detections;
     private final Supplier<List<SensorHealth>> health;
+    private final Supplier<ServiceStatus> status;
     private final PositionFile positionFile;
     private final String safeUrl;
 
@@ -100,6 +101,16 @@ public final class InfluxWriter implements LevelSink, AutoCloseable {
      *     for none); it must be quick and must not block
      */
     public InfluxWriter(InfluxSettings settings, DetectionSource detections, Supplier<List<SensorHealth>> health) {
+        this(settings, detections, health, null);
+    }
+
+    /**
+     * @param status sampled with the health ({@code service_status}, {@code api_access}); null for none; quick,
+     *     non-blocking
+     */
+    public InfluxWriter(InfluxSettings settings, DetectionSource detections, Supplier<List<SensorHealth>> health,
+                        Supplier<ServiceStatus> status) {
+        this.status = status;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.detections = Objects.requireNonNull(detections, "detections");
         this.health = Objects.requireNonNull(health, "health");
@@ -398,13 +409,21 @@ public final class InfluxWriter implements LevelSink, AutoCloseable {
             LOG.error("InfluxDB writer: the sensor health supplier failed; no sensor_health points this time", e);
             return;
         }
-        if (sample == null || sample.isEmpty()) {
-            return;
-        }
         long nowMicros = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
-        List<Point> points = new ArrayList<>(sample.size());
-        for (SensorHealth h : sample) {
+        List<Point> points = new ArrayList<>();
+        for (SensorHealth h : sample == null ? List.<SensorHealth>of() : sample) {
             points.add(InfluxPoints.health(h, nowMicros));
+        }
+        if (status != null) {
+            try {
+                points.addAll(InfluxPoints.status(status.get(), nowMicros));
+            } catch (RuntimeException e) {
+                LOG.error("InfluxDB writer: the service status supplier failed; no service_status points this time",
+                        e);
+            }
+        }
+        if (points.isEmpty()) {
+            return;
         }
         healthWritten.addAndGet(write(LEVELS_POLICY, points, -1, -1));
     }

@@ -69,7 +69,7 @@ final class MemoryRecords implements Records {
     @Override
     public List<SensorView> sensors() {
         return List.of(new SensorView("s1", "Main St, pole 12", "night-time disturbance", List.of("shout"), true,
-                94.0));
+                94.0, 52.37, 4.89));
     }
 
     @Override

@@ -172,12 +172,18 @@ class InfluxServiceIT {
         assertEquals(Map.of("laeq_dbfs", "float", "peak_dbfs", "float", "laeq_db", "float", "peak_db", "float"),
                 fieldKeys("earshot_levels", "sound_level"));
         assertEquals(Set.of("sensor"), tagKeys("earshot_levels", "sensor_health"));
-        assertEquals(Map.of("connected", "boolean", "frames", "integer", "gaps", "integer", "dropped", "integer",
-                        "queue_depth", "integer", "queue_seconds", "float", "last_seen_us", "integer",
-                        "silent_s", "float"),
+        assertEquals(Map.ofEntries(Map.entry("connected", "boolean"), Map.entry("frames", "integer"),
+                        Map.entry("gaps", "integer"), Map.entry("dropped", "integer"),
+                        Map.entry("queue_depth", "integer"), Map.entry("queue_seconds", "float"),
+                        Map.entry("last_seen_us", "integer"), Map.entry("silent_s", "float"),
+                        Map.entry("clipped", "integer"), Map.entry("location", "string")),
                 fieldKeys("earshot_levels", "sensor_health"));
-        // Only the documented measurements, each in its policy.
-        assertEquals(Set.of("detection", "sensor_health", "sound_level"), measurements());
+        assertEquals(Set.of("model"), tagKeys("earshot_levels", "service_status"));
+        assertEquals(Map.of("model_name", "string", "journal_entries", "integer", "journal_healthy", "boolean",
+                        "checkpoint_tree_size", "integer", "unsigned_entries", "integer"),
+                fieldKeys("earshot_levels", "service_status"));
+        // Only the documented measurements, each in its policy (no API request was made: no api_access).
+        assertEquals(Set.of("detection", "sensor_health", "sound_level", "service_status"), measurements());
 
         // Every detection as journaled, field by field, with time = onset.
         List<JournalLine> journaled = journalDetections(closeService());

@@ -339,4 +339,13 @@ class FrameCodecTest {
         assertEquals("truncated", Reason.TRUNCATED.wireName());
         assertEquals("length_mismatch", Reason.LENGTH_MISMATCH.wireName());
     }
+
+    @Test
+    void clippedSamplesAreThoseAtFullScaleInAnyChannel() throws Exception {
+        float[] mono = {0f, 0.5f, 1.0f, -1.0f, 0.9999f, -0.99f, 1.5f};
+        SensorFrame frame = FrameCodec.decode(FrameCodec.encodePcm16(1, 0, 16000, mono, 0, mono.length, false),
+                1 << 20);
+        // 1.0 and 1.5 encode as 32767, -1.0 as -32768, 0.9999 as 32764 (not clipped).
+        assertEquals(3, frame.clippedSamples());
+    }
 }

@@ -30,6 +30,7 @@ class SensorRegistryTest {
     private static final String TOKEN_2 = "tok-two-0123456789abcdefghijklmnopqrstuvw";
     private static final String HASH_1 = SensorRegistry.tokenSha256(TOKEN_1);
     private static final String HASH_2 = SensorRegistry.tokenSha256(TOKEN_2);
+    private static final String HASH_3 = SensorRegistry.tokenSha256("a third token");
 
     @TempDir
     Path tmp;
@@ -115,7 +116,7 @@ class SensorRegistryTest {
             {"version": 1, "sensors": [{"id": 5, "token_sha256": "H1"}]}           | sensors.json: sensors[0]: id must be a string, got a number
             {"version": 1, "sensors": [{"id": "s1"}]}                              | sensors.json: sensors[0] (id s1): missing token_sha256
             {"version": 1, "sensors": [{"id": "s1", "token_sha256": 5}]}           | sensors.json: sensors[0] (id s1): token_sha256 must be a string, got a number
-            {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1", "token": "x"}]} | sensors.json: sensors[0] (id s1): unknown key "token" (known: id, token_sha256, location, description, calibration_offset_db, classes, enabled)
+            {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1", "token": "x"}]} | sensors.json: sensors[0] (id s1): unknown key "token" (known: id, token_sha256, location, description, calibration_offset_db, classes, enabled, latitude, longitude)
             {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1"}, {"id": "s1", "token_sha256": "H2"}]} | sensors.json: sensors[1] (id s1): id is already used by sensors[0]
             {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1", "location": 3}]}         | sensors.json: sensors[0] (id s1): location must be a string, got a number
             {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1", "description": null}]}  | sensors.json: sensors[0] (id s1): description must be a string, got null
@@ -278,7 +279,9 @@ class SensorRegistryTest {
         List<SensorRecord> records = List.of(
                 new SensorRecord("a", HASH_1, "Main St \"north\" <pole>", "line one\nline two", -3.5,
                         new LinkedHashSet<>(List.of("impact", "shout")), false),
-                new SensorRecord("b.2", HASH_2, "", "", null, SensorRecord.DEFAULT_CLASSES, true));
+                new SensorRecord("b.2", HASH_2, "", "", null, SensorRecord.DEFAULT_CLASSES, true),
+                new SensorRecord("c", HASH_3, "Dam Square", "", 94.0, SensorRecord.DEFAULT_CLASSES, true, 52.3731,
+                        4.8922));
         Path file = file(SensorRegistry.toJson(records));
         assertEquals(records, SensorRegistry.load(file).sensors());
     }
@@ -311,6 +314,19 @@ class SensorRegistryTest {
         assertThrows(IllegalArgumentException.class, () -> new SensorRecord("s1", HASH_1, "", "", null, withNull,
                 true));
         assertThrows(IllegalArgumentException.class, () -> new SensorRecord("s1", HASH_1, "", "", null, null, true));
+    }
+
+    @Test
+    void positionsAreBothOrNeitherAndWithinRange() {
+        assertEquals("latitude and longitude of sensor s1 must be given together (or both left out)",
+                assertThrows(IllegalArgumentException.class, () -> new SensorRecord("s1", HASH_1, "", "", null,
+                        SensorRecord.DEFAULT_CLASSES, true, 52.0, null)).getMessage());
+        assertEquals("latitude of sensor s1 must be in -90..90 degrees (WGS 84), got 91.0",
+                assertThrows(IllegalArgumentException.class, () -> new SensorRecord("s1", HASH_1, "", "", null,
+                        SensorRecord.DEFAULT_CLASSES, true, 91.0, 4.0)).getMessage());
+        assertEquals("longitude of sensor s1 must be in -180..180 degrees (WGS 84), got NaN",
+                assertThrows(IllegalArgumentException.class, () -> new SensorRecord("s1", HASH_1, "", "", null,
+                        SensorRecord.DEFAULT_CLASSES, true, 1.0, Double.NaN)).getMessage());
     }
 
     @Test

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -77,8 +79,27 @@ class InfluxPointsTest {
     @Test
     void healthHasCountersAsIntegersAndTimeSinceLastSeen() {
         String line = line(InfluxPoints.health(new SensorHealth("s1", true, 100, 2, 1, 3, 0.3, ONSET), ONSET + 2_000_000));
-        assertEquals("sensor_health,sensor=s1 connected=true,dropped=1i,frames=100i,gaps=2i,last_seen_us=" + ONSET
-                + "i,queue_depth=3i,queue_seconds=0.3,silent_s=2.0 " + (ONSET + 2_000_000), line);
+        assertEquals("sensor_health,sensor=s1 clipped=0i,connected=true,dropped=1i,frames=100i,gaps=2i,last_seen_us="
+                + ONSET + "i,queue_depth=3i,queue_seconds=0.3,silent_s=2.0 " + (ONSET + 2_000_000), line);
+    }
+
+    @Test
+    void healthCarriesClippingAndTheDeclaredPosition() {
+        String line = line(InfluxPoints.health(new SensorHealth("s1", true, 100, 0, 0, 0, 0, ONSET, 7, "Dam Square",
+                52.3731, 4.8922), ONSET));
+        assertTrue(line.contains("clipped=7i") && line.contains("latitude=52.3731") && line.contains("longitude=4.8922")
+                && line.contains("location=\"Dam Square\""), line);
+    }
+
+    @Test
+    void statusIsOnePointPlusOnePerRole() {
+        List<String> lines = InfluxPoints.status(new ServiceStatus("earshot-v1", 120, true, 100, ONSET - 5_000_000,
+                Map.of("auditor", 4L, "public", 9L), Map.of("public", 2L)), ONSET).stream().map(p -> line(p)).toList();
+        assertEquals("service_status,model=earshot-v1 checkpoint_age_s=5.0,checkpoint_tree_size=100i,"
+                + "journal_entries=120i,journal_healthy=true,model_name=\"earshot-v1\",unsigned_entries=20i " + ONSET,
+                lines.get(0));
+        assertEquals(List.of("api_access,role=auditor refused=0i,requests=4i " + ONSET,
+                "api_access,role=public refused=2i,requests=9i " + ONSET), lines.subList(1, 3));
     }
 
     @Test
