@@ -57,7 +57,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the data directory must not grow like audio. Needs {@code EARSHOT_DATASET} (skipped without it).
  */
 class PrivacyIT {
-    static final long T0 = 1_795_900_000_000_000L;
+    /** Capture times from now: InfluxDB refuses points older than its retention policies (30 days for levels). */
+    static final long T0 = java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
     static final Duration WAIT = Duration.ofSeconds(90);
     static final int SPEECH_RECORDINGS = 3;
 
