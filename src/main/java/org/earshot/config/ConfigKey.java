@@ -6,13 +6,17 @@ import java.util.function.Function;
 /**
  * One leaf key of the service configuration: its dotted name ({@code ingest.queue_seconds}), the rule its values
  * follow, its default (a {@code DEFAULT_*} constant of the records) and how to read it back from a
- * {@link ServeConfig}. The environment variable is derived from the name, so the two cannot drift apart.
+ * {@link ServeConfig}, and what it does (the documentation's text for it). The environment variable is derived from
+ * the name, so the two cannot drift apart.
  */
-record ConfigKey<T>(String name, Rule<T> rule, T defaultValue, Function<ServeConfig, T> get) {
+record ConfigKey<T>(String name, Rule<T> rule, T defaultValue, Function<ServeConfig, T> get, String description) {
     static final String ENV_PREFIX = "EARSHOT_";
 
     ConfigKey {
         rule.check(name, defaultValue);
+        if (description == null || description.isBlank()) {
+            throw new IllegalArgumentException("configuration key " + name + " needs a description");
+        }
     }
 
     /** {@code EARSHOT_} + the name upper-cased, dots as underscores: {@code EARSHOT_INGEST_QUEUE_SECONDS}. */

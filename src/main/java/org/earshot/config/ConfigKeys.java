@@ -28,121 +28,197 @@ final class ConfigKeys {
     private static final Rule<Boolean> BOOL = Rule.bools();
 
     static final ConfigKey<Path> DATA_DIR =
-            key("data_dir", Rule.paths(false), ServeConfig.DEFAULT_DATA_DIR, ServeConfig::dataDir);
+            key("data_dir", Rule.paths(false), ServeConfig.DEFAULT_DATA_DIR, ServeConfig::dataDir,
+            "Directory for the service's own files, among them the sensors file.");
     static final ConfigKey<Path> MODEL =
-            key("model", Rule.paths(false), ServeConfig.DEFAULT_MODEL, ServeConfig::model);
+            key("model", Rule.paths(false), ServeConfig.DEFAULT_MODEL, ServeConfig::model,
+            "Model directory (ONNX network and `manifest.json` with its thresholds).");
     static final ConfigKey<Path> SENSORS_FILE =
-            key("sensors_file", Rule.paths(true), ServeConfig.DEFAULT_SENSORS_FILE, ServeConfig::sensorsFile);
+            key("sensors_file", Rule.paths(true), ServeConfig.DEFAULT_SENSORS_FILE, ServeConfig::sensorsFile,
+            "The sensors file (below). Null means `<data_dir>/sensors.json`, so it follows "
+                + "`data_dir`.");
 
     static final ConfigKey<Mode> INGEST_MODE =
-            key("ingest.mode", Rule.enums(Mode.class), Ingest.DEFAULT_MODE, c -> c.ingest().mode());
+            key("ingest.mode", Rule.enums(Mode.class), Ingest.DEFAULT_MODE, c -> c.ingest().mode(),
+            "Where sensors' audio arrives: `embedded` runs an MQTT endpoint in the service "
+                + "(`mqtt.*`), `broker` subscribes to an external MQTT broker (`broker.*`).");
     static final ConfigKey<Integer> INGEST_MAX_FRAME_BYTES = key("ingest.max_frame_bytes",
             Rule.ints(Ingest.MIN_MAX_FRAME_BYTES, Ingest.MAX_MAX_FRAME_BYTES), Ingest.DEFAULT_MAX_FRAME_BYTES,
-            c -> c.ingest().maxFrameBytes());
+            c -> c.ingest().maxFrameBytes(),
+            "Largest frame a sensor may send, in bytes (64..16777216); larger frames are refused.");
     static final ConfigKey<Double> INGEST_QUEUE_SECONDS = key("ingest.queue_seconds",
             Rule.doubles("> 0 and <= " + Ingest.MAX_QUEUE_SECONDS, v -> v > 0 && v <= Ingest.MAX_QUEUE_SECONDS),
-            Ingest.DEFAULT_QUEUE_SECONDS, c -> c.ingest().queueSeconds());
+            Ingest.DEFAULT_QUEUE_SECONDS, c -> c.ingest().queueSeconds(),
+            "Audio that may wait per sensor for detection, in seconds of audio (more than 0, at most "
+                + "60); bounds memory and delay when detection falls behind.");
     static final ConfigKey<Integer> INGEST_REORDER_FRAMES = key("ingest.reorder_frames",
-            Rule.ints(0, Ingest.MAX_REORDER_FRAMES), Ingest.DEFAULT_REORDER_FRAMES, c -> c.ingest().reorderFrames());
+            Rule.ints(0, Ingest.MAX_REORDER_FRAMES), Ingest.DEFAULT_REORDER_FRAMES, c -> c.ingest().reorderFrames(),
+            "How many frames may arrive out of order and still be put back in sequence (0..1000; 0 "
+                + "takes frames as they come).");
     static final ConfigKey<Double> INGEST_IDLE_FLUSH_SECONDS = key("ingest.idle_flush_seconds",
-            Rule.doubles("> 0", v -> v > 0), Ingest.DEFAULT_IDLE_FLUSH_SECONDS, c -> c.ingest().idleFlushSeconds());
+            Rule.doubles("> 0", v -> v > 0), Ingest.DEFAULT_IDLE_FLUSH_SECONDS, c -> c.ingest().idleFlushSeconds(),
+            "After this many seconds without frames from a sensor, its buffered audio is processed "
+                + "and its open events are closed (more than 0).");
 
-    static final ConfigKey<String> MQTT_HOST = key("mqtt.host", HOST, Mqtt.DEFAULT_HOST, c -> c.mqtt().host());
-    static final ConfigKey<Integer> MQTT_PORT = key("mqtt.port", PORT, Mqtt.DEFAULT_PORT, c -> c.mqtt().port());
-    static final ConfigKey<Boolean> MQTT_TLS = key("mqtt.tls", BOOL, Mqtt.DEFAULT_TLS, c -> c.mqtt().tls());
+    static final ConfigKey<String> MQTT_HOST = key("mqtt.host", HOST, Mqtt.DEFAULT_HOST, c -> c.mqtt().host(),
+            "Address the embedded MQTT endpoint listens on.");
+    static final ConfigKey<Integer> MQTT_PORT = key("mqtt.port", PORT, Mqtt.DEFAULT_PORT, c -> c.mqtt().port(),
+            "Its port (0..65535; 0 takes any free port, for tests).");
+    static final ConfigKey<Boolean> MQTT_TLS = key("mqtt.tls", BOOL, Mqtt.DEFAULT_TLS, c -> c.mqtt().tls(),
+            "Serve MQTT over TLS with `tls.keystore` (the usual port is then 8883).");
 
     static final ConfigKey<String> BROKER_HOST =
-            key("broker.host", HOST, Broker.DEFAULT_HOST, c -> c.broker().host());
+            key("broker.host", HOST, Broker.DEFAULT_HOST, c -> c.broker().host(),
+            "External broker to subscribe to, in `broker` mode.");
     static final ConfigKey<Integer> BROKER_PORT =
-            key("broker.port", PORT, Broker.DEFAULT_PORT, c -> c.broker().port());
+            key("broker.port", PORT, Broker.DEFAULT_PORT, c -> c.broker().port(),
+            "Its port.");
     static final ConfigKey<String> BROKER_USERNAME =
-            key("broker.username", Rule.strings(true), Broker.DEFAULT_USERNAME, c -> c.broker().username());
+            key("broker.username", Rule.strings(true), Broker.DEFAULT_USERNAME, c -> c.broker().username(),
+            "User name for the broker; null connects without credentials.");
     static final ConfigKey<String> BROKER_PASSWORD =
-            key("broker.password", Rule.secrets(), Broker.DEFAULT_PASSWORD, c -> c.broker().password());
+            key("broker.password", Rule.secrets(), Broker.DEFAULT_PASSWORD, c -> c.broker().password(),
+            "Password for the broker; needs a user name. Best set only in the environment, so that it "
+                + "is in no file.");
     static final ConfigKey<String> BROKER_CLIENT_ID =
-            key("broker.client_id", Rule.strings(false), Broker.DEFAULT_CLIENT_ID, c -> c.broker().clientId());
-    static final ConfigKey<Boolean> BROKER_TLS = key("broker.tls", BOOL, Broker.DEFAULT_TLS, c -> c.broker().tls());
+            key("broker.client_id", Rule.strings(false), Broker.DEFAULT_CLIENT_ID, c -> c.broker().clientId(),
+            "MQTT client id of the service at the broker (two services need two ids).");
+    static final ConfigKey<Boolean> BROKER_TLS = key("broker.tls", BOOL, Broker.DEFAULT_TLS, c -> c.broker().tls(),
+            "Connect to the broker over TLS; the broker's certificate must be trusted by the JVM (its "
+                + "default trust store). Like every `tls` key it currently also requires `tls.keystore` and "
+                + "`tls.keystore_password` to be set.");
     static final ConfigKey<Double> BROKER_RECONNECT_SECONDS = key("broker.reconnect_seconds",
-            Rule.doubles("> 0", v -> v > 0), Broker.DEFAULT_RECONNECT_SECONDS, c -> c.broker().reconnectSeconds());
+            Rule.doubles("> 0", v -> v > 0), Broker.DEFAULT_RECONNECT_SECONDS, c -> c.broker().reconnectSeconds(),
+            "Wait before reconnecting to a lost broker, in seconds (more than 0).");
 
     static final ConfigKey<Boolean> WEBSOCKET_ENABLED =
-            key("websocket.enabled", BOOL, WebSocket.DEFAULT_ENABLED, c -> c.websocket().enabled());
+            key("websocket.enabled", BOOL, WebSocket.DEFAULT_ENABLED, c -> c.websocket().enabled(),
+            "Run the WebSocket endpoint that sensors may stream audio to instead of MQTT "
+                + "(`sensors/PROTOCOL.md`).");
     static final ConfigKey<String> WEBSOCKET_HOST =
-            key("websocket.host", HOST, WebSocket.DEFAULT_HOST, c -> c.websocket().host());
+            key("websocket.host", HOST, WebSocket.DEFAULT_HOST, c -> c.websocket().host(),
+            "Address it listens on.");
     static final ConfigKey<Integer> WEBSOCKET_PORT =
-            key("websocket.port", PORT, WebSocket.DEFAULT_PORT, c -> c.websocket().port());
+            key("websocket.port", PORT, WebSocket.DEFAULT_PORT, c -> c.websocket().port(),
+            "Its port (0 = any free port).");
     static final ConfigKey<Boolean> WEBSOCKET_TLS =
-            key("websocket.tls", BOOL, WebSocket.DEFAULT_TLS, c -> c.websocket().tls());
+            key("websocket.tls", BOOL, WebSocket.DEFAULT_TLS, c -> c.websocket().tls(),
+            "Serve WebSocket over TLS (`wss://`) with `tls.keystore`.");
 
-    static final ConfigKey<String> HTTP_HOST = key("http.host", HOST, Http.DEFAULT_HOST, c -> c.http().host());
-    static final ConfigKey<Integer> HTTP_PORT = key("http.port", PORT, Http.DEFAULT_PORT, c -> c.http().port());
-    static final ConfigKey<Boolean> HTTP_TLS = key("http.tls", BOOL, Http.DEFAULT_TLS, c -> c.http().tls());
+    static final ConfigKey<String> HTTP_HOST = key("http.host", HOST, Http.DEFAULT_HOST, c -> c.http().host(),
+            "Address of the HTTP listener (health, metrics).");
+    static final ConfigKey<Integer> HTTP_PORT = key("http.port", PORT, Http.DEFAULT_PORT, c -> c.http().port(),
+            "Its port (0 = any free port).");
+    static final ConfigKey<Boolean> HTTP_TLS = key("http.tls", BOOL, Http.DEFAULT_TLS, c -> c.http().tls(),
+            "Serve HTTPS with `tls.keystore`.");
 
     static final ConfigKey<Path> TLS_KEYSTORE =
-            key("tls.keystore", Rule.paths(true), Tls.DEFAULT_KEYSTORE, c -> c.tls().keystore());
+            key("tls.keystore", Rule.paths(true), Tls.DEFAULT_KEYSTORE, c -> c.tls().keystore(),
+            "PKCS12 file with the certificate and private key, shared by every listener with `tls: "
+                + "true`. When set it must exist, and it must open with `tls.keystore_password` when that "
+                + "is set; both are checked at start-up.");
     static final ConfigKey<String> TLS_KEYSTORE_PASSWORD = key("tls.keystore_password", Rule.secrets(),
-            Tls.DEFAULT_KEYSTORE_PASSWORD, c -> c.tls().keystorePassword());
+            Tls.DEFAULT_KEYSTORE_PASSWORD, c -> c.tls().keystorePassword(),
+            "Password of the keystore. Best set only in the environment.");
 
     static final ConfigKey<Integer> PIPELINE_WORKERS = key("pipeline.workers",
-            Rule.ints(1, Pipeline.MAX_WORKERS), Pipeline.DEFAULT_WORKERS, c -> c.pipeline().workers());
+            Rule.ints(1, Pipeline.MAX_WORKERS), Pipeline.DEFAULT_WORKERS, c -> c.pipeline().workers(),
+            "Threads that turn sensors' audio into features and events (1..256).");
     static final ConfigKey<Integer> PIPELINE_INFERENCE_THREADS = key("pipeline.inference_threads",
             Rule.ints(1, Pipeline.MAX_INFERENCE_THREADS), Pipeline.DEFAULT_INFERENCE_THREADS,
-            c -> c.pipeline().inferenceThreads());
+            c -> c.pipeline().inferenceThreads(),
+            "Threads that run the network (1..64).");
     static final ConfigKey<Integer> PIPELINE_MAX_BATCH = key("pipeline.max_batch",
-            Rule.ints(1, Pipeline.MAX_MAX_BATCH), Pipeline.DEFAULT_MAX_BATCH, c -> c.pipeline().maxBatch());
+            Rule.ints(1, Pipeline.MAX_MAX_BATCH), Pipeline.DEFAULT_MAX_BATCH, c -> c.pipeline().maxBatch(),
+            "Most windows classified in one call of the network (1..1024).");
 
     static final ConfigKey<Boolean> OUTPUTS_PUBLISH_LEVELS = key("outputs.publish_levels", BOOL,
-            Outputs.DEFAULT_PUBLISH_LEVELS, c -> c.outputs().publishLevels());
+            Outputs.DEFAULT_PUBLISH_LEVELS, c -> c.outputs().publishLevels(),
+            "Publish each sensor's sound levels as well as its events.");
 
     static final ConfigKey<Path> JOURNAL_DIR =
-            key("journal.dir", Rule.paths(true), Journal.DEFAULT_DIR, c -> c.journal().dir());
+            key("journal.dir", Rule.paths(true), Journal.DEFAULT_DIR, c -> c.journal().dir(),
+            "Directory of the journal (segments and signed checkpoints). Null means "
+                + "`<data_dir>/journal`.");
     static final ConfigKey<Path> JOURNAL_KEY_FILE =
-            key("journal.key_file", Rule.paths(true), Journal.DEFAULT_KEY_FILE, c -> c.journal().keyFile());
+            key("journal.key_file", Rule.paths(true), Journal.DEFAULT_KEY_FILE, c -> c.journal().keyFile(),
+            "Ed25519 private key (PEM) that signs checkpoints, created on first start with its public "
+                + "key beside it as `<file>.pub`. Null means `<data_dir>/keys/journal-ed25519.pem`. Keep it "
+                + "out of the journal directory you hand to auditors.");
     static final ConfigKey<Integer> JOURNAL_CHECKPOINT_ENTRIES = key("journal.checkpoint_entries",
             Rule.ints(1, Journal.MAX_CHECKPOINT_ENTRIES), Journal.DEFAULT_CHECKPOINT_ENTRIES,
-            c -> c.journal().checkpointEntries());
+            c -> c.journal().checkpointEntries(),
+            "Sign a checkpoint after this many new entries (1..10000000).");
     static final ConfigKey<Double> JOURNAL_CHECKPOINT_SECONDS = key("journal.checkpoint_seconds",
             Rule.doubles(">= 0.1", v -> v >= 0.1), Journal.DEFAULT_CHECKPOINT_SECONDS,
-            c -> c.journal().checkpointSeconds());
+            c -> c.journal().checkpointSeconds(),
+            "... and at this interval whenever there are new entries (at least 0.1). A checkpoint is "
+                + "also signed at every clean stop.");
     static final ConfigKey<Integer> JOURNAL_SEGMENT_ENTRIES = key("journal.segment_entries",
             Rule.ints(1, Journal.MAX_SEGMENT_ENTRIES), Journal.DEFAULT_SEGMENT_ENTRIES,
-            c -> c.journal().segmentEntries());
+            c -> c.journal().segmentEntries(),
+            "Start a new segment file after this many entries (1..10000000).");
     static final ConfigKey<Double> JOURNAL_SEGMENT_HOURS = key("journal.segment_hours",
-            Rule.doubles("> 0", v -> v > 0), Journal.DEFAULT_SEGMENT_HOURS, c -> c.journal().segmentHours());
+            Rule.doubles("> 0", v -> v > 0), Journal.DEFAULT_SEGMENT_HOURS, c -> c.journal().segmentHours(),
+            "... or once the segment's first entry is this old (more than 0). Retention works on "
+                + "closed segments, so this is also its granularity.");
     static final ConfigKey<Integer> JOURNAL_RETENTION_DAYS = key("journal.retention_days",
             Rule.ints(0, Journal.MAX_RETENTION_DAYS), Journal.DEFAULT_RETENTION_DAYS,
-            c -> c.journal().retentionDays());
+            c -> c.journal().retentionDays(),
+            "Delete the data of detection, alert and API-request entries this many days old "
+                + "(0..36500; 0 keeps it forever). Their hashes stay, so the journal still verifies, and a "
+                + "`redaction` entry records each deletion.");
 
     static final ConfigKey<String> INFLUX_URL =
-            key("influx.url", Rule.strings(true), Influx.DEFAULT_URL, c -> c.influx().url());
+            key("influx.url", Rule.strings(true), Influx.DEFAULT_URL, c -> c.influx().url(),
+            "InfluxDB to write detections, sound levels and sensor health to, e.g. "
+                + "`http://localhost:8086` (InfluxDB 1.x, 1.8, or 2.x through its 1.x compatibility API). "
+                + "Null: no InfluxDB; everything is still journaled and served by the API. No credentials "
+                + "in the URL.");
     static final ConfigKey<String> INFLUX_DATABASE =
-            key("influx.database", Rule.strings(false), Influx.DEFAULT_DATABASE, c -> c.influx().database());
+            key("influx.database", Rule.strings(false), Influx.DEFAULT_DATABASE, c -> c.influx().database(),
+            "Database (created when missing), with its retention policies (`docs/INFLUXDB.md`).");
     static final ConfigKey<String> INFLUX_USERNAME =
-            key("influx.username", Rule.strings(true), Influx.DEFAULT_USERNAME, c -> c.influx().username());
+            key("influx.username", Rule.strings(true), Influx.DEFAULT_USERNAME, c -> c.influx().username(),
+            "User name for InfluxDB; null when it has no authentication.");
     static final ConfigKey<String> INFLUX_PASSWORD =
-            key("influx.password", Rule.secrets(), Influx.DEFAULT_PASSWORD, c -> c.influx().password());
+            key("influx.password", Rule.secrets(), Influx.DEFAULT_PASSWORD, c -> c.influx().password(),
+            "Its password (for 2.x: a token). Best set only in the environment.");
     static final ConfigKey<Integer> INFLUX_DETECTIONS_RETENTION_DAYS = key("influx.detections_retention_days",
             Rule.ints(1, Influx.MAX_RETENTION_DAYS), Influx.DEFAULT_DETECTIONS_RETENTION_DAYS,
-            c -> c.influx().detectionsRetentionDays());
+            c -> c.influx().detectionsRetentionDays(),
+            "Retention policy of the detection measurement, in days (1..36500), set at every start.");
     static final ConfigKey<Integer> INFLUX_LEVELS_RETENTION_DAYS = key("influx.levels_retention_days",
             Rule.ints(1, Influx.MAX_RETENTION_DAYS), Influx.DEFAULT_LEVELS_RETENTION_DAYS,
-            c -> c.influx().levelsRetentionDays());
+            c -> c.influx().levelsRetentionDays(),
+            "Retention policy of sound levels and sensor health, in days (1..36500).");
     static final ConfigKey<Integer> INFLUX_BATCH_SIZE = key("influx.batch_size",
-            Rule.ints(1, Influx.MAX_BATCH_SIZE), Influx.DEFAULT_BATCH_SIZE, c -> c.influx().batchSize());
+            Rule.ints(1, Influx.MAX_BATCH_SIZE), Influx.DEFAULT_BATCH_SIZE, c -> c.influx().batchSize(),
+            "Most points written in one request (1..100000).");
     static final ConfigKey<Double> INFLUX_FLUSH_SECONDS = key("influx.flush_seconds",
             Rule.doubles("> 0 and <= 60", v -> v > 0 && v <= 60), Influx.DEFAULT_FLUSH_SECONDS,
-            c -> c.influx().flushSeconds());
+            c -> c.influx().flushSeconds(),
+            "Longest a point waits before it is written, in seconds (more than 0, at most 60).");
     static final ConfigKey<Integer> INFLUX_LEVEL_BUFFER = key("influx.level_buffer",
-            Rule.ints(1, Influx.MAX_LEVEL_BUFFER), Influx.DEFAULT_LEVEL_BUFFER, c -> c.influx().levelBuffer());
+            Rule.ints(1, Influx.MAX_LEVEL_BUFFER), Influx.DEFAULT_LEVEL_BUFFER, c -> c.influx().levelBuffer(),
+            "Sound-level points kept in memory while InfluxDB is unreachable (1..10000000, and at "
+                + "least `influx.batch_size`); beyond it the oldest are dropped and counted. Detections are "
+                + "never dropped: they are caught up from the journal.");
 
     static final ConfigKey<Path> API_KEYS_FILE =
-            key("api.keys_file", Rule.paths(true), Api.DEFAULT_KEYS_FILE, c -> c.api().keysFile());
+            key("api.keys_file", Rule.paths(true), Api.DEFAULT_KEYS_FILE, c -> c.api().keysFile(),
+            "API keys of the query API (`earshot api-keys add`). Null means "
+                + "`<data_dir>/api-keys.json`.");
     static final ConfigKey<String> API_JWT_SECRET =
-            key("api.jwt_secret", Rule.secrets(), Api.DEFAULT_JWT_SECRET, c -> c.api().jwtSecret());
+            key("api.jwt_secret", Rule.secrets(), Api.DEFAULT_JWT_SECRET, c -> c.api().jwtSecret(),
+            "HS256 secret (at least 32 bytes) for JWTs accepted by the query API; null accepts API "
+                + "keys only. Best set only in the environment.");
     static final ConfigKey<String> API_JWT_AUDIENCE =
-            key("api.jwt_audience", Rule.strings(false), Api.DEFAULT_JWT_AUDIENCE, c -> c.api().jwtAudience());
+            key("api.jwt_audience", Rule.strings(false), Api.DEFAULT_JWT_AUDIENCE, c -> c.api().jwtAudience(),
+            "The `aud` a JWT must carry.");
     static final ConfigKey<String> API_JWT_ISSUER =
-            key("api.jwt_issuer", Rule.strings(true), Api.DEFAULT_JWT_ISSUER, c -> c.api().jwtIssuer());
+            key("api.jwt_issuer", Rule.strings(true), Api.DEFAULT_JWT_ISSUER, c -> c.api().jwtIssuer(),
+            "The `iss` a JWT must carry; null accepts any issuer.");
 
     /** Every key, in the order of the example file and of {@code describe()}. */
     static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, MODEL, SENSORS_FILE,
@@ -163,7 +239,21 @@ final class ConfigKeys {
 
     private ConfigKeys() {}
 
-    private static <T> ConfigKey<T> key(String name, Rule<T> rule, T defaultValue, Function<ServeConfig, T> get) {
-        return new ConfigKey<>(name, rule, defaultValue, get);
+    private static <T> ConfigKey<T> key(String name, Rule<T> rule, T defaultValue, Function<ServeConfig, T> get,
+                                        String description) {
+        return new ConfigKey<>(name, rule, defaultValue, get, description);
+    }
+
+    /**
+     * The key table of {@code docs/CONFIGURATION.md}, generated from this list (key, default, variable, what it
+     * does): {@code earshot config-reference} prints it, and a test holds the document to it.
+     */
+    static String referenceTable() {
+        StringBuilder out = new StringBuilder("| key | default | environment variable | what it does |\n|---|---|---|---|\n");
+        for (ConfigKey<?> key : ALL) {
+            out.append("| `").append(key.name()).append("` | `").append(key.defaultText()).append("` | `")
+                    .append(key.envVariable()).append("` | ").append(key.description()).append(" |\n");
+        }
+        return out.toString();
     }
 }

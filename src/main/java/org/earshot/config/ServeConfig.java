@@ -122,6 +122,14 @@ public record ServeConfig(
         return out;
     }
 
+    /**
+     * The table of every key (default, environment variable, what it does) as {@code docs/CONFIGURATION.md} shows
+     * it: generated from the key list, so the documentation cannot drift from the code.
+     */
+    public static String referenceTable() {
+        return ConfigKeys.referenceTable();
+    }
+
     /** A {@code key = value} line per key for the start-up log; passwords read {@code <set>} or {@code <not set>}. */
     public String describe() {
         int width = ALL.stream().mapToInt(k -> k.name().length()).max().orElse(0);
