@@ -134,6 +134,9 @@ final class ConfigKeys {
             c -> c.influx().flushSeconds());
     static final ConfigKey<Integer> INFLUX_LEVEL_BUFFER = key("influx.level_buffer",
             Rule.ints(1, Influx.MAX_LEVEL_BUFFER), Influx.DEFAULT_LEVEL_BUFFER, c -> c.influx().levelBuffer());
+    static final ConfigKey<Double> INFLUX_HEALTH_SECONDS = key("influx.health_seconds",
+            Rule.doubles(">= 0.1 and <= 3600", v -> v >= 0.1 && v <= 3600), Influx.DEFAULT_HEALTH_SECONDS,
+            c -> c.influx().healthSeconds());
 
     static final ConfigKey<Path> API_KEYS_FILE =
             key("api.keys_file", Rule.paths(true), Api.DEFAULT_KEYS_FILE, c -> c.api().keysFile());
@@ -158,7 +161,7 @@ final class ConfigKeys {
             JOURNAL_DIR, JOURNAL_KEY_FILE, JOURNAL_CHECKPOINT_ENTRIES, JOURNAL_CHECKPOINT_SECONDS,
             JOURNAL_SEGMENT_ENTRIES, JOURNAL_SEGMENT_HOURS, JOURNAL_RETENTION_DAYS,
             INFLUX_URL, INFLUX_DATABASE, INFLUX_USERNAME, INFLUX_PASSWORD, INFLUX_DETECTIONS_RETENTION_DAYS,
-            INFLUX_LEVELS_RETENTION_DAYS, INFLUX_BATCH_SIZE, INFLUX_FLUSH_SECONDS, INFLUX_LEVEL_BUFFER,
+            INFLUX_LEVELS_RETENTION_DAYS, INFLUX_BATCH_SIZE, INFLUX_FLUSH_SECONDS, INFLUX_LEVEL_BUFFER, INFLUX_HEALTH_SECONDS,
             API_KEYS_FILE, API_JWT_SECRET, API_JWT_AUDIENCE, API_JWT_ISSUER);
 
     private ConfigKeys() {}
