@@ -47,7 +47,7 @@ final class GrafanaAlertRules {
         List<GrafanaQuery> queries(String file) {
             return data.stream().filter(d -> !d.isExpression())
                     .map(d -> new GrafanaQuery(file, "alert rule " + uid + " \"" + title + "\"", d.refId(), d.query(),
-                            (String) d.model().getOrDefault("resultFormat", "time_series")))
+                            (String) d.model().getOrDefault("resultFormat", "time_series"), null))
                     .toList();
         }
 

@@ -73,7 +73,8 @@ record GrafanaDashboard(Path file, JsonObject json) {
             for (JsonElement t : panel.getAsJsonArray("targets")) {
                 JsonObject target = t.getAsJsonObject();
                 out.add(new GrafanaQuery(name(), describe(panel), string(target, "refId"), string(target, "query"),
-                        target.has("resultFormat") ? target.get("resultFormat").getAsString() : "time_series"));
+                        target.has("resultFormat") ? target.get("resultFormat").getAsString() : "time_series",
+                        string(panel, "interval")));
             }
         }
         return out;
@@ -100,7 +101,7 @@ record GrafanaDashboard(Path file, JsonObject json) {
     /** The InfluxQL of every query variable. */
     List<GrafanaQuery> variableQueries() {
         return variables().stream().filter(v -> "query".equals(string(v, "type")))
-                .map(v -> new GrafanaQuery(name(), "variable $" + string(v, "name"), null, queryOf(v), null))
+                .map(v -> new GrafanaQuery(name(), "variable $" + string(v, "name"), null, queryOf(v), null, null))
                 .toList();
     }
 
