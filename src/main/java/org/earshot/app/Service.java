@@ -188,7 +188,8 @@ public final class Service implements AutoCloseable {
                 .withRetention(java.time.Duration.ofDays(c.detectionsRetentionDays()),
                         java.time.Duration.ofDays(c.levelsRetentionDays()))
                 .withBatching(c.batchSize(), java.time.Duration.ofMillis(Math.round(c.flushSeconds() * 1000)),
-                        c.levelBuffer());
+                        c.levelBuffer())
+                .withHealthInterval(java.time.Duration.ofMillis(Math.round(c.healthSeconds() * 1000)));
         double activeSeconds = config.ingest().idleFlushSeconds();
         influx = new InfluxWriter(settings, new JournalDetectionSource(journal.journal, journal.index),
                 () -> health(activeSeconds), this::status);

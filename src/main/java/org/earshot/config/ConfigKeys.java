@@ -204,6 +204,11 @@ final class ConfigKeys {
             "Sound-level points kept in memory while InfluxDB is unreachable (1..10000000, and at "
                 + "least `influx.batch_size`); beyond it the oldest are dropped and counted. Detections are "
                 + "never dropped: they are caught up from the journal.");
+    static final ConfigKey<Double> INFLUX_HEALTH_SECONDS = key("influx.health_seconds",
+            Rule.doubles(">= 0.1 and <= 3600", v -> v >= 0.1 && v <= 3600), Influx.DEFAULT_HEALTH_SECONDS,
+            c -> c.influx().healthSeconds(),
+            "How often sensor health, service status and API access counts are written, in seconds "
+                + "(0.1..3600). Dashboards and the silent-sensor alert see a sensor's state at most this late.");
 
     static final ConfigKey<Path> API_KEYS_FILE =
             key("api.keys_file", Rule.paths(true), Api.DEFAULT_KEYS_FILE, c -> c.api().keysFile(),
@@ -234,7 +239,7 @@ final class ConfigKeys {
             JOURNAL_DIR, JOURNAL_KEY_FILE, JOURNAL_CHECKPOINT_ENTRIES, JOURNAL_CHECKPOINT_SECONDS,
             JOURNAL_SEGMENT_ENTRIES, JOURNAL_SEGMENT_HOURS, JOURNAL_RETENTION_DAYS,
             INFLUX_URL, INFLUX_DATABASE, INFLUX_USERNAME, INFLUX_PASSWORD, INFLUX_DETECTIONS_RETENTION_DAYS,
-            INFLUX_LEVELS_RETENTION_DAYS, INFLUX_BATCH_SIZE, INFLUX_FLUSH_SECONDS, INFLUX_LEVEL_BUFFER,
+            INFLUX_LEVELS_RETENTION_DAYS, INFLUX_BATCH_SIZE, INFLUX_FLUSH_SECONDS, INFLUX_LEVEL_BUFFER, INFLUX_HEALTH_SECONDS,
             API_KEYS_FILE, API_JWT_SECRET, API_JWT_AUDIENCE, API_JWT_ISSUER);
 
     private ConfigKeys() {}

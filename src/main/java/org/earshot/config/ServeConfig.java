@@ -359,7 +359,7 @@ public record ServeConfig(
      * {@link #toString()} hides the password.
      */
     public record Influx(String url, String database, String username, String password, int detectionsRetentionDays,
-            int levelsRetentionDays, int batchSize, double flushSeconds, int levelBuffer) {
+            int levelsRetentionDays, int batchSize, double flushSeconds, int levelBuffer, double healthSeconds) {
         public static final String DEFAULT_URL = null;
         public static final String DEFAULT_DATABASE = "earshot";
         public static final String DEFAULT_USERNAME = null;
@@ -372,6 +372,9 @@ public record ServeConfig(
         public static final double DEFAULT_FLUSH_SECONDS = 1.0;
         public static final int DEFAULT_LEVEL_BUFFER = 100_000;
         public static final int MAX_LEVEL_BUFFER = 10_000_000;
+        /** The writer's own default, so that it is written once. */
+        public static final double DEFAULT_HEALTH_SECONDS =
+                org.earshot.store.InfluxSettings.DEFAULT_HEALTH_INTERVAL.toMillis() / 1000.0;
 
         public Influx {
             url = INFLUX_URL.check(url);
@@ -383,6 +386,7 @@ public record ServeConfig(
             batchSize = INFLUX_BATCH_SIZE.check(batchSize);
             flushSeconds = INFLUX_FLUSH_SECONDS.check(flushSeconds);
             levelBuffer = INFLUX_LEVEL_BUFFER.check(levelBuffer);
+            healthSeconds = INFLUX_HEALTH_SECONDS.check(healthSeconds);
             if (url != null && !(url.startsWith("http://") || url.startsWith("https://"))) {
                 throw new Invalid(INFLUX_URL.name(), INFLUX_URL.name() + " must start with http:// or https://, got "
                         + url);
@@ -409,7 +413,7 @@ public record ServeConfig(
         public static Influx defaults() {
             return new Influx(DEFAULT_URL, DEFAULT_DATABASE, DEFAULT_USERNAME, DEFAULT_PASSWORD,
                     DEFAULT_DETECTIONS_RETENTION_DAYS, DEFAULT_LEVELS_RETENTION_DAYS, DEFAULT_BATCH_SIZE,
-                    DEFAULT_FLUSH_SECONDS, DEFAULT_LEVEL_BUFFER);
+                    DEFAULT_FLUSH_SECONDS, DEFAULT_LEVEL_BUFFER, DEFAULT_HEALTH_SECONDS);
         }
 
         public boolean enabled() {

@@ -135,7 +135,8 @@ final class ServeConfigLoader {
                         get(JOURNAL_RETENTION_DAYS)),
                 new Influx(get(INFLUX_URL), get(INFLUX_DATABASE), get(INFLUX_USERNAME), get(INFLUX_PASSWORD),
                         get(INFLUX_DETECTIONS_RETENTION_DAYS), get(INFLUX_LEVELS_RETENTION_DAYS),
-                        get(INFLUX_BATCH_SIZE), get(INFLUX_FLUSH_SECONDS), get(INFLUX_LEVEL_BUFFER)),
+                        get(INFLUX_BATCH_SIZE), get(INFLUX_FLUSH_SECONDS), get(INFLUX_LEVEL_BUFFER),
+                        get(INFLUX_HEALTH_SECONDS)),
                 new Api(get(API_KEYS_FILE), get(API_JWT_SECRET), get(API_JWT_AUDIENCE), get(API_JWT_ISSUER)));
     }
 

@@ -174,6 +174,7 @@ class ServeConfigTest {
             {"ingest": {"reorder_frames": -1}}        | ingest.reorder_frames must be an integer 0..1000, got -1
             {"ingest": {"reorder_frames": 1001}}      | ingest.reorder_frames must be an integer 0..1000, got 1001
             {"ingest": {"idle_flush_seconds": -5}}    | ingest.idle_flush_seconds must be a number > 0, got -5
+            {"influx": {"health_seconds": 0.05}}      | influx.health_seconds must be a number >= 0.1 and <= 3600, got 0.05
             {"pipeline": {"workers": 0}}              | pipeline.workers must be an integer 1..256, got 0
             {"pipeline": {"workers": 257}}            | pipeline.workers must be an integer 1..256, got 257
             {"pipeline": {"inference_threads": 65}}   | pipeline.inference_threads must be an integer 1..64, got 65
@@ -441,13 +442,13 @@ class ServeConfigTest {
                         ServeConfig.Influx.defaults(), ServeConfig.Api.defaults())).getMessage());
         assertEquals("influx.url must start with http:// or https://, got localhost:8086",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Influx("localhost:8086", "earshot",
-                        null, null, 1, 1, 1, 1, 1)).getMessage());
+                        null, null, 1, 1, 1, 1, 1, 10)).getMessage());
         assertEquals("influx.url must not contain credentials; use influx.username and influx.password",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Influx("http://u:p@h:8086",
-                        "earshot", null, null, 1, 1, 1, 1, 1)).getMessage());
+                        "earshot", null, null, 1, 1, 1, 1, 1, 10)).getMessage());
         assertEquals("influx.level_buffer must be at least influx.batch_size (500), got 100",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Influx("http://h:8086",
-                        "earshot", null, null, 1, 1, 500, 1, 100)).getMessage());
+                        "earshot", null, null, 1, 1, 500, 1, 100, 10)).getMessage());
         assertEquals("EARSHOT_INFLUX_LEVEL_BUFFER: influx.level_buffer must be at least influx.batch_size (500),"
                 + " got 100", envError(Map.of("EARSHOT_INFLUX_LEVEL_BUFFER", "100")));
         assertEquals("api.jwt_secret must be at least 32 bytes (HS256)",
