@@ -13,7 +13,11 @@ umask 077
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # EARSHOT_COMMAND: how to run `earshot` (the tests run it from their class path instead of the jar).
-read -r -a earshot <<< "${EARSHOT_COMMAND:-$root/earshot}"
+if [ -n "${EARSHOT_COMMAND:-}" ]; then
+  read -r -a earshot <<< "$EARSHOT_COMMAND"
+else
+  earshot=("$root/earshot")
+fi
 env_file=.env
 sensors=data/sensors.json
 passwords=deploy/mosquitto/passwords
