@@ -14,8 +14,8 @@ import java.io.PrintWriter;
         description = "Detects shouts, glass breaks and impacts in audio.",
         subcommands = {DetectCommand.class, TrainCommand.class, CalibrateCommand.class, EvaluateCommand.class, MakeStreamsCommand.class,
                 MakeDemoCommand.class, ServeCommand.class, SimulateCommand.class, SensorsCommand.class,
-                SensorCommand.class, MicCalibrateCommand.class, ApiKeysCommand.class, VerifyCommand.class,
-                BenchCommand.class, ConfigReferenceCommand.class,
+                SensorCommand.class, MicCalibrateCommand.class, MosquittoPasswordsCommand.class, ApiKeysCommand.class,
+                VerifyCommand.class, BenchCommand.class, ConfigReferenceCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Earshot implements Runnable {
     public static final int EXIT_FAILURE = 1;

@@ -111,6 +111,14 @@ public record ServeConfig(
     }
 
     /**
+     * The environment variable of every key, in table order ({@code EARSHOT_DATA_DIR}...): the only {@code EARSHOT_*}
+     * variables that are configuration (others, and misspelt ones, are ignored by {@link #load}).
+     */
+    public static List<String> environmentVariables() {
+        return ALL.stream().map(ConfigKey::envVariable).toList();
+    }
+
+    /**
      * Every key with its value as {@link #describe()} shows it (secrets only {@code <set>} or {@code <not set>}), in
      * table order: what the journal records as the configuration in force.
      */

@@ -66,15 +66,20 @@ public final class MosquittoBroker implements AutoCloseable {
      * users); {@code aclLines} are the lines of an {@code acl_file} (none: no ACL, every user may do everything);
      * {@code port} 0 picks a free loopback port; {@code tls}, when not null, adds a second listener with that
      * certificate and key (see {@link #tlsPort()}); {@code extraConfig} lines are appended to the global section of
-     * mosquitto.conf (e.g. {@code max_packet_size 65536}); {@code passwordHashing} says how the password file is made.
+     * mosquitto.conf (e.g. {@code max_packet_size 65536}); {@code passwordHashing} says how the password file is made;
+     * {@code passwordFile}, when not null, is an existing password file used instead of {@code users} (which must
+     * then be empty).
      */
     public record Options(Map<String, String> users, List<String> aclLines, int port, Tls tls,
-            List<String> extraConfig, MosquittoPasswordFile.Hashing passwordHashing) {
+            List<String> extraConfig, MosquittoPasswordFile.Hashing passwordHashing, Path passwordFile) {
         public Options {
             users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
             aclLines = List.copyOf(aclLines);
             extraConfig = List.copyOf(extraConfig);
             Objects.requireNonNull(passwordHashing, "passwordHashing");
+            if (passwordFile != null && !users.isEmpty()) {
+                throw new IllegalArgumentException("give users or a password file, not both");
+            }
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port " + port);
             }
@@ -87,29 +92,31 @@ public final class MosquittoBroker implements AutoCloseable {
 
         /** Anonymous access, no ACL, a free port, no TLS, the password file made by mosquitto_passwd if present. */
         public static Options defaults() {
-            return new Options(Map.of(), List.of(), 0, null, List.of(), MosquittoPasswordFile.Hashing.AUTO);
+            return new Options(Map.of(), List.of(), 0, null, List.of(), MosquittoPasswordFile.Hashing.AUTO, null);
         }
 
         /** Adds a user; once there is one, anonymous clients are refused. */
         public Options withUser(String user, String password) {
             Map<String, String> more = new LinkedHashMap<>(users);
             more.put(user, password);
-            return new Options(more, aclLines, port, tls, extraConfig, passwordHashing);
+            return new Options(more, aclLines, port, tls, extraConfig, passwordHashing, passwordFile);
         }
 
         /** Appends ACL file lines, e.g. {@code "user sensor"}, {@code "topic write audio/#"}. */
         public Options withAcl(String... lines) {
-            return new Options(users, concat(aclLines, List.of(lines)), port, tls, extraConfig, passwordHashing);
+            return new Options(users, concat(aclLines, List.of(lines)), port, tls, extraConfig, passwordHashing,
+                    passwordFile);
         }
 
         /** A fixed port instead of a free one (no retry on another port when it is taken). */
         public Options withPort(int fixedPort) {
-            return new Options(users, aclLines, fixedPort, tls, extraConfig, passwordHashing);
+            return new Options(users, aclLines, fixedPort, tls, extraConfig, passwordHashing, passwordFile);
         }
 
         /** A TLS listener too, with this PEM certificate and key. */
         public Options withTls(Path certPem, Path keyPem) {
-            return new Options(users, aclLines, port, new Tls(certPem, keyPem), extraConfig, passwordHashing);
+            return new Options(users, aclLines, port, new Tls(certPem, keyPem), extraConfig, passwordHashing,
+                    passwordFile);
         }
 
         /** A TLS listener too, presenting {@code tls}'s certificate. */
@@ -119,11 +126,22 @@ public final class MosquittoBroker implements AutoCloseable {
 
         /** Appends mosquitto.conf lines to the global section. */
         public Options withConfig(String... lines) {
-            return new Options(users, aclLines, port, tls, concat(extraConfig, List.of(lines)), passwordHashing);
+            return new Options(users, aclLines, port, tls, concat(extraConfig, List.of(lines)), passwordHashing,
+                    passwordFile);
         }
 
         public Options withPasswordHashing(MosquittoPasswordFile.Hashing hashing) {
-            return new Options(users, aclLines, port, tls, extraConfig, hashing);
+            return new Options(users, aclLines, port, tls, extraConfig, hashing, passwordFile);
+        }
+
+        /** Authenticates against this existing password file (e.g. one made by {@code earshot mosquitto-passwords}). */
+        public Options withPasswordFile(Path file) {
+            return new Options(users, aclLines, port, tls, extraConfig, passwordHashing, file.toAbsolutePath());
+        }
+
+        /** Whether clients must log in. */
+        boolean authenticated() {
+            return !users.isEmpty() || passwordFile != null;
         }
 
         private static List<String> concat(List<String> a, List<String> b) {
@@ -365,8 +383,10 @@ public final class MosquittoBroker implements AutoCloseable {
         lines.add("log_dest file " + log);
         lines.add("log_type all");
         lines.add("log_timestamp_format %Y-%m-%dT%H:%M:%S");
-        lines.add("allow_anonymous " + options.users().isEmpty());
-        if (!options.users().isEmpty()) {
+        lines.add("allow_anonymous " + !options.authenticated());
+        if (options.passwordFile() != null) {
+            lines.add("password_file " + options.passwordFile());
+        } else if (!options.users().isEmpty()) {
             lines.add("password_file " + workDir.resolve("passwd"));
         }
         if (!options.aclLines().isEmpty()) {
