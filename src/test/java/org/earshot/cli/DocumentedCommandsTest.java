@@ -50,9 +50,11 @@ class DocumentedCommandsTest {
 
     /**
      * Paths that the service or a build creates at run time, so they need not exist in the repository: the data
-     * directory, build output, and what a sensor installation creates.
+     * directory, build output, what a sensor installation creates, the broker's password file (made by
+     * deploy/setup.sh) and its TLS certificates (the operator's).
      */
-    private static final List<String> RUNTIME_PREFIXES = List.of("data/", "target/", "/etc/", "/opt/");
+    private static final List<String> RUNTIME_PREFIXES = List.of("data/", "target/", "/etc/", "/opt/",
+            "deploy/mosquitto/passwords", "deploy/mosquitto/certs/");
 
     /** Where a command starts: the line's or code span's start, a pipe, {@code &&}, {@code ;}, {@code $(}, sudo. */
     private static final Pattern INVOCATION = Pattern.compile(
@@ -192,6 +194,11 @@ class DocumentedCommandsTest {
                     if (m.start() > 0 && !isDelimiter(c.text().charAt(m.start() - 1))
                             || m.end() < c.text().length() && !isDelimiter(c.text().charAt(m.end()))) {
                         continue; // part of a URL, a placeholder or a word with other characters
+                    }
+                    if (c.text().startsWith(":", m.end()) && m.end() + 1 < c.text().length()
+                            && Character.isDigit(c.text().charAt(m.end() + 1))
+                            && !m.group().substring(m.group().lastIndexOf('/') + 1).contains(".")) {
+                        continue; // a container image and its tag (grafana/grafana-oss:11.6.0), not a path
                     }
                     String path = m.group().replaceFirst("^\\./", "").replaceFirst("[.]+$", "");
                     int slash = path.indexOf('/');
