@@ -32,8 +32,9 @@ final class VerifyCommand implements Callable<Integer> {
     Path journal;
 
     @Option(names = "--public-key", required = true, paramLabel = "FILE",
-            description = "The operator's journal public key (PEM), obtained independently of the journal")
-    Path publicKey;
+            description = "The operator's journal public key (PEM), obtained independently of the journal; repeat"
+                    + " it for each key the operator has signed with (after a key change)")
+    java.util.List<Path> publicKeys;
 
     @Option(names = "--checkpoint", paramLabel = "FILE",
             description = "A checkpoint saved earlier (JSON); the journal must extend it")
@@ -49,11 +50,13 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PublicKey key;
-        try {
-            key = JournalKeys.readPublic(publicKey);
-        } catch (IOException e) {
-            throw new BadInputException(e.getMessage());
+        java.util.List<PublicKey> keys = new java.util.ArrayList<>();
+        for (Path publicKey : publicKeys) {
+            try {
+                keys.add(JournalKeys.readPublic(publicKey));
+            } catch (IOException e) {
+                throw new BadInputException(e.getMessage());
+            }
         }
         Checkpoint trusted = null;
         if (checkpoint != null) {
@@ -71,7 +74,7 @@ final class VerifyCommand implements Callable<Integer> {
         }
         JournalVerifier.Report report;
         try {
-            report = JournalVerifier.verify(journal, checkpoints, key, trusted);
+            report = JournalVerifier.verify(journal, checkpoints, keys, trusted);
         } catch (IOException e) {
             throw new BadInputException(e.getMessage());
         }

@@ -74,6 +74,7 @@ public final class Journal implements Closeable {
     /** Entry types the journal itself writes. */
     public static final String TYPE_RECOVERY = "recovery";
     public static final String TYPE_REDACTION = "redaction";
+    public static final String TYPE_KEY_CHANGE = "key_change";
 
     /**
      * @param segmentMaxEntries a segment is closed once it has this many entries
@@ -729,6 +730,17 @@ public final class Journal implements Closeable {
             data.addProperty("reason", "torn last line after an unclean stop");
             append(TYPE_RECOVERY, data);
         }
+        String keyId = JournalKeys.keyId(keys.publicKey());
+        if (latestCheckpoint != null && !latestCheckpoint.keyId().equals(keyId)) {
+            // Auditors must learn from the journal itself that later checkpoints are signed by another key.
+            JsonObject data = new JsonObject();
+            data.addProperty("previous_key_id", latestCheckpoint.keyId());
+            data.addProperty("key_id", keyId);
+            data.addProperty("public_key", JournalKeys.pem("PUBLIC KEY", keys.publicKey().getEncoded()));
+            append(TYPE_KEY_CHANGE, data);
+            LOG.warn("journal {}: checkpoints were signed by key {}, from now on by key {} (key_change entry {})", dir,
+                    latestCheckpoint.keyId(), keyId, tree.size() - 1);
+        }
     }
 
     /** A retention rewrite interrupted by a crash leaves its temporary file; the segment itself is still whole. */
@@ -813,9 +825,13 @@ public final class Journal implements Closeable {
                 continue;
             }
             Checkpoint c = Checkpoint.parse(new String(all, start, i - start, StandardCharsets.UTF_8));
-            if (!c.verify(keys.publicKey())) {
+            java.security.PublicKey signer = keys.verifierFor(c.keyId());
+            if (signer == null || !c.verify(signer)) {
                 throw new JournalFormatException(-1, file + ": checkpoint of size " + c.treeSize()
-                        + " has no valid signature by this journal's key " + JournalKeys.keyId(keys.publicKey()));
+                        + " has no valid signature by this journal's key " + JournalKeys.keyId(keys.publicKey())
+                        + (keys.retired().isEmpty() ? "" : " or a retired one") + " (it names key " + c.keyId()
+                        + "; after replacing the signing key, put the old public key in "
+                        + JournalKeys.RETIRED_DIR + "/ beside the new one)");
             }
             if (c.treeSize() > tree.size()) {
                 throw new JournalFormatException(tree.size(), "journal " + dir + " has " + tree.size()

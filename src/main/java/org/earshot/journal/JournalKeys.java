@@ -17,6 +17,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 
 import org.earshot.config.PrivateFiles;
 
@@ -25,18 +26,45 @@ import org.earshot.config.PrivateFiles;
  * key is a PEM PKCS#8 file readable only by its owner, created on first start; the public key is written beside it
  * as {@code <name>.pub} (PEM, X.509 SubjectPublicKeyInfo, what {@code openssl pkey -pubout} prints), for operators to
  * publish and auditors to pin. The key id is the first 8 bytes of the SHA-256 of the public key's encoding, in hex.
+ * When the signing key is replaced (lost, compromised, rotated), the public keys of the keys before it go in the
+ * {@code retired/} folder beside it ({@code *.pub}): the journal keeps accepting the checkpoints they signed, and
+ * continues under the new key.
  */
-public record JournalKeys(PrivateKey privateKey, PublicKey publicKey) {
+public record JournalKeys(PrivateKey privateKey, PublicKey publicKey, List<PublicKey> retired) {
+    public static final String RETIRED_DIR = "retired";
+
+    public JournalKeys {
+        retired = List.copyOf(retired);
+    }
+
+    /** A key pair with no retired keys. */
+    public JournalKeys(PrivateKey privateKey, PublicKey publicKey) {
+        this(privateKey, publicKey, List.of());
+    }
+
+    /** The current public key or a retired one with this key id, or null. */
+    public PublicKey verifierFor(String keyId) {
+        if (keyId(publicKey).equals(keyId)) {
+            return publicKey;
+        }
+        for (PublicKey k : retired) {
+            if (keyId(k).equals(keyId)) {
+                return k;
+            }
+        }
+        return null;
+    }
     private static final String PRIVATE_PEM = "PRIVATE KEY";
     private static final String PUBLIC_PEM = "PUBLIC KEY";
 
     /** Loads the key pair from {@code privateKeyFile}, or creates both files when it does not exist yet. */
     public static JournalKeys loadOrCreate(Path privateKeyFile) throws IOException {
         Path publicFile = publicKeyFile(privateKeyFile);
+        List<PublicKey> retired = readRetired(privateKeyFile.resolveSibling(RETIRED_DIR));
         if (Files.exists(privateKeyFile)) {
             PrivateKey priv = readPrivate(privateKeyFile);
             PublicKey pub = readPublic(publicFile);
-            return new JournalKeys(priv, pub);
+            return new JournalKeys(priv, pub, retired);
         }
         KeyPair pair;
         try {
@@ -51,7 +79,20 @@ public record JournalKeys(PrivateKey privateKey, PublicKey publicKey) {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, privateKeyFile);
         }
-        return new JournalKeys(pair.getPrivate(), pair.getPublic());
+        return new JournalKeys(pair.getPrivate(), pair.getPublic(), retired);
+    }
+
+    private static List<PublicKey> readRetired(Path dir) throws IOException {
+        List<PublicKey> keys = new java.util.ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return keys;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".pub")).sorted().toList()) {
+                keys.add(readPublic(f));
+            }
+        }
+        return keys;
     }
 
     /** Where the public key of {@code privateKeyFile} is written: the same name with {@code .pub} appended. */

@@ -53,6 +53,18 @@ public final class JournalVerifier {
      */
     public static Report verify(Path journal, Path checkpointsFile, PublicKey key, Checkpoint trusted)
             throws IOException {
+        return verify(journal, checkpointsFile, List.of(key), trusted);
+    }
+
+    /**
+     * As {@link #verify(Path, Path, PublicKey, Checkpoint)} with every key the operator has signed with (the current
+     * one and those it replaced): a checkpoint must be signed by the one of them its key id names.
+     */
+    public static Report verify(Path journal, Path checkpointsFile, List<PublicKey> keys, Checkpoint trusted)
+            throws IOException {
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException("at least one public key is needed");
+        }
         State state = new State();
         List<Path> files = segmentFiles(journal);
         if (files.isEmpty()) {
@@ -77,10 +89,10 @@ public final class JournalVerifier {
             Path cpFile = checkpointsFile != null ? checkpointsFile
                     : Files.isDirectory(journal) ? journal.resolve(Journal.CHECKPOINTS_FILE) : null;
             if (cpFile != null && Files.exists(cpFile)) {
-                verifyCheckpoints(cpFile, key, state);
+                verifyCheckpoints(cpFile, keys, state);
             }
             if (trusted != null) {
-                verifyTrusted(trusted, key, state);
+                verifyTrusted(trusted, keys, state);
             }
         } catch (JournalFormatException e) {
             // A chain break not yet resolved is an earlier entry's failure than whatever stopped the reading.
@@ -222,7 +234,7 @@ public final class JournalVerifier {
         }
     }
 
-    private static void verifyCheckpoints(Path file, PublicKey key, State state)
+    private static void verifyCheckpoints(Path file, List<PublicKey> key, State state)
             throws IOException, JournalFormatException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         Checkpoint previous = null;
@@ -246,7 +258,8 @@ public final class JournalVerifier {
         }
     }
 
-    private static void verifyTrusted(Checkpoint trusted, PublicKey key, State state) throws JournalFormatException {
+    private static void verifyTrusted(Checkpoint trusted, List<PublicKey> key, State state)
+            throws JournalFormatException {
         checkOne(trusted, key, state, "the saved checkpoint (size " + trusted.treeSize() + ")", 0);
         // The consistency proof is what a remote auditor would fetch; checking it here exercises the same path.
         long size = state.tree.size();
@@ -261,11 +274,14 @@ public final class JournalVerifier {
     }
 
     /** @param matchedBefore entries known to match an earlier checkpoint, to narrow down where a change is */
-    private static void checkOne(Checkpoint c, PublicKey key, State state, String what, long matchedBefore)
+    private static void checkOne(Checkpoint c, List<PublicKey> keys, State state, String what, long matchedBefore)
             throws JournalFormatException {
-        if (!c.keyId().equals(JournalKeys.keyId(key)) || !c.verify(key)) {
-            throw new JournalFormatException(-1, what + ": the signature is not valid for key "
-                    + JournalKeys.keyId(key) + " (forged, altered, or signed by another key)");
+        PublicKey key = keys.stream().filter(k -> JournalKeys.keyId(k).equals(c.keyId())).findFirst().orElse(null);
+        if (key == null || !c.verify(key)) {
+            String known = keys.stream().map(JournalKeys::keyId).collect(java.util.stream.Collectors.joining(", "));
+            throw new JournalFormatException(-1, what + ": the signature is not valid for key " + known
+                    + (key == null ? " (it names key " + c.keyId() + ", which is not among the keys given)"
+                    : " (forged, altered, or signed by another key)"));
         }
         if (c.treeSize() > state.tree.size()) {
             throw new JournalFormatException(state.tree.size(), what + " covers " + c.treeSize()
