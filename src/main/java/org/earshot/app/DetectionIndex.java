@@ -62,13 +62,18 @@ final class DetectionIndex implements Consumer<JournalLine> {
         return last == null ? 0 : last.getKey() + 1;
     }
 
-    private void index(JournalLine line) {
+    /** A detection entry (not redacted) as recorded: the one reading of its data, for the API and for InfluxDB. */
+    static Indexed parse(JournalLine line) {
         JsonObject d = line.dataJson();
-        Indexed x = new Indexed(line.seq(), line.timeMicros(), d.get("id").getAsString(),
+        return new Indexed(line.seq(), line.timeMicros(), d.get("id").getAsString(),
                 d.get("sensor").getAsString(), d.get("class").getAsString(), d.get("onset_us").getAsLong(),
                 d.get("offset_us").getAsLong(), d.get("confidence").getAsDouble(), number(d, "peak_dbfs"),
                 number(d, "peak_db"), d.has("threshold") ? d.get("threshold").getAsDouble() : Double.NaN,
                 d.get("model").getAsString(), micros(Instant.parse(d.get("received").getAsString())));
+    }
+
+    private void index(JournalLine line) {
+        Indexed x = parse(line);
         bySeq.put(x.seq(), x);
         byId.put(x.id(), x.seq());
         LocalDate day = Instant.ofEpochSecond(Math.floorDiv(x.onsetMicros(), 1_000_000L)).atZone(ZoneOffset.UTC)

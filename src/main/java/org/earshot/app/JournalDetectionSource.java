@@ -1,12 +1,9 @@
 package org.earshot.app;
 
 import java.io.IOException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import org.earshot.journal.Journal;
 import org.earshot.journal.JournalLine;
 import org.earshot.store.DetectionSource;
@@ -61,16 +58,8 @@ final class JournalDetectionSource implements DetectionSource {
     }
 
     static StoredDetection toStored(JournalLine line) {
-        JsonObject d = line.dataJson();
-        Instant received = Instant.parse(d.get("received").getAsString());
-        return new StoredDetection(line.seq(), d.get("id").getAsString(), d.get("sensor").getAsString(),
-                d.get("class").getAsString(), d.get("onset_us").getAsLong(), d.get("offset_us").getAsLong(),
-                d.get("confidence").getAsDouble(), number(d, "peak_dbfs"), number(d, "peak_db"),
-                d.get("model").getAsString(), received.getEpochSecond() * 1_000_000L + received.getNano() / 1000);
-    }
-
-    private static Double number(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        return e == null || e.isJsonNull() ? null : e.getAsDouble();
+        DetectionIndex.Indexed x = DetectionIndex.parse(line);
+        return new StoredDetection(x.seq(), x.id(), x.sensor(), x.label(), x.onsetMicros(), x.offsetMicros(),
+                x.confidence(), x.peakDbfs(), x.peakDb(), x.model(), x.receivedMicros());
     }
 }
