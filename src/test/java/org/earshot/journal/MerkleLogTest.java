@@ -20,49 +20,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MerkleLogTest {
     private static final HexFormat HEX = HexFormat.of();
 
-    // The few RFC 6962 vectors needed here, copied from MerkleTreeTest (github.com/transparency-dev/merkle,
-    // proof/verify_test.go at 02194e9afb6c1d95b5381350007963aa70fff472).
-    private static final String[] ENTRIES = {"", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-            "606162636465666768696a6b6c6d6e6f"};
-    private static final String[] ROOTS = {
-            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-            "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-            "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-            "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-            "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-            "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-            "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-    };
-    private static final String EMPTY_ROOT = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-    private static final String H_8_1 = "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7";
-    private static final String H_8_2 = "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e";
-    private static final String H_8_3 = "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4";
-    private static final String BC1A = "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b";
-    private static final String CA85 = "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0";
-    private static final String EBC5 = "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a";
-    private static final String B086 = "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f";
-
+    /** The published vectors, shared with {@link MerkleTreeTest}. */
     @Test
     void publishedVectors() {
         MerkleLog log = new MerkleLog();
-        assertEquals(EMPTY_ROOT, HEX.formatHex(log.root(0)));
-        for (String entry : ENTRIES) {
+        assertEquals(MerkleTreeTest.EMPTY_ROOT, HEX.formatHex(log.root(0)));
+        for (String entry : MerkleTreeTest.ENTRIES) {
             log.append(MerkleTree.leafHash(HEX.parseHex(entry)));
         }
         for (int size = 1; size <= 8; size++) {
-            assertEquals(ROOTS[size - 1], HEX.formatHex(log.root(size)), "root of size " + size);
+            assertEquals(MerkleTreeTest.ROOTS[size - 1], HEX.formatHex(log.root(size)), "root of size " + size);
         }
-        assertEquals(List.of(H_8_1, H_8_2, H_8_3), hexes(log.inclusionProof(0, 8)));
-        assertEquals(List.of(BC1A, CA85, ROOTS[3]), hexes(log.inclusionProof(5, 8)));
-        assertEquals(List.of(ROOTS[1]), hexes(log.inclusionProof(2, 3)));
-        assertEquals(List.of(ROOTS[0], H_8_2, BC1A), hexes(log.inclusionProof(1, 5)));
-        assertEquals(List.of(), hexes(log.inclusionProof(0, 1)));
-        assertEquals(List.of(), hexes(log.consistencyProof(1, 1)));
-        assertEquals(List.of(H_8_1, H_8_2, H_8_3), hexes(log.consistencyProof(1, 8)));
-        assertEquals(List.of(EBC5, CA85, ROOTS[3]), hexes(log.consistencyProof(6, 8)));
-        assertEquals(List.of(H_8_2, BC1A), hexes(log.consistencyProof(2, 5)));
-        assertEquals(List.of(EBC5, B086, ROOTS[3]), hexes(log.consistencyProof(6, 7)));
+        for (Object[] v : MerkleTreeTest.INCLUSION_VECTORS) {
+            assertEquals(v[2], hexes(log.inclusionProof((Integer) v[0], (Integer) v[1])),
+                    "inclusion proof of leaf " + v[0] + " in " + v[1]);
+        }
+        for (Object[] v : MerkleTreeTest.CONSISTENCY_VECTORS) {
+            assertEquals(v[2], hexes(log.consistencyProof((Integer) v[0], (Integer) v[1])),
+                    "consistency proof " + v[0] + " -> " + v[1]);
+        }
     }
 
     @Test

@@ -24,14 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MerkleTreeTest {
     private static final HexFormat HEX = HexFormat.of();
 
-    // Test vectors: github.com/transparency-dev/merkle, proof/verify_test.go (variables leaves, roots,
+    // Test vectors (also used by MerkleLogTest): github.com/transparency-dev/merkle, proof/verify_test.go (variables leaves, roots,
     // inclusionProofs, consistencyProofs; commit 02194e9afb6c1d95b5381350007963aa70fff472), the RFC 6962 vectors
     // Certificate Transparency implementations share (also in google/certificate-transparency-go). Note that Go
     // file numbers inclusion leaves from 1; the indices below are 0-based.
-    private static final String[] ENTRIES = {"", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+    static final String[] ENTRIES = {"", "00", "10", "2021", "3031", "40414243", "5051525354555657",
             "606162636465666768696a6b6c6d6e6f"};
 
-    private static final String[] ROOTS = {
+    static final String[] ROOTS = {
             "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
             "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
             "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
@@ -42,7 +42,7 @@ class MerkleTreeTest {
             "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
     };
 
-    private static final String EMPTY_ROOT = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    static final String EMPTY_ROOT = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
     private static final String H_8_1 = "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7";
     private static final String H_8_2 = "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e";
@@ -54,7 +54,7 @@ class MerkleTreeTest {
     private static final String B086 = "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f";
 
     /** {index (0-based), size, path...} */
-    private static final Object[][] INCLUSION_VECTORS = {
+    static final Object[][] INCLUSION_VECTORS = {
             {0, 8, List.of(H_8_1, H_8_2, H_8_3)},
             {5, 8, List.of(BC1A, CA85, D37E)},
             {2, 3, List.of(ROOTS[1])},
@@ -63,7 +63,7 @@ class MerkleTreeTest {
     };
 
     /** {oldSize, newSize, proof...} */
-    private static final Object[][] CONSISTENCY_VECTORS = {
+    static final Object[][] CONSISTENCY_VECTORS = {
             {1, 1, List.of()},
             {1, 8, List.of(H_8_1, H_8_2, H_8_3)},
             {6, 8, List.of(EBC5, CA85, D37E)},
