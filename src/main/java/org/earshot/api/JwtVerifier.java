@@ -1,16 +1,9 @@
 package org.earshot.api;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 
-import java.io.IOException;
-import java.io.StringReader;
 import java.math.BigDecimal;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -25,6 +18,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+
+import org.earshot.config.StrictJson;
 
 /**
  * Verifies JSON Web Tokens (RFC 7519) signed with HS256 and a shared secret, and turns one into a {@link Principal}.
@@ -231,6 +226,9 @@ public final class JwtVerifier {
         return bytes;
     }
 
+    /** Claims and headers are small: deeper nesting is an attack on the parser, not a token. */
+    private static final int MAX_JSON_DEPTH = 16;
+
     private static JsonObject object(byte[] bytes, String what) throws InvalidCredentialException {
         String text;
         try {
@@ -239,62 +237,22 @@ public final class JwtVerifier {
         } catch (CharacterCodingException e) {
             throw new InvalidCredentialException("malformed token: " + what + " is not UTF-8");
         }
-        try (JsonReader reader = new JsonReader(new StringReader(text))) {
-            reader.setStrictness(Strictness.STRICT);
-            if (reader.peek() != JsonToken.BEGIN_OBJECT) {
-                throw new InvalidCredentialException("malformed token: " + what + " is not a JSON object");
-            }
-            JsonElement root = value(reader, what, 0);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new InvalidCredentialException("malformed token: " + what + " has more after its JSON object");
-            }
-            return root.getAsJsonObject();
-        } catch (IOException | IllegalStateException | NumberFormatException e) {
-            // Gson's message is left out: it may quote the claims.
-            throw new InvalidCredentialException("malformed token: " + what + " is not valid JSON");
+        JsonElement root;
+        try {
+            root = StrictJson.parseStrict(text, MAX_JSON_DEPTH);
+        } catch (StrictJson.Problem p) {
+            // The parser's message is left out: it may quote the claims.
+            throw new InvalidCredentialException("malformed token: " + what + switch (p.kind()) {
+                case DUPLICATE_NAME -> " has a name twice";
+                case TOO_DEEP -> " is nested too deeply";
+                case TRAILING_DATA -> " has more after its JSON object";
+                case MALFORMED -> " is not valid JSON";
+            });
         }
-    }
-
-    private static JsonElement value(JsonReader reader, String what, int depth)
-            throws IOException, InvalidCredentialException {
-        if (depth > 16) {
-            throw new InvalidCredentialException("malformed token: " + what + " is nested too deeply");
+        if (!root.isJsonObject()) {
+            throw new InvalidCredentialException("malformed token: " + what + " is not a JSON object");
         }
-        switch (reader.peek()) {
-            case BEGIN_OBJECT: {
-                JsonObject object = new JsonObject();
-                reader.beginObject();
-                while (reader.hasNext()) {
-                    String name = reader.nextName();
-                    if (object.has(name)) {
-                        throw new InvalidCredentialException("malformed token: " + what + " has a name twice");
-                    }
-                    object.add(name, value(reader, what, depth + 1));
-                }
-                reader.endObject();
-                return object;
-            }
-            case BEGIN_ARRAY: {
-                JsonArray array = new JsonArray();
-                reader.beginArray();
-                while (reader.hasNext()) {
-                    array.add(value(reader, what, depth + 1));
-                }
-                reader.endArray();
-                return array;
-            }
-            case STRING:
-                return new JsonPrimitive(reader.nextString());
-            case NUMBER:
-                return new JsonPrimitive(new BigDecimal(reader.nextString()));
-            case BOOLEAN:
-                return new JsonPrimitive(reader.nextBoolean());
-            case NULL:
-                reader.nextNull();
-                return JsonNull.INSTANCE;
-            default:
-                throw new IOException("unexpected token");
-        }
+        return root.getAsJsonObject();
     }
 
     private static boolean isString(JsonElement e) {

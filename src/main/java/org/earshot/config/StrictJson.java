@@ -20,12 +20,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Reads a configuration file into a Gson tree, strictly: Gson's own parser is lenient by default (comments, single
+ * Reads JSON into a Gson tree, strictly (configuration files here; JWTs through {@link #parseStrict}): Gson's own parser is lenient by default (comments, single
  * quotes, unquoted names) and keeps the last of two equal names, and a key written twice in a hand-edited file is
  * more likely a mistake than a choice, so both are errors here. Numbers keep their exact literal as a
  * {@link BigDecimal} so that integer keys can refuse fractions.
  */
-final class StrictJson {
+public final class StrictJson {
     private StrictJson() {}
 
     /** The parsed file; errors name the file and the JSON path. */
@@ -52,21 +52,80 @@ final class StrictJson {
         if (text.isBlank()) {
             throw new ConfigException(where + ": empty file, expected a JSON object");
         }
+        try {
+            return parseStrict(text, Integer.MAX_VALUE);
+        } catch (Problem p) {
+            String message = switch (p.kind()) {
+                case DUPLICATE_NAME -> where + ": key \"" + p.name() + "\" appears twice at " + p.path();
+                case TRAILING_DATA -> where + ": malformed JSON: more after the end of the document at " + p.path();
+                case MALFORMED, TOO_DEEP -> where + ": malformed JSON: " + p.getMessage();
+            };
+            throw new ConfigException(message, p);
+        }
+    }
+
+    /**
+     * What a strict reading found wrong. The message is Gson's or names the JSON path; it may quote the text, so a
+     * caller reading secrets (a token's claims) words its own message from {@link #kind()} alone.
+     */
+    public static final class Problem extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        /** Not JSON (Gson's message); an object name written twice; nested beyond the limit; more after the end. */
+        public enum Kind { MALFORMED, DUPLICATE_NAME, TOO_DEEP, TRAILING_DATA }
+
+        private final Kind kind;
+        private final String name;
+        private final String path;
+
+        Problem(Kind kind, String message, String name, String path, Throwable cause) {
+            super(message, cause);
+            this.kind = kind;
+            this.name = name;
+            this.path = path;
+        }
+
+        public Kind kind() {
+            return kind;
+        }
+
+        /** The name written twice, for {@link Kind#DUPLICATE_NAME}; else null. */
+        public String name() {
+            return name;
+        }
+
+        /** Where in the document (a JSON path such as {@code $.mqtt.port}). */
+        public String path() {
+            return path;
+        }
+    }
+
+    /**
+     * Parses exactly one JSON value by strict RFC 8259 rules, refusing what Gson would let through (comments, single
+     * quotes, an object name written twice, anything after the value) and values nested deeper than
+     * {@code maxDepth}. Numbers keep their exact literal as {@link BigDecimal}. The one strict reader of the project:
+     * configuration files and JWTs use it.
+     */
+    public static JsonElement parseStrict(String text, int maxDepth) throws Problem {
         try (JsonReader reader = new JsonReader(new StringReader(text))) {
             reader.setStrictness(Strictness.STRICT);
-            JsonElement root = value(reader, where);
+            JsonElement root = value(reader, 0, maxDepth);
             if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new ConfigException(where + ": malformed JSON: more after the end of the document at "
-                        + reader.getPath());
+                throw new Problem(Problem.Kind.TRAILING_DATA, "more after the end of the document at "
+                        + reader.getPath(), null, reader.getPath(), null);
             }
             return root;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
             // Gson reports syntax errors as MalformedJsonException (an IOException) with line, column and path.
-            throw new ConfigException(where + ": malformed JSON: " + e.getMessage(), e);
+            throw new Problem(Problem.Kind.MALFORMED, e.getMessage(), null, null, e);
         }
     }
 
-    private static JsonElement value(JsonReader reader, String where) throws IOException, ConfigException {
+    private static JsonElement value(JsonReader reader, int depth, int maxDepth) throws IOException, Problem {
+        if (depth > maxDepth) {
+            throw new Problem(Problem.Kind.TOO_DEEP, "nested more than " + maxDepth + " deep at " + reader.getPath(),
+                    null, reader.getPath(), null);
+        }
         switch (reader.peek()) {
             case BEGIN_OBJECT: {
                 JsonObject object = new JsonObject();
@@ -74,10 +133,10 @@ final class StrictJson {
                 while (reader.hasNext()) {
                     String name = reader.nextName();
                     if (object.has(name)) {
-                        throw new ConfigException(
-                                where + ": key \"" + name + "\" appears twice at " + reader.getPath());
+                        throw new Problem(Problem.Kind.DUPLICATE_NAME, "\"" + name + "\" appears twice at "
+                                + reader.getPath(), name, reader.getPath(), null);
                     }
-                    object.add(name, value(reader, where));
+                    object.add(name, value(reader, depth + 1, maxDepth));
                 }
                 reader.endObject();
                 return object;
@@ -86,7 +145,7 @@ final class StrictJson {
                 JsonArray array = new JsonArray();
                 reader.beginArray();
                 while (reader.hasNext()) {
-                    array.add(value(reader, where));
+                    array.add(value(reader, depth + 1, maxDepth));
                 }
                 reader.endArray();
                 return array;
