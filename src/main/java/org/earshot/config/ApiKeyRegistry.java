@@ -4,10 +4,8 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +51,6 @@ public final class ApiKeyRegistry {
     private static final String NAME = "name";
     private static final String ROLE = "role";
     private static final String KEY_SHA256 = "key_sha256";
-    private static final Set<String> FILE_KEYS = Set.of(VERSION, KEYS);
     private static final List<String> ENTRY_KEYS = List.of(NAME, ROLE, KEY_SHA256);
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final String EMPTY_STRING_SHA256 =
@@ -117,34 +114,10 @@ public final class ApiKeyRegistry {
 
     /** Reads and checks a keys file (format {@value #FORMAT_VERSION}). */
     public static ApiKeyRegistry load(Path file) throws ConfigException {
-        JsonElement root = StrictJson.read(file);
-        if (!root.isJsonObject()) {
-            throw new ConfigException(file + ": must hold a JSON object, got " + StrictJson.kind(root));
-        }
-        JsonObject top = root.getAsJsonObject();
-        for (String key : top.keySet()) {
-            if (!FILE_KEYS.contains(key)) {
-                throw new ConfigException(file + ": unknown key " + quote(key) + " (known: version, keys)");
-            }
-        }
-        JsonElement version = top.get(VERSION);
-        if (version == null) {
-            throw new ConfigException(file + ": missing key version (this build reads version " + FORMAT_VERSION
-                    + ")");
-        }
-        if (!(version.isJsonPrimitive() && version.getAsJsonPrimitive().isNumber()
-                && version.getAsBigDecimal().compareTo(BigDecimal.valueOf(FORMAT_VERSION)) == 0)) {
-            throw new ConfigException(file + ": version must be " + FORMAT_VERSION + ", got " + version);
-        }
-        JsonElement list = top.get(KEYS);
-        if (list == null || !list.isJsonArray()) {
-            throw new ConfigException(file + ": keys must be an array, got "
-                    + (list == null ? "nothing" : StrictJson.kind(list)));
-        }
+        JsonArray array = StrictJson.readVersionedList(file, FORMAT_VERSION, KEYS);
         List<ApiKey> keys = new ArrayList<>();
         Map<String, Integer> indexByName = new HashMap<>();
         Map<String, Integer> indexByHash = new HashMap<>();
-        JsonArray array = list.getAsJsonArray();
         for (int i = 0; i < array.size(); i++) {
             ApiKey key = readKey(file, i, array.get(i));
             String where = file + ": keys[" + i + "] (name " + key.name() + ")";
@@ -174,7 +147,7 @@ public final class ApiKeyRegistry {
         }
         for (String key : o.keySet()) {
             if (!ENTRY_KEYS.contains(key)) {
-                throw new ConfigException(where + ": unknown key " + quote(key) + " (known: "
+                throw new ConfigException(where + ": unknown key " + StrictJson.quote(key) + " (known: "
                         + String.join(", ", ENTRY_KEYS) + ")");
             }
         }
@@ -299,9 +272,6 @@ public final class ApiKeyRegistry {
         }
     }
 
-    private static String quote(String key) {
-        return new JsonPrimitive(key).toString();
-    }
 
     @Override
     public String toString() {

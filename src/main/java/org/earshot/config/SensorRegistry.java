@@ -8,7 +8,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -58,7 +57,6 @@ public final class SensorRegistry {
     private static final String LONGITUDE = "longitude";
     private static final String CLASSES = "classes";
     private static final String ENABLED = "enabled";
-    private static final Set<String> FILE_KEYS = Set.of(VERSION, SENSORS);
     private static final List<String> SENSOR_KEYS =
             List.of(ID, TOKEN_SHA256, LOCATION, DESCRIPTION, CALIBRATION_OFFSET_DB, CLASSES, ENABLED, LATITUDE,
                     LONGITUDE);
@@ -91,33 +89,9 @@ public final class SensorRegistry {
 
     /** Reads and checks a sensors file (format {@value #FORMAT_VERSION}). */
     public static SensorRegistry load(Path file) throws ConfigException {
-        JsonElement root = StrictJson.read(file);
-        if (!root.isJsonObject()) {
-            throw new ConfigException(file + ": must hold a JSON object, got " + StrictJson.kind(root));
-        }
-        JsonObject top = root.getAsJsonObject();
-        for (String key : top.keySet()) {
-            if (!FILE_KEYS.contains(key)) {
-                throw new ConfigException(file + ": unknown key " + quote(key) + " (known: version, sensors)");
-            }
-        }
-        JsonElement version = top.get(VERSION);
-        if (version == null) {
-            throw new ConfigException(file + ": missing key version (this build reads version " + FORMAT_VERSION
-                    + ")");
-        }
-        if (!(version.isJsonPrimitive() && version.getAsJsonPrimitive().isNumber()
-                && version.getAsBigDecimal().compareTo(BigDecimal.valueOf(FORMAT_VERSION)) == 0)) {
-            throw new ConfigException(file + ": version must be " + FORMAT_VERSION + ", got " + version);
-        }
-        JsonElement list = top.get(SENSORS);
-        if (list == null || !list.isJsonArray()) {
-            throw new ConfigException(file + ": sensors must be an array, got "
-                    + (list == null ? "nothing" : StrictJson.kind(list)));
-        }
+        JsonArray array = StrictJson.readVersionedList(file, FORMAT_VERSION, SENSORS);
         List<SensorRecord> records = new ArrayList<>();
         Map<String, Integer> indexById = new HashMap<>();
-        JsonArray array = list.getAsJsonArray();
         for (int i = 0; i < array.size(); i++) {
             SensorRecord record = readSensor(file, i, array.get(i));
             Integer earlier = indexById.putIfAbsent(record.id(), i);
@@ -150,7 +124,7 @@ public final class SensorRegistry {
         }
         for (String key : o.keySet()) {
             if (!SENSOR_KEYS.contains(key)) {
-                throw new ConfigException(where + ": unknown key " + quote(key) + " (known: "
+                throw new ConfigException(where + ": unknown key " + StrictJson.quote(key) + " (known: "
                         + String.join(", ", SENSOR_KEYS) + ")");
             }
         }
@@ -393,9 +367,6 @@ public final class SensorRegistry {
         return e.isJsonPrimitive() && e.getAsJsonPrimitive().isString();
     }
 
-    private static String quote(String key) {
-        return new JsonPrimitive(key).toString();
-    }
 
     @Override
     public String toString() {

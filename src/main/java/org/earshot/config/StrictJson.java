@@ -164,6 +164,43 @@ public final class StrictJson {
         }
     }
 
+    /**
+     * The list of a file {@code {"version": N, "<listKey>": [...]}} (the sensors file, the API keys file), with the
+     * checks every such file gets: an object, no other key, this build's version, an array. Messages name the file.
+     */
+    static JsonArray readVersionedList(Path file, int formatVersion, String listKey) throws ConfigException {
+        JsonElement root = read(file);
+        if (!root.isJsonObject()) {
+            throw new ConfigException(file + ": must hold a JSON object, got " + kind(root));
+        }
+        JsonObject top = root.getAsJsonObject();
+        for (String key : top.keySet()) {
+            if (!key.equals("version") && !key.equals(listKey)) {
+                throw new ConfigException(file + ": unknown key " + quote(key) + " (known: version, " + listKey + ")");
+            }
+        }
+        JsonElement version = top.get("version");
+        if (version == null) {
+            throw new ConfigException(file + ": missing key version (this build reads version " + formatVersion
+                    + ")");
+        }
+        if (!(version.isJsonPrimitive() && version.getAsJsonPrimitive().isNumber()
+                && version.getAsBigDecimal().compareTo(BigDecimal.valueOf(formatVersion)) == 0)) {
+            throw new ConfigException(file + ": version must be " + formatVersion + ", got " + version);
+        }
+        JsonElement list = top.get(listKey);
+        if (list == null || !list.isJsonArray()) {
+            throw new ConfigException(file + ": " + listKey + " must be an array, got "
+                    + (list == null ? "nothing" : kind(list)));
+        }
+        return list.getAsJsonArray();
+    }
+
+    /** A name as JSON writes it (quoted, control characters escaped), safe to put in a message. */
+    static String quote(String name) {
+        return new JsonPrimitive(name).toString();
+    }
+
     /** A JSON value's kind in words, for messages that must not repeat the value itself (secrets). */
     static String kind(JsonElement e) {
         if (e.isJsonNull()) {
