@@ -39,7 +39,6 @@ import org.earshot.testing.InfluxServer;
 import org.influxdb.InfluxDB;
 import org.influxdb.InfluxDBFactory;
 import org.influxdb.dto.Query;
-import org.influxdb.dto.QueryResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -495,31 +494,7 @@ class InfluxServiceIT {
 
     private List<Map<String, Object>> rows(String influxQl) {
         // Epoch microseconds: exact in a double, unlike nanoseconds.
-        QueryResult result = client.query(new Query(influxQl, DB), TimeUnit.MICROSECONDS);
-        assertEquals(null, result.getError(), influxQl);
-        List<Map<String, Object>> rows = new ArrayList<>();
-        if (result.getResults() == null) {
-            return rows;
-        }
-        for (QueryResult.Result r : result.getResults()) {
-            assertEquals(null, r.getError(), influxQl);
-            if (r.getSeries() == null) {
-                continue;
-            }
-            for (QueryResult.Series series : r.getSeries()) {
-                for (List<Object> values : series.getValues()) {
-                    Map<String, Object> row = new HashMap<>();
-                    if (series.getTags() != null) {
-                        row.putAll(series.getTags());
-                    }
-                    for (int i = 0; i < values.size(); i++) {
-                        row.put(series.getColumns().get(i), values.get(i));
-                    }
-                    rows.add(row);
-                }
-            }
-        }
-        return rows;
+        return InfluxServer.rows(client.query(new Query(influxQl, DB), TimeUnit.MICROSECONDS), influxQl);
     }
 
     private Map<String, String> earshotPolicies() {

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,7 +22,6 @@ import org.earshot.testing.InfluxServer;
 import org.influxdb.InfluxDB;
 import org.influxdb.InfluxDBFactory;
 import org.influxdb.dto.Query;
-import org.influxdb.dto.QueryResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -116,28 +114,7 @@ class InfluxWriterIT {
     }
 
     private List<Map<String, Object>> rows(String influxQl) {
-        QueryResult result = client.query(new Query(influxQl, DB));
-        assertTrue(result.getError() == null, result.getError());
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (QueryResult.Result r : result.getResults()) {
-            assertTrue(r.getError() == null, r.getError());
-            if (r.getSeries() == null) {
-                continue;
-            }
-            for (QueryResult.Series series : r.getSeries()) {
-                for (List<Object> values : series.getValues()) {
-                    Map<String, Object> row = new HashMap<>();
-                    if (series.getTags() != null) {
-                        row.putAll(series.getTags());
-                    }
-                    for (int i = 0; i < values.size(); i++) {
-                        row.put(series.getColumns().get(i), values.get(i));
-                    }
-                    rows.add(row);
-                }
-            }
-        }
-        return rows;
+        return InfluxServer.rows(client.query(new Query(influxQl, DB)), influxQl);
     }
 
     private List<String> idsInInflux() {

@@ -120,6 +120,42 @@ public final class InfluxServer implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:PORT}, no credentials (authentication is off). */
+    /**
+     * A query result flattened into rows, one map per point: its series' tags plus column name to value. Throws,
+     * naming the query, when InfluxDB reported an error for it.
+     */
+    public static java.util.List<java.util.Map<String, Object>> rows(org.influxdb.dto.QueryResult result,
+                                                                    String influxQl) {
+        if (result.getError() != null) {
+            throw new IllegalStateException(influxQl + ": " + result.getError());
+        }
+        java.util.List<java.util.Map<String, Object>> rows = new java.util.ArrayList<>();
+        if (result.getResults() == null) {
+            return rows;
+        }
+        for (org.influxdb.dto.QueryResult.Result r : result.getResults()) {
+            if (r.getError() != null) {
+                throw new IllegalStateException(influxQl + ": " + r.getError());
+            }
+            if (r.getSeries() == null) {
+                continue;
+            }
+            for (org.influxdb.dto.QueryResult.Series series : r.getSeries()) {
+                for (java.util.List<Object> values : series.getValues()) {
+                    java.util.Map<String, Object> row = new java.util.HashMap<>();
+                    if (series.getTags() != null) {
+                        row.putAll(series.getTags());
+                    }
+                    for (int i = 0; i < values.size(); i++) {
+                        row.put(series.getColumns().get(i), values.get(i));
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+
     public String url() {
         return "http://" + HOST + ":" + httpPort;
     }
