@@ -24,7 +24,7 @@ class EnsureServicesScriptTest {
     void scriptIsThereExecutableAndParses() throws Exception {
         assertTrue(Files.isRegularFile(SCRIPT), SCRIPT.toAbsolutePath() + " missing");
         assertTrue(Files.isExecutable(SCRIPT), SCRIPT + " is not executable");
-        assertEquals(SCRIPT.toAbsolutePath(), MosquittoBroker.ensureServicesScript());
+        assertEquals(SCRIPT.toAbsolutePath(), Executables.ensureServicesScript());
         Result syntax = run("bash", "-n", SCRIPT.toString());
         assertEquals(0, syntax.exit, syntax.stderr);
     }

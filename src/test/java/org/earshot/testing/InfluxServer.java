@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -46,9 +45,6 @@ public final class InfluxServer implements AutoCloseable {
     private static final int TAIL_LINES = 40;
 
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
-    private static final Object INSTALL_LOCK = new Object();
-    private static boolean installAttempted;
-    private static String installReport = "";
 
     static {
         // A test that dies without closing its server must not leave the process behind.
@@ -382,45 +378,9 @@ public final class InfluxServer implements AutoCloseable {
 
     /** The influxd binary; runs scripts/ensure-services.sh influxdb once per JVM when there is none. */
     static Path locateBinary(Path workDir) {
-        Optional<Path> found = Executables.find("influxd");
-        if (found.isPresent()) {
-            return found.get();
-        }
-        synchronized (INSTALL_LOCK) {
-            if (!installAttempted) {
-                installAttempted = true;
-                installReport = runEnsureServices(workDir);
-            }
-        }
-        return Executables.find("influxd").orElseThrow(() -> new IllegalStateException(
+        return Executables.findOrInstall("influxd", "influxdb", workDir,
                 "InfluxDB is not installed and could not be installed: install the Debian package 'influxdb'"
                         + " (sudo apt-get install influxdb, or scripts/ensure-services.sh influxdb), which provides"
-                        + " /usr/bin/influxd.\n" + installReport));
-    }
-
-    private static String runEnsureServices(Path workDir) {
-        Path script;
-        try {
-            script = MosquittoBroker.ensureServicesScript();
-        } catch (IllegalStateException e) {
-            return e.getMessage();
-        }
-        Path output = workDir.resolve("ensure-services.log");
-        try {
-            Process installer = new ProcessBuilder("bash", script.toString(), "influxdb")
-                    .redirectErrorStream(true).redirectOutput(output.toFile()).start();
-            installer.getOutputStream().close();
-            if (!installer.waitFor(10, TimeUnit.MINUTES)) {
-                installer.destroyForcibly();
-                return script + " influxdb did not finish within 10 minutes";
-            }
-            return script + " influxdb exited with " + installer.exitValue() + "; its output (" + output + "):\n"
-                    + tail(read(output, 0));
-        } catch (IOException e) {
-            return "could not run " + script + ": " + e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted while running " + script;
-        }
+                        + " /usr/bin/influxd.");
     }
 }

@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -51,9 +50,6 @@ public final class MosquittoBroker implements AutoCloseable {
     private static final int TAIL_LINES = 40;
 
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
-    private static final Object INSTALL_LOCK = new Object();
-    private static boolean installAttempted;
-    private static String installReport = "";
 
     static {
         // A test that dies without closing its broker must not leave the process behind.
@@ -477,57 +473,11 @@ public final class MosquittoBroker implements AutoCloseable {
 
     /** The mosquitto binary; runs scripts/ensure-services.sh once per JVM when there is none. */
     static Path locateBinary(Path workDir) {
-        Optional<Path> found = Executables.find("mosquitto");
-        if (found.isPresent()) {
-            return found.get();
-        }
-        synchronized (INSTALL_LOCK) {
-            if (!installAttempted) {
-                installAttempted = true;
-                installReport = runEnsureServices(workDir);
-            }
-        }
-        return Executables.find("mosquitto").orElseThrow(() -> new IllegalStateException(
+        return Executables.findOrInstall("mosquitto", "mosquitto", workDir,
                 "Mosquitto is not installed and could not be installed: install the Debian package 'mosquitto'"
                         + " (sudo apt-get install mosquitto, or scripts/ensure-services.sh mosquitto), which provides"
-                        + " /usr/sbin/mosquitto and /usr/bin/mosquitto_passwd.\n" + installReport));
+                        + " /usr/sbin/mosquitto and /usr/bin/mosquitto_passwd.");
     }
 
-    /** The repository's scripts/ensure-services.sh: from the working directory (the repo root under Maven) upwards. */
-    static Path ensureServicesScript() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path script = dir.resolve("scripts").resolve("ensure-services.sh");
-            if (Files.isRegularFile(script)) {
-                return script;
-            }
-        }
-        throw new IllegalStateException("scripts/ensure-services.sh not found from " + Path.of("").toAbsolutePath()
-                + " upwards: run the tests from the repository root");
-    }
 
-    private static String runEnsureServices(Path workDir) {
-        Path script;
-        try {
-            script = ensureServicesScript();
-        } catch (IllegalStateException e) {
-            return e.getMessage();
-        }
-        Path output = workDir.resolve("ensure-services.log");
-        try {
-            Process installer = new ProcessBuilder("bash", script.toString(), "mosquitto")
-                    .redirectErrorStream(true).redirectOutput(output.toFile()).start();
-            installer.getOutputStream().close();
-            if (!installer.waitFor(10, TimeUnit.MINUTES)) {
-                installer.destroyForcibly();
-                return script + " mosquitto did not finish within 10 minutes";
-            }
-            return script + " mosquitto exited with " + installer.exitValue() + "; its output (" + output + "):\n"
-                    + tail(read(output, 0));
-        } catch (IOException e) {
-            return "could not run " + script + ": " + e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted while running " + script;
-        }
-    }
 }
