@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import org.earshot.config.ApiKeyRegistry;
 import org.earshot.config.SensorRecord;
 import org.earshot.detect.Labels;
+import org.earshot.pipeline.OutputJson;
 
 /**
  * Parsing and validation of the query API's parameters, as pure functions from the raw query string to checked
@@ -374,7 +375,7 @@ public final class QueryParameters {
         if (instant.getEpochSecond() < 0 || instant.getEpochSecond() > 253402300799L) {
             throw new BadParameterException(name + " must be between 1970 and 9999");
         }
-        return instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1000;
+        return OutputJson.micros(instant);
     }
 
     private static LocalDate date(String value, String name) throws BadParameterException {

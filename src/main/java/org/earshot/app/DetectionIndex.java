@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import org.earshot.journal.JournalLine;
+import org.earshot.pipeline.OutputJson;
 
 /**
  * What the query API searches: the final detections of the journal, by sequence number and by id, and the number of
@@ -69,7 +70,7 @@ final class DetectionIndex implements Consumer<JournalLine> {
                 d.get("sensor").getAsString(), d.get("class").getAsString(), d.get("onset_us").getAsLong(),
                 d.get("offset_us").getAsLong(), d.get("confidence").getAsDouble(), number(d, "peak_dbfs"),
                 number(d, "peak_db"), d.has("threshold") ? d.get("threshold").getAsDouble() : Double.NaN,
-                d.get("model").getAsString(), micros(Instant.parse(d.get("received").getAsString())));
+                d.get("model").getAsString(), OutputJson.micros(Instant.parse(d.get("received").getAsString())));
     }
 
     private void index(JournalLine line) {
@@ -84,10 +85,6 @@ final class DetectionIndex implements Consumer<JournalLine> {
     private static Double number(JsonObject o, String key) {
         JsonElement e = o.get(key);
         return e == null || e.isJsonNull() ? null : e.getAsDouble();
-    }
-
-    private static long micros(Instant t) {
-        return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
     }
 
     /**

@@ -21,6 +21,7 @@ import org.earshot.journal.Journal;
 import org.earshot.journal.JournalFormatException;
 import org.earshot.journal.JournalKeys;
 import org.earshot.pipeline.Metrics;
+import org.earshot.pipeline.OutputJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +71,7 @@ final class ServiceJournal implements AutoCloseable {
         DetectionIndex index = new DetectionIndex();
         Journal journal;
         try {
-            journal = Journal.open(config.journalDir(), options, keys, ServiceJournal::nowMicros, index);
+            journal = Journal.open(config.journalDir(), options, keys, OutputJson::nowMicros, index);
         } catch (JournalFormatException e) {
             throw new IOException("the journal in " + config.journalDir() + " is damaged: " + e.getMessage()
                     + " (earshot verify " + config.journalDir() + " --public-key "
@@ -99,11 +100,6 @@ final class ServiceJournal implements AutoCloseable {
                 config.journalDir(), JournalKeys.keyId(keys.publicKey()),
                 JournalKeys.publicKeyFile(config.journalKeyFile()));
         return sj;
-    }
-
-    static long nowMicros() {
-        java.time.Instant now = java.time.Instant.now();
-        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     }
 
     private void recordStart(ServeConfig config, SensorRegistry registry, String modelName, DetectorConfig detector)
@@ -160,7 +156,7 @@ final class ServiceJournal implements AutoCloseable {
             return;
         }
         try {
-            long cutoff = nowMicros() - retentionDays * 86_400_000_000L;
+            long cutoff = OutputJson.nowMicros() - retentionDays * 86_400_000_000L;
             journal.redact(cutoff, RETAINED_TYPES, "retention of " + retentionDays + " days");
         } catch (IOException | RuntimeException e) {
             LOG.error("journal: retention failed: {}", e.toString());

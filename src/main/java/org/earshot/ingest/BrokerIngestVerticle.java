@@ -136,7 +136,7 @@ public final class BrokerIngestVerticle extends VerticleBase implements Detectio
     }
 
     private void onMessage(MqttPublishMessage m) {
-        long received = MqttIngestVerticle.nowMicros();
+        long received = OutputJson.nowMicros();
         Topics.SensorTopic topic = Topics.parseSensorTopic(m.topicName());
         Optional<SensorProfile> sensor = topic == null ? Optional.empty() : sensors.find(topic.sensorId());
         if (topic == null) {

@@ -23,6 +23,7 @@ import io.vertx.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.MqttSubscribeMessage;
 import org.earshot.pipeline.Metrics;
+import org.earshot.pipeline.OutputJson;
 import org.earshot.pipeline.SensorProfile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -150,7 +151,7 @@ public final class MqttIngestVerticle extends VerticleBase {
     }
 
     private void onPublish(MqttEndpoint endpoint, Context context, SensorProfile profile, MqttPublishMessage m) {
-        long received = nowMicros();
+        long received = OutputJson.nowMicros();
         Topics.SensorTopic topic = Topics.parseSensorTopic(m.topicName());
         FrameIntake.Result result;
         if (topic == null) {
@@ -219,10 +220,5 @@ public final class MqttIngestVerticle extends VerticleBase {
         if (s != null && s.filters().keySet().stream().anyMatch(f -> Topics.matches(f, topic))) {
             endpoint.publish(topic, Buffer.buffer(result.errorJson()), MqttQoS.AT_MOST_ONCE, false, false);
         }
-    }
-
-    static long nowMicros() {
-        java.time.Instant now = java.time.Instant.now();
-        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     }
 }

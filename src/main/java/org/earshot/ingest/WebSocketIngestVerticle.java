@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import org.earshot.pipeline.Metrics;
+import org.earshot.pipeline.OutputJson;
 import org.earshot.pipeline.SensorMetrics;
 import org.earshot.pipeline.SensorProfile;
 import org.slf4j.Logger;
@@ -121,7 +122,7 @@ public final class WebSocketIngestVerticle extends VerticleBase {
         LOG.info("websocket: sensor {} connected from {}", sensor.id(), ws.remoteAddress());
         ws.binaryMessageHandler(buffer -> {
             FrameIntake.Result result = intake.accept(TRANSPORT, sensor, buffer.getBytes(),
-                    MqttIngestVerticle.nowMicros());
+                    OutputJson.nowMicros());
             if (!result.accepted()) {
                 ws.writeTextMessage(result.errorJson());
             } else if (sensorMetrics.queuedAudioMicros() > pauseAboveMicros) {

@@ -52,6 +52,16 @@ public final class OutputJson {
         return o;
     }
 
+    /** Microseconds since 1970 (UTC) of an instant, truncated: the unit of every time the service publishes. */
+    public static long micros(Instant t) {
+        return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+    }
+
+    /** The service's clock now, in {@link #micros(Instant)}. */
+    public static long nowMicros() {
+        return micros(Instant.now());
+    }
+
     public static String iso(long epochMicros) {
         return Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L),
                 Math.floorMod(epochMicros, 1_000_000L) * 1000L).toString();

@@ -27,6 +27,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import org.earshot.pipeline.OutputJson;
 import org.earshot.audio.AudioLoader;
 import org.earshot.audio.FrameCodec;
 import org.earshot.config.SensorRegistry;
@@ -473,7 +474,7 @@ class InfluxServiceIT {
         List<JournalLine> detections = new ArrayList<>();
         JournalKeys keys = JournalKeys.loadOrCreate(dataDir.resolve("keys").resolve("journal-ed25519.pem"));
         try (Journal journal = Journal.open(dataDir.resolve("journal"), Journal.Options.defaults(), keys,
-                ServiceJournal::nowMicros, line -> {
+                OutputJson::nowMicros, line -> {
                     if (line.type().equals(JournalSink.TYPE_DETECTION)) {
                         detections.add(line);
                     }

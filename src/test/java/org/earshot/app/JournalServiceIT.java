@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import com.google.gson.JsonObject;
+import org.earshot.pipeline.OutputJson;
 import org.earshot.config.SensorRegistry;
 import org.earshot.journal.Journal;
 import org.earshot.journal.JournalKeys;
@@ -68,7 +69,7 @@ class JournalServiceIT {
 
         List<JournalLine> entries = new ArrayList<>();
         try (Journal journal = Journal.open(journalDir, Journal.Options.defaults(), JournalKeys.loadOrCreate(keyFile),
-                ServiceJournal::nowMicros, entries::add)) {
+                OutputJson::nowMicros, entries::add)) {
             assertEquals(entries.size(), journal.size());
         }
         Map<String, JsonObject> journaled = new LinkedHashMap<>();

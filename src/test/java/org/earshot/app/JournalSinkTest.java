@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.earshot.pipeline.OutputJson;
 import org.earshot.detect.Detection;
 import org.earshot.detect.DetectorConfig;
 import org.earshot.journal.Journal;
@@ -32,7 +33,7 @@ class JournalSinkTest {
         JournalKeys keys = JournalKeys.loadOrCreate(dir.resolve("key.pem"));
         List<JournalLine> replayed = new ArrayList<>();
         Journal journal = Journal.open(dir.resolve("journal"), Journal.Options.defaults(), keys,
-                ServiceJournal::nowMicros, replayed::add);
+                OutputJson::nowMicros, replayed::add);
         JournalSink sink = new JournalSink(journal, "earshot-v1", DetectorConfig.defaults(new float[] {0.5f, 0.6f,
                 0.7f}));
         List<String> seen = new ArrayList<>();

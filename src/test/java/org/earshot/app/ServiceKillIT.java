@@ -26,6 +26,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.mqtt.MqttClient;
 import io.vertx.mqtt.MqttClientOptions;
+import org.earshot.pipeline.OutputJson;
 import org.earshot.audio.AudioLoader;
 import org.earshot.config.SensorRegistry;
 import org.earshot.journal.Checkpoint;
@@ -295,7 +296,7 @@ class ServiceKillIT {
     static Replayed replay(Path dir, Path keyFile) throws Exception {
         JournalKeys keys = JournalKeys.loadOrCreate(keyFile);
         List<JournalLine> lines = new ArrayList<>();
-        Journal journal = Journal.open(dir, Journal.Options.defaults(), keys, ServiceJournal::nowMicros, lines::add);
+        Journal journal = Journal.open(dir, Journal.Options.defaults(), keys, OutputJson::nowMicros, lines::add);
         List<Checkpoint> checkpoints;
         try {
             checkpoints = journal.checkpoints();
