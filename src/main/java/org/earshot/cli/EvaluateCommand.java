@@ -128,6 +128,10 @@ final class EvaluateCommand implements Runnable {
                 + "for a range of thresholds (the same for every class): the operating points to choose from")
         boolean sweep;
 
+        @Option(names = "--by-source", description = "Also print the recall at each ratio per source of the "
+                + "reference events (dataset source and original label), at the model's thresholds")
+        boolean bySource;
+
         @Override
         public Integer call() throws IOException {
             Path data = dataset.resolve();
@@ -142,7 +146,7 @@ final class EvaluateCommand implements Runnable {
                     String name = String.format(Locale.ROOT, "validation %+.0f dB", ratio);
                     System.err.printf(Locale.ROOT, "earshot: %s: %.0f s, %d events%n", name, st.seconds(),
                             st.events().size());
-                    gated.add(Evaluation.stream(name, st.samples(), st.events(), m.classifier(), config));
+                    gated.add(Evaluation.stream(name, st, m.classifier(), config));
                     ungated.add(Evaluation.stream(name + " (no gate)", st.samples(), st.events(), m.classifier(),
                             config.withGateEnabled(false)));
                 }
@@ -157,6 +161,10 @@ final class EvaluateCommand implements Runnable {
                 System.out.println();
                 System.out.println("without the level gate:");
                 printStreams(ungated);
+                if (bySource) {
+                    System.out.println();
+                    printBySource(gated.subList(0, ValidationData.STREAM_RATIOS_DB.length));
+                }
                 if (sweep) {
                     System.out.println();
                     printSweep(ThresholdCalibrator.sweep(m.classifier(), bg, v.mixedStream(0, s), SWEEP));
@@ -166,7 +174,28 @@ final class EvaluateCommand implements Runnable {
         }
     }
 
-    private static final double[] SWEEP = {0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995};
+    static void printBySource(List<Evaluation.StreamReport> reports) {
+        PrintStream out = System.out;
+        out.println("recall per source of the reference events, at the model's thresholds:");
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-48s %6s", "source", "events"));
+        for (Evaluation.StreamReport r : reports) {
+            header.append(String.format(Locale.ROOT, " %18s", r.name().replace("validation ", "recall ")));
+        }
+        out.println(header);
+        List<EventMetrics.Recall> first = reports.get(0).bySource().stream()
+                .sorted(java.util.Comparator.comparing(EventMetrics.Recall::key)).toList();
+        for (EventMetrics.Recall key : first) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-48s %6d", key.key(), key.total()));
+            for (Evaluation.StreamReport r : reports) {
+                EventMetrics.Recall rec = r.bySource().stream().filter(x -> x.key().equals(key.key())).findFirst()
+                        .orElseThrow();
+                line.append(String.format(Locale.ROOT, " %10d (%5.2f)", rec.found(), rec.recall()));
+            }
+            out.println(line);
+        }
+    }
+
+    private static final double[] SWEEP = {0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999};
 
     static void printSweep(List<ThresholdCalibrator.SweepRow> rows) {
         PrintStream out = System.out;

@@ -72,6 +72,12 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     double backgroundShare = TrainOptions.DEFAULT_BACKGROUND_SHARE;
 
+    @Option(names = "--hard-negative-share", description = "Share of each epoch's background examples, from the "
+            + "third epoch, replaced by the highest-scoring of " + TrainOptions.HARD_NEGATIVE_POOL_FACTOR + " times as "
+            + "many fresh background segments scored by the network so far (hard-negative mining); 0 turns it off "
+            + "(default: ${DEFAULT-VALUE})")
+    double hardNegativeShare = TrainOptions.DEFAULT_HARD_NEGATIVE_SHARE;
+
     @Option(names = "--threads", description = "Threads for decoding audio (default: ${DEFAULT-VALUE})")
     int threads = 2;
 
@@ -90,7 +96,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         double lr = learningRate != null ? learningRate : architecture.equals("yamnet") ? 0.001 : 0.003;
         TrainOptions options = new TrainOptions(data, out, architecture, epochs, examplesPerEpoch, batchSize, lr, seed,
-                validationFraction, width, weights, threads, backgroundShare);
+                validationFraction, width, weights, threads, backgroundShare, hardNegativeShare);
         Files.createDirectories(out);
         PrintStream progress = System.err;
         long start = System.nanoTime();
@@ -118,7 +124,7 @@ final class TrainCommand implements Callable<Integer> {
             manifest.mergeGapSeconds = DetectorConfig.DEFAULT_MERGE_GAP_SECONDS;
             manifest.training = new ModelManifest.Training(data.getFileName().toString(), result.manifest().sha256(),
                     CodeVersion.get(), architecture, seed, validationFraction, epochs, examplesPerEpoch,
-                    backgroundShare, Instant.now().toString(), Math.round(trainingSeconds));
+                    backgroundShare, Instant.now().toString(), Math.round(trainingSeconds), options.hardNegatives());
             manifest.write(out);
             progress.printf("wrote %s (training %.0f s)%n", out, trainingSeconds);
         }

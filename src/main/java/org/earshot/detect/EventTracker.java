@@ -14,8 +14,12 @@ import org.earshot.dsp.FrontEndSpec;
  *   <li><b>Hysteresis.</b> An event opens at the first window with {@code p >= threshold}, stays open while
  *       {@code p >= offThreshold} and closes at the first window below it. Its window span runs from the start of
  *       the first active window to the end ({@code start + 0.96 s}) of the last.</li>
+ *   <li><b>Backtracking.</b> An event that opens looks back over the windows just before the one that opened it: up
+ *       to {@value #BACKTRACK_WINDOWS} consecutive preceding windows at or above {@code offThreshold} belong to it
+ *       (hysteresis applied backwards), and the earliest of them is its first window. A long sound such as a
+ *       shout often reaches the threshold only in its second or third window; its onset lies in the first.</li>
  *   <li><b>Refinement.</b> With frame levels, the onset moves to the start of the loud stretch around the loudest
- *       frame of the first active window: walking back from that frame while levels stay at or above
+ *       frame of the first window: walking back from that frame while levels stay at or above
  *       {@code max - min(10 dB, (max - floor) / 2)}, where max and floor are that window's highest and
  *       10th-percentile frame levels. (The first frame of the window to reach that level would often be a loud
  *       moment of the background before the event.) The offset moves likewise to the end of the loud stretch
@@ -44,6 +48,8 @@ public final class EventTracker {
     static final double REFINE_MIN_CONTRAST_DB = 6.0;
     private static final double FLOOR_PERCENTILE = 0.10;
     private static final double DURATION_TOLERANCE = 1e-9;
+    /** How many windows before the opening one an event may reach back over. */
+    static final int BACKTRACK_WINDOWS = 2;
 
     private final DetectorConfig config;
     private final Candidate[] candidates = new Candidate[Labels.CLASSES.size()];
@@ -52,12 +58,18 @@ public final class EventTracker {
     private boolean flushed;
     private long droppedShortEvents;
     private final List<Detection> started = new ArrayList<>();
+    /** Per class, the start and probability of the most recent windows, newest first. */
+    private final double[][] recentStarts = new double[Labels.CLASSES.size()][BACKTRACK_WINDOWS];
+    private final double[][] recentProbabilities = new double[Labels.CLASSES.size()][BACKTRACK_WINDOWS];
 
     public EventTracker(DetectorConfig config) {
         if (config == null) {
             throw new IllegalArgumentException("config must not be null");
         }
         this.config = config;
+        for (double[] starts : recentStarts) {
+            Arrays.fill(starts, Double.NEGATIVE_INFINITY);
+        }
     }
 
     /**
@@ -87,6 +99,7 @@ public final class EventTracker {
         List<Detection> ended = new ArrayList<>();
         for (int c = 0; c < candidates.length; c++) {
             step(c, windowStartSeconds, probabilities[c], levels, ended);
+            remember(c, windowStartSeconds, probabilities[c]);
         }
         ended.sort(Comparator.comparingDouble(Detection::onset));
         return ended;
@@ -134,7 +147,8 @@ public final class EventTracker {
                 cand.close(refinedOffset(cand, levels));
             }
         } else if (p >= config.threshold(c)) {
-            double onset = refinedOnset(windowStart, levels);
+            double firstStart = backtrack(c, windowStart);
+            double onset = refinedOnset(firstStart, levels);
             if (cand != null && onset - cand.offset < config.mergeGapSeconds()) {
                 cand.open = true;
                 cand.absorb(windowStart, p, levels);
@@ -142,7 +156,7 @@ public final class EventTracker {
                 if (cand != null) {
                     emit(c, ended);
                 }
-                cand = new Candidate(onset, windowStart);
+                cand = new Candidate(onset, firstStart);
                 cand.absorb(windowStart, p, levels);
                 candidates[c] = cand;
                 started.add(new Detection(Labels.CLASSES.get(c), onset, windowStart + FrontEndSpec.PATCH_SECONDS,
@@ -155,6 +169,34 @@ public final class EventTracker {
                 && windowStart + config.hopSeconds() >= cand.offset + config.mergeGapSeconds()) {
             emit(c, ended);
         }
+    }
+
+    private void remember(int c, double windowStart, double p) {
+        for (int i = BACKTRACK_WINDOWS - 1; i > 0; i--) {
+            recentStarts[c][i] = recentStarts[c][i - 1];
+            recentProbabilities[c][i] = recentProbabilities[c][i - 1];
+        }
+        recentStarts[c][0] = windowStart;
+        recentProbabilities[c][0] = p;
+    }
+
+    /**
+     * The start of the earliest window of the run of consecutive windows (one hop apart, at most {@link
+     * #BACKTRACK_WINDOWS}) just before this one whose probability reached the off-threshold; this window's start if
+     * there is none. The window after a closed event is below the off-threshold, so a run never reaches into it.
+     */
+    private double backtrack(int c, double windowStart) {
+        double first = windowStart;
+        double hop = config.hopSeconds();
+        for (int i = 0; i < BACKTRACK_WINDOWS; i++) {
+            double start = recentStarts[c][i];
+            boolean adjacent = Math.abs(first - start - hop) < FrontEndSpec.FRAME_SECONDS / 2;
+            if (!adjacent || recentProbabilities[c][i] < config.offThreshold(c)) {
+                break;
+            }
+            first = start;
+        }
+        return first;
     }
 
     private void emit(int c, List<Detection> ended) {
@@ -259,6 +301,7 @@ public final class EventTracker {
         double confidence;
         double peakDbfs = Double.NEGATIVE_INFINITY;
         boolean open = true;
+        private boolean absorbed;
 
         Candidate(double onset, double firstActiveStart) {
             this.onset = onset;
@@ -268,7 +311,9 @@ public final class EventTracker {
         void absorb(double windowStart, double p, FrameEnergy levels) {
             lastActiveStart = windowStart;
             confidence = Math.max(confidence, p);
-            long from = Math.max(frameOf(windowStart), frameOf(onset));
+            // The first window absorbed may start after the onset (backtracking): its peak counts from the onset.
+            long from = absorbed ? Math.max(frameOf(windowStart), frameOf(onset)) : frameOf(onset);
+            absorbed = true;
             long to = frameOf(windowStart) + FrontEndSpec.PATCH_FRAMES;
             for (long i = from; i < to; i++) {
                 double level = levels.levelDbfs(i);

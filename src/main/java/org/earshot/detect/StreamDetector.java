@@ -46,8 +46,10 @@ public final class StreamDetector {
         this.hopFrames = config.hopFrames();
         this.tracker = new EventTracker(config);
         this.gate = new LevelGate(config);
-        // Pending windows, the window before them (offset refinement) and the end-aligned last window must be held.
-        this.levels = new FrameLevels(FrontEndSpec.PATCH_FRAMES + (maxBatchWindows + 2) * hopFrames);
+        // Pending windows, the windows before them (offset refinement, and the tracker's backtracking over up to
+        // BACKTRACK_WINDOWS earlier windows for onsets) and the end-aligned last window must be held.
+        this.levels = new FrameLevels(FrontEndSpec.PATCH_FRAMES
+                + (maxBatchWindows + 2 + EventTracker.BACKTRACK_WINDOWS) * hopFrames);
     }
 
     /** Feeds consecutive frames ({@code MEL_BANDS} log-mel values each) with their levels in dBFS. */

@@ -36,7 +36,7 @@ public final class ModelManifest {
     /** Provenance of the weights. */
     public record Training(String dataset, String datasetManifestSha256, String codeVersion, String architecture,
             long seed, double validationFraction, int epochs, int examplesPerEpoch, double backgroundShare,
-            String trainedAt, double trainingSeconds) {}
+            String trainedAt, double trainingSeconds, int hardNegatives) {}
 
     public String name;
     public String architecture;

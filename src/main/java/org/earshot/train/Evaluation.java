@@ -17,9 +17,12 @@ import java.util.List;
 public final class Evaluation {
     private static final int CLASSES = Labels.CLASSES.size();
 
-    /** Event-based results of one stream, with what the level gate skipped. */
+    /**
+     * Event-based results of one stream, with what the level gate skipped and the recall of each source of reference
+     * events (one entry, key "", when sources are unknown).
+     */
     public record StreamReport(String name, double seconds, List<EventMetrics.ClassResult> results, long windows,
-            long gatedWindows) {}
+            long gatedWindows, List<EventMetrics.Recall> bySource) {}
 
     private Evaluation() {}
 
@@ -56,9 +59,16 @@ public final class Evaluation {
 
     public static StreamReport stream(String name, float[] samples, List<Event> truth, Classifier classifier,
             DetectorConfig config) {
-        FileDetector.Result r = FileDetector.detect(samples, classifier, config);
+        return stream(name, new StreamGenerator.Stream(samples, truth), classifier, config);
+    }
+
+    public static StreamReport stream(String name, StreamGenerator.Stream stream, Classifier classifier,
+            DetectorConfig config) {
+        FileDetector.Result r = FileDetector.detect(stream.samples(), classifier, config);
         EventMetrics metrics = new EventMetrics(EventMetrics.DEFAULT_COLLAR_SECONDS);
-        metrics.addRecording(truth, r.detections().stream().map(Event::of).toList(), r.audioSeconds());
-        return new StreamReport(name, r.audioSeconds(), metrics.results(), r.windows(), r.gatedWindows());
+        List<Event> estimated = r.detections().stream().map(Event::of).toList();
+        metrics.addRecording(stream.events(), estimated, r.audioSeconds());
+        return new StreamReport(name, r.audioSeconds(), metrics.results(), r.windows(), r.gatedWindows(),
+                metrics.recallBy(stream.events(), stream.sources(), estimated));
     }
 }

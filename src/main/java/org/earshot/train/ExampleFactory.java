@@ -11,8 +11,12 @@ import java.util.Random;
 
 /**
  * Makes classifier examples (one 0.96 s waveform segment and its multi-hot label) from loaded clips. Training
- * examples mix an event into real background at a random event-to-background ratio, with random time shift, EQ,
- * reverberation and level; classes are balanced by group, so a recording cut into dozens of clips counts once.
+ * examples mix an event into real background at a random event-to-background ratio, with random time shift, speed
+ * (pitch and duration together), EQ, reverberation and level. Classes are equally likely; within a class, a group (recording) is drawn with weight
+ * {@code sqrt(clips in the group)} (halved for designed game sounds), so a recording cut into a hundred clips
+ * weighs ten single clips, not a hundred and not one. Background is drawn by duration, each group counting at most
+ * {@link #MAX_BACKGROUND_GROUP_SECONDS}: drawing it by group would give a one-second spoken word the weight of a
+ * 30-second recording of a cafe, and make isolated words nearly half of all background.
  */
 public final class ExampleFactory {
     /** Samples that give exactly {@link FrontEndSpec#PATCH_FRAMES} log-mel frames. */
@@ -24,7 +28,15 @@ public final class ExampleFactory {
     /** A waveform segment of {@link #SEGMENT} samples and its label (one entry per class). */
     public record Example(float[] waveform, float[] labels) {}
 
+    /** Share of training events played faster or slower, by a factor up to this either way (+-6 semitones). */
+    static final double SPEED_PROBABILITY = 0.5;
+    static final double MAX_SPEED_FACTOR = 1.4;
+
+    /** The most seconds of one background group that count towards its weight. */
+    public static final double MAX_BACKGROUND_GROUP_SECONDS = 60.0;
+
     private final List<List<LoadedClip>> backgroundGroups;
+    private final double[] backgroundGroupWeights;
     private final List<List<List<LoadedClip>>> eventGroups = new ArrayList<>();
     private final List<double[]> eventGroupWeights = new ArrayList<>();
     private final double backgroundShare;
@@ -44,6 +56,14 @@ public final class ExampleFactory {
         if (backgroundGroups.isEmpty()) {
             throw new IllegalArgumentException("no background clips to mix events into");
         }
+        this.backgroundGroupWeights = new double[backgroundGroups.size()];
+        for (int i = 0; i < backgroundGroupWeights.length; i++) {
+            double seconds = 0;
+            for (LoadedClip c : backgroundGroups.get(i)) {
+                seconds += c.seconds();
+            }
+            backgroundGroupWeights[i] = Math.min(MAX_BACKGROUND_GROUP_SECONDS, seconds);
+        }
         for (String label : Labels.CLASSES) {
             List<List<LoadedClip>> g = groups(clips, label);
             if (g.isEmpty()) {
@@ -52,7 +72,7 @@ public final class ExampleFactory {
             // Designed game effects are not field recordings: they help, but weigh half a real recording.
             double[] w = new double[g.size()];
             for (int i = 0; i < w.length; i++) {
-                w[i] = g.get(i).get(0).entry().isAugmentOnly() ? 0.5 : 1.0;
+                w[i] = Math.sqrt(g.get(i).size()) * (g.get(i).get(0).entry().isAugmentOnly() ? 0.5 : 1.0);
             }
             eventGroups.add(g);
             eventGroupWeights.add(w);
@@ -91,10 +111,26 @@ public final class ExampleFactory {
         return new Example(mix, labels);
     }
 
+    /** A background example as {@link #trainingExample} makes one, without an event. */
+    public float[] backgroundExample(Random rng) {
+        float[] mix = backgroundSegment(rng, SEGMENT);
+        if (rng.nextDouble() < 0.3) {
+            mix = Augment.randomEq(mix, rng, FS);
+        }
+        float peak = Augment.peak(mix);
+        if (peak > 0) {
+            double targetDb = -40 + rng.nextDouble() * 39;
+            Augment.scale(mix, Math.pow(10, targetDb / 20) / peak);
+        }
+        return mix;
+    }
+
     private void addEvent(float[] mix, int cls, Random rng, float[] labels, boolean augment) {
         LoadedClip clip = pick(eventGroups.get(cls), eventGroupWeights.get(cls), rng);
         double ratio = minRatioDb + rng.nextDouble() * (maxRatioDb - minRatioDb);
-        float[] event = placeEvent(clip, rng);
+        double speed = augment && rng.nextDouble() < SPEED_PROBABILITY
+                ? Math.exp((2 * rng.nextDouble() - 1) * Math.log(MAX_SPEED_FACTOR)) : 1.0;
+        float[] event = placeEvent(clip, rng, speed);
         if (augment && rng.nextBoolean()) {
             event = Augment.randomEq(event, rng, FS);
         }
@@ -122,15 +158,28 @@ public final class ExampleFactory {
 
     /** The clip shifted so that a random active 10 ms block lands between 15 % and 85 % of the segment. */
     private static float[] placeEvent(LoadedClip clip, Random rng) {
+        return placeEvent(clip, rng, 1.0);
+    }
+
+    /**
+     * As {@link #placeEvent(LoadedClip, Random)}, played {@code speed} times as fast around that block (linear
+     * interpolation): pitch and duration change together, as for a smaller or larger object, or a higher or lower
+     * voice.
+     */
+    private static float[] placeEvent(LoadedClip clip, Random rng, double speed) {
         int[] blocks = clip.activeBlocks();
         int anchor = blocks[rng.nextInt(blocks.length)] * LoadedClip.BLOCK_SAMPLES;
         int at = (int) (SEGMENT * (0.15 + 0.7 * rng.nextDouble()));
+        float[] src = clip.samples();
         float[] out = new float[SEGMENT];
-        int shift = anchor - at;
         for (int i = 0; i < SEGMENT; i++) {
-            int src = i + shift;
-            if (src >= 0 && src < clip.samples().length) {
-                out[i] = clip.samples()[src];
+            double pos = anchor + (i - at) * speed;
+            int k = (int) Math.floor(pos);
+            if (k >= 0 && k + 1 < src.length) {
+                double frac = pos - k;
+                out[i] = (float) (src[k] * (1 - frac) + src[k + 1] * frac);
+            } else if (k == src.length - 1) {
+                out[i] = src[k];
             }
         }
         return out;
@@ -147,7 +196,7 @@ public final class ExampleFactory {
         boolean forceJoin = rng.nextDouble() < 0.35;
         double previousRms = 0;
         while (filled < length) {
-            float[] s = pick(backgroundGroups, null, rng).samples();
+            float[] s = pickByDuration(backgroundGroups.get(pickGroup(backgroundGroupWeights, rng)), rng).samples();
             int need = length - filled;
             if (filled == 0 && forceJoin) {
                 need = (int) (length * (0.2 + 0.6 * rng.nextDouble()));
@@ -170,22 +219,30 @@ public final class ExampleFactory {
     }
 
     private static LoadedClip pick(List<List<LoadedClip>> groups, double[] weights, Random rng) {
-        int g;
-        if (weights == null) {
-            g = rng.nextInt(groups.size());
-        } else {
-            double total = 0;
-            for (double w : weights) {
-                total += w;
-            }
-            double r = rng.nextDouble() * total;
-            g = 0;
-            while (g < weights.length - 1 && (r -= weights[g]) > 0) {
-                g++;
-            }
-        }
-        List<LoadedClip> clips = groups.get(g);
+        List<LoadedClip> clips = groups.get(pickGroup(weights, rng));
         return clips.get(rng.nextInt(clips.size()));
+    }
+
+    private static int pickGroup(double[] weights, Random rng) {
+        double total = 0;
+        for (double w : weights) {
+            total += w;
+        }
+        double r = rng.nextDouble() * total;
+        int g = 0;
+        while (g < weights.length - 1 && (r -= weights[g]) > 0) {
+            g++;
+        }
+        return g;
+    }
+
+    /** A clip of the group, longer clips proportionally more often. */
+    private static LoadedClip pickByDuration(List<LoadedClip> clips, Random rng) {
+        double[] w = new double[clips.size()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = clips.get(i).samples().length;
+        }
+        return clips.get(pickGroup(w, rng));
     }
 
     /**

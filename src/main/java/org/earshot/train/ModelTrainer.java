@@ -95,11 +95,15 @@ public final class ModelTrainer {
                 if (epoch < options.epochs()) {
                     next = producer.submit(epochData(trainFactory, new Random(rng.nextLong())));
                 }
+                String mined = "";
+                if (epoch >= FIRST_MINING_EPOCH && options.hardNegatives() > 0) {
+                    mined = mineHardNegatives(trainer, trainFactory, data, new Random(rng.nextLong()));
+                }
                 double loss = runEpoch(trainer, data[0], data[1]);
                 float[][] scores = predict(trainer, validationPatches);
                 EpochStats stats = evaluate(epoch, loss, scores, validation, (System.nanoTime() - start) / 1e9);
                 history.add(stats);
-                progress.println(format(stats, options.epochs()));
+                progress.println(format(stats, options.epochs()) + mined);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -112,6 +116,54 @@ public final class ModelTrainer {
             producer.shutdownNow();
         }
         return new Result(model, block, history, manifest, split, validationClips);
+    }
+
+    /** Mining starts here: before it, the network's scores say little about which background is hard. */
+    static final int FIRST_MINING_EPOCH = 3;
+
+    /**
+     * Hard-negative mining: scores a pool of fresh background segments (made like any background example: joins,
+     * EQ, level) with the network as it stands, and puts the highest-scoring ones (by their highest class score) in
+     * place of the epoch's first background examples. Returns a note for the progress line.
+     */
+    private String mineHardNegatives(Trainer trainer, ExampleFactory factory, float[][][] data, Random rng) {
+        int wanted = options.hardNegatives();
+        int poolSize = wanted * TrainOptions.HARD_NEGATIVE_POOL_FACTOR;
+        LogMel logMel = new LogMel();
+        float[][] pool = new float[poolSize][];
+        for (int i = 0; i < poolSize; i++) {
+            pool[i] = LogMel.toPatch(logMel.compute(factory.backgroundExample(rng)), 0);
+        }
+        float[][] scores = predict(trainer, pool);
+        Integer[] order = new Integer[poolSize];
+        double[] top = new double[poolSize];
+        for (int i = 0; i < poolSize; i++) {
+            order[i] = i;
+            for (float v : scores[i]) {
+                top[i] = Math.max(top[i], v);
+            }
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(top[b], top[a]));
+        // Spread over the epoch's background examples, not bunched in its first batches.
+        List<Integer> backgroundRows = new ArrayList<>();
+        for (int i = 0; i < data[0].length; i++) {
+            boolean background = true;
+            for (float v : data[1][i]) {
+                background &= v == 0f;
+            }
+            if (background) {
+                backgroundRows.add(i);
+            }
+        }
+        int replaced = Math.min(wanted, backgroundRows.size());
+        if (replaced == 0) {
+            return "  hard negatives 0 (no background examples this epoch)";
+        }
+        for (int k = 0; k < replaced; k++) {
+            data[0][backgroundRows.get((int) ((long) k * backgroundRows.size() / replaced))] = pool[order[k]];
+        }
+        return String.format(java.util.Locale.ROOT, "  hard negatives %d (scores %.2f-%.2f)", replaced,
+                top[order[replaced - 1]], top[order[0]]);
     }
 
     /** The network; YAMNet's pretrained weights arrive through its parameter initialisers. */

@@ -22,8 +22,22 @@ public final class StreamGenerator {
     /** Level every background recording is brought to in the streams. */
     public static final double BACKGROUND_RMS_DBFS = -30.0;
 
-    /** A generated stream and its reference events. */
-    public record Stream(float[] samples, List<Event> events) {
+    /**
+     * A generated stream, its reference events and, for each, where it came from ({@code source/original_label} of
+     * its manifest row; empty when unknown).
+     */
+    public record Stream(float[] samples, List<Event> events, List<String> sources) {
+        public Stream {
+            if (sources.size() != events.size()) {
+                throw new IllegalArgumentException("one source per event: " + sources.size() + " for "
+                        + events.size());
+            }
+        }
+
+        public Stream(float[] samples, List<Event> events) {
+            this(samples, events, java.util.Collections.nCopies(events.size(), ""));
+        }
+
         public double seconds() {
             return samples.length / (double) FS;
         }
@@ -53,6 +67,7 @@ public final class StreamGenerator {
         }
         float[] out = background(backgrounds, position, rng);
         List<Event> truth = new ArrayList<>();
+        List<String> sources = new ArrayList<>();
         for (int i = 0; i < events.size(); i++) {
             LoadedClip e = events.get(i);
             int length = eventLength(e);
@@ -67,12 +82,13 @@ public final class StreamGenerator {
             int activeEnd = Math.min(e.activeEnd() - e.activeStart(), length);
             truth.add(new Event(e.entry().label(), starts[i] / (double) FS,
                     (starts[i] + activeEnd) / (double) FS));
+            sources.add(e.entry().source() + "/" + e.entry().originalLabel());
         }
         float peak = Augment.peak(out);
         if (peak > 0.99f) {
             Augment.scale(out, 0.99 / peak);
         }
-        return new Stream(out, truth);
+        return new Stream(out, truth, sources);
     }
 
     /** Background only: every background clip once, in random order. */

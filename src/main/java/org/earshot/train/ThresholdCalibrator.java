@@ -22,7 +22,23 @@ public final class ThresholdCalibrator {
     /** The chosen threshold of each class and the validation figures it gave. */
     public record Choice(String label, double threshold, double f1, double backgroundFalseAlarmsPerHour) {}
 
+    /**
+     * Candidate thresholds: 0.05 to 0.99 in steps of 0.01, then finer towards 1 (0.992 to 0.998, and 0.999), where
+     * a network's scores for its most confident windows crowd together.
+     */
+    static final double[] GRID = grid();
+
     private ThresholdCalibrator() {}
+
+    private static double[] grid() {
+        double[] fine = {0.992, 0.994, 0.996, 0.998, 0.999};
+        double[] grid = new double[95 + fine.length];
+        for (int k = 0; k < 95; k++) {
+            grid[k] = (k + 5) / 100.0;
+        }
+        System.arraycopy(fine, 0, grid, 95, fine.length);
+        return grid;
+    }
 
     /** Event metrics of every class at one threshold: on the 0 dB stream and on the background stream. */
     public record SweepRow(double threshold, List<EventMetrics.ClassResult> mixed,
@@ -45,10 +61,7 @@ public final class ThresholdCalibrator {
 
     public static List<Choice> calibrate(Classifier classifier, StreamGenerator.Stream background,
             StreamGenerator.Stream mixed, double targetFalseAlarmsPerHour, PrintStream log) {
-        double[] grid = new double[95];
-        for (int k = 0; k < grid.length; k++) {
-            grid[k] = (k + 5) / 100.0;
-        }
+        double[] grid = GRID;
         int classes = Labels.CLASSES.size();
         double[] bestF1 = new double[classes];
         double[] bestT = new double[classes];
@@ -86,8 +99,8 @@ public final class ThresholdCalibrator {
                         + " taking the fewest (%.1f per hour)%n", Labels.CLASSES.get(c), targetFalseAlarmsPerHour,
                         fallbackFa[c]);
             }
-            choices.add(new Choice(Labels.CLASSES.get(c), Math.round(bestT[c] * 100) / 100.0, bestF1[c], bestFa[c]));
-            log.printf("threshold %-12s %.2f  (validation F1 at 0 dB %.3f, background false alarms/h %.1f)%n",
+            choices.add(new Choice(Labels.CLASSES.get(c), Math.round(bestT[c] * 1000) / 1000.0, bestF1[c], bestFa[c]));
+            log.printf("threshold %-12s %.3f  (validation F1 at 0 dB %.3f, background false alarms/h %.1f)%n",
                     Labels.CLASSES.get(c), bestT[c], bestF1[c], bestFa[c]);
         }
         return choices;

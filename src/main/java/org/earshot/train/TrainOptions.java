@@ -8,10 +8,13 @@ import java.nio.file.Path;
  * @param architecture {@code cnn} (small CNN from scratch) or {@code yamnet} (YAMNet-256 backbone, fine-tuned)
  * @param yamnetWeights the YAMNet-256 Keras backbone file, needed for {@code yamnet}
  * @param backgroundShare share of training examples that hold no event
+ * @param hardNegativeShare share of the background examples of each epoch (from the third on) replaced by the
+ *                          highest-scoring of a pool of fresh background segments scored by the network as it
+ *                          stands (hard-negative mining); 0 turns mining off
  */
 public record TrainOptions(Path dataset, Path output, String architecture, int epochs, int examplesPerEpoch,
         int batchSize, double learningRate, long seed, double validationFraction, int cnnWidth, Path yamnetWeights,
-        int threads, double backgroundShare) {
+        int threads, double backgroundShare, double hardNegativeShare) {
     public static final int DEFAULT_EPOCHS = 30;
     public static final int DEFAULT_EXAMPLES_PER_EPOCH = 4096;
     public static final int DEFAULT_BATCH = 64;
@@ -19,6 +22,9 @@ public record TrainOptions(Path dataset, Path output, String architecture, int e
     public static final long DEFAULT_SEED = 20261128L;
     /** Share of training examples with no event in them. */
     public static final double DEFAULT_BACKGROUND_SHARE = 0.4;
+    /** Share of background examples that are hard negatives, each the best of {@link #HARD_NEGATIVE_POOL_FACTOR}. */
+    public static final double DEFAULT_HARD_NEGATIVE_SHARE = 0.2;
+    public static final int HARD_NEGATIVE_POOL_FACTOR = 4;
 
     public TrainOptions {
         if (!architecture.equals("cnn") && !architecture.equals("yamnet")) {
@@ -49,8 +55,16 @@ public record TrainOptions(Path dataset, Path output, String architecture, int e
         if (!(backgroundShare >= 0 && backgroundShare < 1)) {
             throw new IllegalArgumentException("background share must be in [0, 1), got " + backgroundShare);
         }
+        if (!(hardNegativeShare >= 0 && hardNegativeShare <= 1)) {
+            throw new IllegalArgumentException("hard negative share must be in [0, 1], got " + hardNegativeShare);
+        }
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
+    }
+
+    /** Hard negatives per epoch: the share of the expected number of background examples. */
+    public int hardNegatives() {
+        return (int) Math.round(hardNegativeShare * examplesPerEpoch * backgroundShare);
     }
 }

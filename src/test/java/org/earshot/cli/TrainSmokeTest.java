@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code earshot train} end to end on a tiny synthetic dataset (one epoch): the model directory it writes loads in
- * the serving engine, scores patches, and {@code earshot detect} runs with it. Runs without the real dataset.
+ * {@code earshot train} end to end on a tiny synthetic dataset (three tiny epochs, so that hard-negative mining runs
+ * once): the model directory it writes loads in the serving engine, scores patches, and {@code earshot detect} runs
+ * with it. Runs without the real dataset.
  */
 class TrainSmokeTest {
     private static final int FS = 16_000;
@@ -31,14 +32,19 @@ class TrainSmokeTest {
         Path data = syntheticDataset(dir.resolve("data"));
         Path model = dir.resolve("model");
         CliRunner.Run train = CliRunner.run("train", "--dataset", data.toString(), "--out", model.toString(),
-                "--epochs", "1", "--examples-per-epoch", "64", "--batch-size", "32", "--validation-fraction", "0.34");
+                "--epochs", "3", "--examples-per-epoch", "64", "--batch-size", "32", "--validation-fraction", "0.34");
         assertEquals(0, train.exitCode(), train.err());
-        assertTrue(train.err().contains("epoch 1/1"), "progress line per epoch: " + train.err());
+        assertTrue(train.err().contains("epoch 1/3") && train.err().contains("epoch 3/3"),
+                "progress line per epoch: " + train.err());
+        // A fifth of the ~26 background examples of an epoch, mined from the third epoch on.
+        assertTrue(train.err().lines().anyMatch(l -> l.startsWith("epoch 3/3") && l.contains("hard negatives 5 ")),
+                train.err());
         assertTrue(Files.size(model.resolve("model.onnx")) > 1000);
         ModelManifest manifest = ModelManifest.read(model);
         assertEquals(Labels.CLASSES, manifest.labels);
         assertEquals("cnn", manifest.training.architecture());
         assertEquals(64, manifest.training.datasetManifestSha256().length());
+        assertEquals(5, manifest.training.hardNegatives());
 
         try (OnnxClassifier classifier = OnnxClassifier.load(model)) {
             float[][] scores = classifier.classify(new float[][] {new float[64 * 96], randomPatch()});

@@ -62,6 +62,28 @@ class EventTrackerTest {
     }
 
     @Test
+    void onsetBacktracksOverPrecedingWindowsAtTheOffThreshold() {
+        // A long sound from 1.50 s to 4.00 s, loudest from 2.60 s; it reaches the threshold (0.5) only in the window
+        // at 1.92 s, but the two windows before (0.96 s and 1.44 s, both at or above the off-threshold 0.3) hold it.
+        FrameEnergy levels = frame -> frame >= 150 && frame < 400 ? (frame >= 260 ? -20 : -26) : BACKGROUND_DBFS;
+        double[] glass = {0, 0.1, 0.35, 0.4, 0.9, 0.9, 0.9, 0.9, 0.1, 0, 0};
+        Detection event = run(new EventTracker(CONFIG), levels, glass).get(0);
+        assertEquals(1.50, event.onset(), 0.05);
+        assertEquals(-20, event.peakDbfs(), 1e-9);
+        // Without the windows at the off-threshold, the onset stays in the window that fired.
+        double[] late = {0, 0.1, 0.1, 0.1, 0.9, 0.9, 0.9, 0.9, 0.1, 0, 0};
+        Detection lateEvent = run(new EventTracker(CONFIG), levels, late).get(0);
+        assertTrue(lateEvent.onset() >= 4 * HOP, "onset " + lateEvent.onset());
+    }
+
+    @Test
+    void backtrackingReachesAtMostTwoWindowsBack() {
+        double[] glass = {0, 0.4, 0.4, 0.4, 0.4, 0.9, 0.1, 0, 0};
+        Detection event = run(new EventTracker(CONFIG), FrameEnergy.NONE, glass).get(0);
+        assertEquals(3 * HOP, event.onset(), 1e-9);
+    }
+
+    @Test
     void withoutLevelsTimesAreWindowTimesAndPeakIsUnknown() {
         double[] glass = {0, 0, 0, 0, 0, 0.9, 0.95, 0.1, 0, 0};
         Detection event = run(new EventTracker(CONFIG), FrameEnergy.NONE, glass).get(0);

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The calibrator on hand-made streams with a classifier that is a fixed function of loudness: loud bursts (the
- * events) score 0.995 (above every candidate threshold), a medium burst in the background scores 0.7, everything else 0.1. Within a budget of one false
+ * events) score 0.9995 (above every candidate threshold), a medium burst in the background scores 0.7, everything else 0.1. Within a budget of one false
  * alarm per hour, the medium burst must stay below the chosen threshold and the events above it.
  */
 class ThresholdCalibratorTest {
@@ -32,7 +32,7 @@ class ThresholdCalibratorTest {
                 for (float v : patches[i]) {
                     max = Math.max(max, v);
                 }
-                float p = max > Math.log(50) ? 0.995f : max > Math.log(5) ? 0.7f : 0.1f;
+                float p = max > Math.log(50) ? 0.9995f : max > Math.log(5) ? 0.7f : 0.1f;
                 java.util.Arrays.fill(out[i], p);
             }
             return out;

@@ -109,6 +109,39 @@ public final class EventMetrics {
         return new ClassResult("overall", tp, fp, fn, durationSeconds);
     }
 
+    /** Reference events found, and all reference events, of one kind of reference (see {@link #recallBy}). */
+    public record Recall(String key, int found, int total) {
+        public double recall() {
+            return ratio(found, total);
+        }
+    }
+
+    /**
+     * Recall of each kind of reference event, in the order kinds first appear: {@code keys.get(i)} names the kind of
+     * {@code reference.get(i)} (its source, say), and each kind is matched alone against all estimated events of its
+     * classes, with this collar. Events of different kinds that compete for one estimate would each get it here;
+     * in streams whose events are seconds apart they do not compete.
+     */
+    public List<Recall> recallBy(List<Event> reference, List<String> keys, List<Event> estimated) {
+        if (reference.size() != keys.size()) {
+            throw new IllegalArgumentException("one key per reference event: " + keys.size() + " for "
+                    + reference.size());
+        }
+        java.util.Map<String, List<Event>> byKey = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < reference.size(); i++) {
+            byKey.computeIfAbsent(keys.get(i), k -> new ArrayList<>()).add(reference.get(i));
+        }
+        List<Recall> out = new ArrayList<>();
+        for (var entry : byKey.entrySet()) {
+            int found = 0;
+            for (String label : Labels.CLASSES) {
+                found += countHits(onsetsOf(entry.getValue(), label), onsetsOf(estimated, label));
+            }
+            out.add(new Recall(entry.getKey(), found, entry.getValue().size()));
+        }
+        return out;
+    }
+
     private int countHits(List<Double> refOnsets, List<Double> estOnsets) {
         int hits = 0;
         int next = 0;

@@ -104,4 +104,20 @@ class EventMetricsTest {
         assertThrows(IllegalArgumentException.class, () -> new Event("dog", 1, 2));
         assertThrows(IllegalArgumentException.class, () -> new Event("shout", 2, 2));
     }
+
+    @Test
+    void recallBySourceCountsEachKindOfReferenceAlone() {
+        List<Event> reference = List.of(new Event("impact", 1, 1.2), new Event("impact", 10, 10.2),
+                new Event("impact", 20, 20.2), new Event("shout", 30, 32));
+        List<String> keys = List.of("wood", "gun", "wood", "scream");
+        // Finds the first wood knock (0.3 s late), the gunshot, and the scream only as the wrong class.
+        List<Event> estimated = List.of(new Event("impact", 1.3, 1.5), new Event("impact", 10.1, 10.3),
+                new Event("glass_break", 30, 31));
+        List<EventMetrics.Recall> byKey = new EventMetrics(0.5).recallBy(reference, keys, estimated);
+        assertEquals(List.of(new EventMetrics.Recall("wood", 1, 2), new EventMetrics.Recall("gun", 1, 1),
+                new EventMetrics.Recall("scream", 0, 1)), byKey);
+        assertEquals(0.5, byKey.get(0).recall(), 1e-12);
+        assertThrows(IllegalArgumentException.class,
+                () -> new EventMetrics(0.5).recallBy(reference, List.of("wood"), estimated));
+    }
 }
