@@ -226,7 +226,7 @@ final class BenchCommand implements Runnable {
             data.addProperty("peak_confidence", 0.6 + (k % 400) / 1000.0);
             data.addProperty("laeq_db", 61.4 + (k % 200) / 10.0);
             data.addProperty("lcpeak_db", 92.1 + (k % 100) / 10.0);
-            data.addProperty("model", "earshot-v1");
+            data.addProperty("model", "earshot-v2");
             data.addProperty("model_sha256", "3f9a1c0e5b7d2468ace13579bdf02468ace13579bdf02468ace13579bdf0246a");
             data.addProperty("thresholds", "shout=0.62,glass_break=0.71,impact=0.58");
             data.addProperty("first_frame", k * 10);

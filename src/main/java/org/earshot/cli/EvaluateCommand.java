@@ -55,8 +55,15 @@ final class EvaluateCommand implements Runnable {
                 + "groups its training held out: same seed and fraction)")
         boolean validationSplit;
 
+        @Option(names = "--top-background", paramLabel = "N", description = "Also list, per class, the N background "
+                + "clips that score highest: the likeliest false alarms (default: ${DEFAULT-VALUE})")
+        int topBackground;
+
         @Override
         public Integer call() throws IOException {
+            if (topBackground < 0) {
+                throw new BadInputException("--top-background must be >= 0, got " + topBackground);
+            }
             Path data = dataset.resolve();
             try (LoadedModel m = LoadedModel.open(model)) {
                 List<LoadedClip> clips;
@@ -67,7 +74,8 @@ final class EvaluateCommand implements Runnable {
                             .filter(c -> !c.isAugmentOnly()).toList(), 2);
                 }
                 System.err.printf("earshot: scoring %d clips%n", clips.size());
-                List<ClipMetrics.ClassReport> reports = Evaluation.clips(clips, m.classifier(), m.detectorConfig());
+                double[][] scores = Evaluation.clipScores(clips, m.classifier(), m.detectorConfig());
+                List<ClipMetrics.ClassReport> reports = Evaluation.clips(clips, scores, m.detectorConfig());
                 PrintStream out = System.out;
                 out.printf(Locale.ROOT, "clips: %d (%s), model %s%n", clips.size(), validationSplit ? "validation split" : "all",
                         m.manifest().name);
@@ -79,8 +87,29 @@ final class EvaluateCommand implements Runnable {
                             c.truePositives(), c.falsePositives(), c.falseNegatives(), c.precision(), c.recall(),
                             c.f1(), r.rocAuc());
                 }
+                if (topBackground > 0) {
+                    printTopBackground(clips, scores, topBackground, out);
+                }
             }
             return 0;
+        }
+
+        private static void printTopBackground(List<LoadedClip> clips, double[][] scores, int n, PrintStream out) {
+            List<Integer> background = new ArrayList<>();
+            for (int i = 0; i < clips.size(); i++) {
+                if (!clips.get(i).entry().isEvent()) {
+                    background.add(i);
+                }
+            }
+            for (int c = 0; c < org.earshot.detect.Labels.CLASSES.size(); c++) {
+                final int k = c;
+                out.printf(Locale.ROOT, "%nhighest-scoring background clips for %s:%n",
+                        org.earshot.detect.Labels.CLASSES.get(c));
+                background.stream().sorted((a, b) -> Double.compare(scores[b][k], scores[a][k])).limit(n)
+                        .forEach(i -> out.printf(Locale.ROOT, "%.4f  %s/%s  %s%n", scores[i][k],
+                                clips.get(i).entry().source(), clips.get(i).entry().originalLabel(),
+                                clips.get(i).entry().path()));
+            }
         }
     }
 
@@ -128,12 +157,20 @@ final class EvaluateCommand implements Runnable {
                 + "for a range of thresholds (the same for every class): the operating points to choose from")
         boolean sweep;
 
+        @Option(names = "--collar", paramLabel = "SECONDS", description = "Onset collar of the event metrics, "
+                + "tables and sweep alike; a wider one than DCASE's shows how much of the error lies in the onsets "
+                + "(default: ${DEFAULT-VALUE})")
+        double collar = EventMetrics.DEFAULT_COLLAR_SECONDS;
+
         @Option(names = "--by-source", description = "Also print the recall at each ratio per source of the "
                 + "reference events (dataset source and original label), at the model's thresholds")
         boolean bySource;
 
         @Override
         public Integer call() throws IOException {
+            if (!(collar >= 0 && collar <= 10)) {
+                throw new BadInputException("--collar must be between 0 and 10 seconds, got " + collar);
+            }
             Path data = dataset.resolve();
             try (LoadedModel m = LoadedModel.open(model)) {
                 ValidationData v = validation(data, m.manifest());
@@ -146,17 +183,17 @@ final class EvaluateCommand implements Runnable {
                     String name = String.format(Locale.ROOT, "validation %+.0f dB", ratio);
                     System.err.printf(Locale.ROOT, "earshot: %s: %.0f s, %d events%n", name, st.seconds(),
                             st.events().size());
-                    gated.add(Evaluation.stream(name, st, m.classifier(), config));
-                    ungated.add(Evaluation.stream(name + " (no gate)", st.samples(), st.events(), m.classifier(),
-                            config.withGateEnabled(false)));
+                    gated.add(Evaluation.stream(name, st, m.classifier(), config, collar));
+                    ungated.add(Evaluation.stream(name + " (no gate)", st, m.classifier(),
+                            config.withGateEnabled(false), collar));
                 }
                 StreamGenerator.Stream bg = v.backgroundStream(s);
-                gated.add(Evaluation.stream("validation background", bg.samples(), bg.events(), m.classifier(),
-                        config));
-                ungated.add(Evaluation.stream("validation background (no gate)", bg.samples(), bg.events(),
-                        m.classifier(), config.withGateEnabled(false)));
-                System.out.printf(Locale.ROOT, "model %s, validation split of %s (seed %d)%n", m.manifest().name,
-                        data, s);
+                gated.add(Evaluation.stream("validation background", bg, m.classifier(), config, collar));
+                ungated.add(Evaluation.stream("validation background (no gate)", bg, m.classifier(),
+                        config.withGateEnabled(false), collar));
+                System.out.printf(Locale.ROOT, "model %s, validation split of %s (seed %d)%s%n", m.manifest().name,
+                        data, s, collar == EventMetrics.DEFAULT_COLLAR_SECONDS ? ""
+                                : String.format(Locale.ROOT, ", onset collar %.2f s", collar));
                 printStreams(gated);
                 System.out.println();
                 System.out.println("without the level gate:");
@@ -167,7 +204,7 @@ final class EvaluateCommand implements Runnable {
                 }
                 if (sweep) {
                     System.out.println();
-                    printSweep(ThresholdCalibrator.sweep(m.classifier(), bg, v.mixedStream(0, s), SWEEP));
+                    printSweep(ThresholdCalibrator.sweep(m.classifier(), bg, v.mixedStream(0, s), SWEEP, collar));
                 }
             }
             return 0;

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /** Where the command finds its defaults: the repository (or install) root, and the shipped model. */
 final class Paths {
-    static final String DEFAULT_MODEL = "models/earshot-v1";
+    static final String DEFAULT_MODEL = "models/earshot-v2";
 
     private Paths() {}
 

@@ -99,6 +99,8 @@ final class TrainCommand implements Callable<Integer> {
                 validationFraction, width, weights, threads, backgroundShare, hardNegativeShare);
         Files.createDirectories(out);
         PrintStream progress = System.err;
+        // The code that trains is the code checked out now, not when training ends (the checkout may change).
+        String codeVersion = CodeVersion.get();
         long start = System.nanoTime();
         try (PrintStream log = new PrintStream(Files.newOutputStream(out.resolve("training-log.txt")), true);
              ModelTrainer.Result result = new ModelTrainer(options, new Tee(progress, log)).train()) {
@@ -123,7 +125,7 @@ final class TrainCommand implements Callable<Integer> {
             manifest.minDurationSeconds = DetectorConfig.DEFAULT_MIN_DURATION_SECONDS;
             manifest.mergeGapSeconds = DetectorConfig.DEFAULT_MERGE_GAP_SECONDS;
             manifest.training = new ModelManifest.Training(data.getFileName().toString(), result.manifest().sha256(),
-                    CodeVersion.get(), architecture, seed, validationFraction, epochs, examplesPerEpoch,
+                    codeVersion, architecture, seed, validationFraction, epochs, examplesPerEpoch,
                     backgroundShare, Instant.now().toString(), Math.round(trainingSeconds), options.hardNegatives());
             manifest.write(out);
             progress.printf("wrote %s (training %.0f s)%n", out, trainingSeconds);

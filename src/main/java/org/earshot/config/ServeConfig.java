@@ -35,7 +35,7 @@ public record ServeConfig(
         Api api) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
-    public static final Path DEFAULT_MODEL = Path.of("models", "earshot-v1");
+    public static final Path DEFAULT_MODEL = Path.of("models", "earshot-v2");
     /** Null: the sensors file is {@link #SENSORS_FILE_NAME} in the data directory, wherever that is. */
     public static final Path DEFAULT_SENSORS_FILE = null;
     public static final String SENSORS_FILE_NAME = "sensors.json";

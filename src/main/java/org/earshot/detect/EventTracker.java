@@ -17,7 +17,7 @@ import org.earshot.dsp.FrontEndSpec;
  *   <li><b>Backtracking.</b> An event that opens looks back over the windows just before the one that opened it: up
  *       to {@value #BACKTRACK_WINDOWS} consecutive preceding windows at or above {@code offThreshold} belong to it
  *       (hysteresis applied backwards), and the earliest of them is its first window. A long sound such as a
- *       shout often reaches the threshold only in its second or third window; its onset lies in the first.</li>
+ *       shout often reaches the threshold only in its second, third or fourth window; its onset lies in the first.</li>
  *   <li><b>Refinement.</b> With frame levels, the onset moves to the start of the loud stretch around the loudest
  *       frame of the first window: walking back from that frame while levels stay at or above
  *       {@code max - min(10 dB, (max - floor) / 2)}, where max and floor are that window's highest and
@@ -48,8 +48,11 @@ public final class EventTracker {
     static final double REFINE_MIN_CONTRAST_DB = 6.0;
     private static final double FLOOR_PERCENTILE = 0.10;
     private static final double DURATION_TOLERANCE = 1e-9;
-    /** How many windows before the opening one an event may reach back over. */
-    static final int BACKTRACK_WINDOWS = 2;
+    /**
+     * How many windows before the opening one an event may reach back over: four hops, about 1.9 s, so that a shout
+     * of two or three seconds whose score rises only towards its end still gets its onset.
+     */
+    static final int BACKTRACK_WINDOWS = 4;
 
     private final DetectorConfig config;
     private final Candidate[] candidates = new Candidate[Labels.CLASSES.size()];

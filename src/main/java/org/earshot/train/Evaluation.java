@@ -41,10 +41,23 @@ public final class Evaluation {
 
     public static List<ClipMetrics.ClassReport> clips(List<LoadedClip> clips, Classifier classifier,
             DetectorConfig config) {
+        return clips(clips, clipScores(clips, classifier, config), config);
+    }
+
+    /** Each clip's highest window score per class, in the order of the clips. */
+    public static double[][] clipScores(List<LoadedClip> clips, Classifier classifier, DetectorConfig config) {
         double[][] scores = new double[clips.size()][];
-        boolean[][] labels = new boolean[clips.size()][CLASSES];
         for (int i = 0; i < clips.size(); i++) {
             scores[i] = clipScores(clips.get(i).samples(), classifier, config);
+        }
+        return scores;
+    }
+
+    /** Clip metrics from scores computed by {@link #clipScores(List, Classifier, DetectorConfig)}. */
+    public static List<ClipMetrics.ClassReport> clips(List<LoadedClip> clips, double[][] scores,
+            DetectorConfig config) {
+        boolean[][] labels = new boolean[clips.size()][CLASSES];
+        for (int i = 0; i < clips.size(); i++) {
             int c = Labels.indexOf(clips.get(i).entry().label());
             if (c >= 0) {
                 labels[i][c] = true;
@@ -64,8 +77,14 @@ public final class Evaluation {
 
     public static StreamReport stream(String name, StreamGenerator.Stream stream, Classifier classifier,
             DetectorConfig config) {
+        return stream(name, stream, classifier, config, EventMetrics.DEFAULT_COLLAR_SECONDS);
+    }
+
+    /** Event metrics with another onset collar than DCASE's 0.5 s: shows how much of the error is in the onsets. */
+    public static StreamReport stream(String name, StreamGenerator.Stream stream, Classifier classifier,
+            DetectorConfig config, double collarSeconds) {
         FileDetector.Result r = FileDetector.detect(stream.samples(), classifier, config);
-        EventMetrics metrics = new EventMetrics(EventMetrics.DEFAULT_COLLAR_SECONDS);
+        EventMetrics metrics = new EventMetrics(collarSeconds);
         List<Event> estimated = r.detections().stream().map(Event::of).toList();
         metrics.addRecording(stream.events(), estimated, r.audioSeconds());
         return new StreamReport(name, r.audioSeconds(), metrics.results(), r.windows(), r.gatedWindows(),

@@ -47,6 +47,12 @@ public final class ThresholdCalibrator {
     /** Scores both streams once, then runs the detector at each threshold (the same for every class). */
     public static List<SweepRow> sweep(Classifier classifier, StreamGenerator.Stream background,
             StreamGenerator.Stream mixed, double[] thresholds) {
+        return sweep(classifier, background, mixed, thresholds, EventMetrics.DEFAULT_COLLAR_SECONDS);
+    }
+
+    /** As {@link #sweep(Classifier, StreamGenerator.Stream, StreamGenerator.Stream, double[])} with another collar. */
+    public static List<SweepRow> sweep(Classifier classifier, StreamGenerator.Stream background,
+            StreamGenerator.Stream mixed, double[] thresholds, double collarSeconds) {
         RecordingClassifier bg = new RecordingClassifier(classifier);
         FileDetector.detect(background.samples(), bg, config(0.5));
         RecordingClassifier mix = new RecordingClassifier(classifier);
@@ -54,7 +60,8 @@ public final class ThresholdCalibrator {
         List<SweepRow> rows = new java.util.ArrayList<>();
         for (double t : thresholds) {
             DetectorConfig config = config(t);
-            rows.add(new SweepRow(t, metrics(mix.replay(), mixed, config), metrics(bg.replay(), background, config)));
+            rows.add(new SweepRow(t, metrics(mix.replay(), mixed, config, collarSeconds),
+                    metrics(bg.replay(), background, config, collarSeconds)));
         }
         return rows;
     }
@@ -126,9 +133,9 @@ public final class ThresholdCalibrator {
     }
 
     private static List<EventMetrics.ClassResult> metrics(Classifier replay, StreamGenerator.Stream stream,
-            DetectorConfig config) {
+            DetectorConfig config, double collarSeconds) {
         FileDetector.Result r = FileDetector.detect(stream.samples(), replay, config);
-        EventMetrics m = new EventMetrics(EventMetrics.DEFAULT_COLLAR_SECONDS);
+        EventMetrics m = new EventMetrics(collarSeconds);
         m.addRecording(stream.events(), r.detections().stream().map(Event::of).toList(), stream.seconds());
         return m.results();
     }

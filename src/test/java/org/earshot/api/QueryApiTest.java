@@ -100,7 +100,7 @@ class QueryApiTest {
             long onset = NOW_MICROS - (DETECTIONS - i) * 7 * HOUR_MICROS;
             records.detections.add(new DetectionRecord(i, i == DETECTIONS ? CSV_ID : String.format("det-%04d", i),
                     "s" + (i % 2 + 1), label, onset, onset + 500_000, 0.5 + i / 100.0, -12.5, i % 2 == 0 ? 80.1 : null,
-                    0.5, i == DETECTIONS ? "yamnet, \"v2\"\nbeta" : "earshot-v1", onset + 1_000_000,
+                    0.5, i == DETECTIONS ? "yamnet, \"v2\"\nbeta" : "earshot-v2", onset + 1_000_000,
                     onset + 1_200_000));
         }
         ApiKeyRegistry keys = new ApiKeyRegistry(List.of(
@@ -384,7 +384,7 @@ class QueryApiTest {
         String[] lines = r.body().split("\r\n", -1);
         assertEquals(String.join(",", ApiJson.DETECTION_COLUMNS), lines[0]);
         assertTrue(lines[1].startsWith("24,det-0024,s1,shout,"), lines[1]);
-        assertTrue(lines[1].contains(",-12.5,80.1,earshot-v1,"), lines[1]);
+        assertTrue(lines[1].contains(",-12.5,80.1,earshot-v2,"), lines[1]);
         // The last record's id would be a live formula in a spreadsheet; its model has a comma, quotes and a newline.
         String last = r.body().substring(r.body().indexOf("\r\n25,") + 2);
         assertTrue(last.startsWith("25,\"'=HYPERLINK(\"\"http://evil.example\"\")\",s2,glass_break,"), last);

@@ -34,7 +34,7 @@ class JournalSinkTest {
         List<JournalLine> replayed = new ArrayList<>();
         Journal journal = Journal.open(dir.resolve("journal"), Journal.Options.defaults(), keys,
                 OutputJson::nowMicros, replayed::add);
-        JournalSink sink = new JournalSink(journal, "earshot-v1", DetectorConfig.defaults(new float[] {0.5f, 0.6f,
+        JournalSink sink = new JournalSink(journal, "earshot-v2", DetectorConfig.defaults(new float[] {0.5f, 0.6f,
                 0.7f}));
         List<String> seen = new ArrayList<>();
         sink.addOutput(d -> {

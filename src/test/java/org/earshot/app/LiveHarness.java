@@ -38,7 +38,7 @@ import org.earshot.testing.Await;
  * system, the shipped model; plus clients that stream the demo recording and collect what the service publishes.
  */
 final class LiveHarness implements AutoCloseable {
-    static final Path MODEL = Path.of("models/earshot-v1");
+    static final Path MODEL = Path.of("models/earshot-v2");
     static final Path DEMO = Path.of("demo/demo.wav");
     static final long T0 = 1_795_900_000_000_000L;
     static final Duration WAIT = Duration.ofSeconds(60);
@@ -68,7 +68,7 @@ final class LiveHarness implements AutoCloseable {
         this.registry = SensorRegistry.load(cfg.sensorsFile());
         this.classifier = OnnxClassifier.load(MODEL);
         this.service = Service.start(cfg, registry, classifier, ModelManifest.read(MODEL).detectorConfig(),
-                "earshot-v1");
+                "earshot-v2");
     }
 
     /**
@@ -89,7 +89,7 @@ final class LiveHarness implements AutoCloseable {
         Files.writeString(again, json.toString());
         ServeConfig cfg = ServeConfig.load(Optional.of(again), Map.of());
         this.service = Service.start(cfg, registry, classifier, ModelManifest.read(MODEL).detectorConfig(),
-                "earshot-v1");
+                "earshot-v2");
     }
 
     /**

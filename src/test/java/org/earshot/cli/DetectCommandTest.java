@@ -19,7 +19,7 @@ class DetectCommandTest {
     @TempDir
     Path dir;
 
-    private static final Path MODEL = Path.of("models/earshot-v1");
+    private static final Path MODEL = Path.of("models/earshot-v2");
 
     private void assertRejected(CliRunner.Run run, String expectedInMessage) {
         assertEquals(2, run.exitCode(), run.err());

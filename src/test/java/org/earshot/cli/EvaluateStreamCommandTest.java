@@ -34,7 +34,7 @@ class EvaluateStreamCommandTest {
         Path csv = dir.resolve("truth.csv");
         Files.writeString(csv, "class,onset,offset\nimpact,3.0,3.2\n");
         CliRunner.Run run = CliRunner.run("evaluate", "stream", "--audio", wav.toString(), "--truth", csv.toString(),
-                "--model", "models/earshot-v1");
+                "--model", "models/earshot-v2");
         assertEquals(0, run.exitCode(), run.err());
         String impactRow = run.out().lines().filter(l -> l.contains(" impact ")).findFirst().orElseThrow();
         // ref 1, TP 0, FP 0, FN 1: nothing in quiet noise is detected, and the one reference event is missed.
@@ -47,9 +47,16 @@ class EvaluateStreamCommandTest {
         Path csv = dir.resolve("bad.csv");
         Files.writeString(csv, "class,onset,offset\nimpact,3.0,3.2\nscream,4.0,4.5\n");
         CliRunner.Run run = CliRunner.run("evaluate", "stream", "--audio", wav.toString(), "--truth", csv.toString(),
-                "--model", "models/earshot-v1");
+                "--model", "models/earshot-v2");
         assertEquals(2, run.exitCode(), run.err());
         assertTrue(run.err().contains("line 3") && run.err().contains("scream"), run.err());
         assertEquals("", run.out());
+    }
+
+    @Test
+    void streamsRefuseACollarOutOfRange() {
+        CliRunner.Run run = CliRunner.run("evaluate", "streams", "--dataset", dir.toString(), "--collar", "-0.5");
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--collar"), run.err());
     }
 }

@@ -31,7 +31,7 @@ class ServeConfigTest {
     static final String EXAMPLE = """
             {
               "data_dir": "data",
-              "model": "models/earshot-v1",
+              "model": "models/earshot-v2",
               "sensors_file": null,
               "ingest": {"mode": "embedded", "max_frame_bytes": 262144, "queue_seconds": 2.0, "reorder_frames": 8,
                          "idle_flush_seconds": 5.0},

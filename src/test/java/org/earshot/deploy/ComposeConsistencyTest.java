@@ -255,8 +255,8 @@ class ComposeConsistencyTest {
     void dockerignoreSendsTheJarAndModelsButNoSecrets() {
         List<String> rules = DeployFiles.confLines(DeployFiles.DOCKERIGNORE);
         for (String needed : List.of("target/earshot.jar", "target/lib/vertx-core-5.0.7.jar",
-                "target/lib/onnxruntime-1.21.1.jar", "models/earshot-v1/model.onnx",
-                "models/earshot-v1/manifest.json")) {
+                "target/lib/onnxruntime-1.21.1.jar", "models/earshot-v2/model.onnx",
+                "models/earshot-v2/manifest.json")) {
             assertTrue(included(rules, needed), needed + " is left out of the build context");
         }
         for (String secret : List.of("data/sensors.json", "data/keys/journal-ed25519.pem", ".env",

@@ -77,8 +77,8 @@ class EventTrackerTest {
     }
 
     @Test
-    void backtrackingReachesAtMostTwoWindowsBack() {
-        double[] glass = {0, 0.4, 0.4, 0.4, 0.4, 0.9, 0.1, 0, 0};
+    void backtrackingReachesAtMostFourWindowsBack() {
+        double[] glass = {0, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.9, 0.1, 0, 0};
         Detection event = run(new EventTracker(CONFIG), FrameEnergy.NONE, glass).get(0);
         assertEquals(3 * HOP, event.onset(), 1e-9);
     }

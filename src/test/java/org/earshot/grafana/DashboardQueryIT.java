@@ -62,7 +62,7 @@ import org.junit.jupiter.api.io.TempDir;
  * impact=0.9} finds one). The demo has no glass break, so no panel or rule may depend on glass_break data alone.
  */
 class DashboardQueryIT {
-    private static final Path MODEL = Path.of("models/earshot-v1");
+    private static final Path MODEL = Path.of("models/earshot-v2");
     private static final Path DEMO = Path.of("demo/demo.wav");
     private static final String HOST = "127.0.0.1";
     private static final String DB = "earshot";

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 
 /** The live pipeline against the offline detector, with the shipped model: same audio, same detections. */
 class PipelineTest {
-    static final Path MODEL = Path.of("models/earshot-v1");
+    static final Path MODEL = Path.of("models/earshot-v2");
     static final long T0 = 1_764_367_200_000_000L;
     static OnnxClassifier classifier;
     static DetectorConfig config;

@@ -93,10 +93,10 @@ class InfluxPointsTest {
 
     @Test
     void statusIsOnePointPlusOnePerRole() {
-        List<String> lines = InfluxPoints.status(new ServiceStatus("earshot-v1", 120, true, 100, ONSET - 5_000_000,
+        List<String> lines = InfluxPoints.status(new ServiceStatus("earshot-v2", 120, true, 100, ONSET - 5_000_000,
                 Map.of("auditor", 4L, "public", 9L), Map.of("public", 2L)), ONSET).stream().map(p -> line(p)).toList();
-        assertEquals("service_status,model=earshot-v1 checkpoint_age_s=5.0,checkpoint_tree_size=100i,"
-                + "journal_entries=120i,journal_healthy=true,model_name=\"earshot-v1\",unsigned_entries=20i " + ONSET,
+        assertEquals("service_status,model=earshot-v2 checkpoint_age_s=5.0,checkpoint_tree_size=100i,"
+                + "journal_entries=120i,journal_healthy=true,model_name=\"earshot-v2\",unsigned_entries=20i " + ONSET,
                 lines.get(0));
         assertEquals(List.of("api_access,role=auditor refused=0i,requests=4i " + ONSET,
                 "api_access,role=public refused=2i,requests=9i " + ONSET), lines.subList(1, 3));

@@ -41,7 +41,7 @@ import org.earshot.detect.Labels;
  * }</pre>
  */
 public final class ServiceProcess implements AutoCloseable {
-    public static final Path MODEL = Path.of("models/earshot-v1").toAbsolutePath();
+    public static final Path MODEL = Path.of("models/earshot-v2").toAbsolutePath();
     public static final String HOST = "127.0.0.1";
     /** JVM start, model load, journal recovery and listeners; generous because the test machine is shared. */
     public static final Duration START_TIMEOUT = Duration.ofSeconds(90);
