@@ -162,6 +162,11 @@ final class EvaluateCommand implements Runnable {
                 + "(default: ${DEFAULT-VALUE})")
         double collar = EventMetrics.DEFAULT_COLLAR_SECONDS;
 
+        @Option(names = "--background-dbfs", paramLabel = "DBFS", description = "RMS level every background "
+                + "recording of the streams is brought to; events keep their ratio to it. A quiet site (say -50) "
+                + "shows what the level gate saves there and what it costs (default: ${DEFAULT-VALUE})")
+        double backgroundDbfs = StreamGenerator.BACKGROUND_RMS_DBFS;
+
         @Option(names = "--by-source", description = "Also print the recall at each ratio per source of the "
                 + "reference events (dataset source and original label), at the model's thresholds")
         boolean bySource;
@@ -171,6 +176,9 @@ final class EvaluateCommand implements Runnable {
             if (!(collar >= 0 && collar <= 10)) {
                 throw new BadInputException("--collar must be between 0 and 10 seconds, got " + collar);
             }
+            if (!(backgroundDbfs >= -90 && backgroundDbfs <= -10)) {
+                throw new BadInputException("--background-dbfs must be between -90 and -10, got " + backgroundDbfs);
+            }
             Path data = dataset.resolve();
             try (LoadedModel m = LoadedModel.open(model)) {
                 ValidationData v = validation(data, m.manifest());
@@ -179,7 +187,7 @@ final class EvaluateCommand implements Runnable {
                 List<Evaluation.StreamReport> gated = new ArrayList<>();
                 List<Evaluation.StreamReport> ungated = new ArrayList<>();
                 for (double ratio : ValidationData.STREAM_RATIOS_DB) {
-                    StreamGenerator.Stream st = v.mixedStream(ratio, s);
+                    StreamGenerator.Stream st = v.mixedStream(ratio, s, backgroundDbfs);
                     String name = String.format(Locale.ROOT, "validation %+.0f dB", ratio);
                     System.err.printf(Locale.ROOT, "earshot: %s: %.0f s, %d events%n", name, st.seconds(),
                             st.events().size());
@@ -187,13 +195,15 @@ final class EvaluateCommand implements Runnable {
                     ungated.add(Evaluation.stream(name + " (no gate)", st, m.classifier(),
                             config.withGateEnabled(false), collar));
                 }
-                StreamGenerator.Stream bg = v.backgroundStream(s);
+                StreamGenerator.Stream bg = v.backgroundStream(s, backgroundDbfs);
                 gated.add(Evaluation.stream("validation background", bg, m.classifier(), config, collar));
                 ungated.add(Evaluation.stream("validation background (no gate)", bg, m.classifier(),
                         config.withGateEnabled(false), collar));
                 System.out.printf(Locale.ROOT, "model %s, validation split of %s (seed %d)%s%n", m.manifest().name,
-                        data, s, collar == EventMetrics.DEFAULT_COLLAR_SECONDS ? ""
-                                : String.format(Locale.ROOT, ", onset collar %.2f s", collar));
+                        data, s, (collar == EventMetrics.DEFAULT_COLLAR_SECONDS ? ""
+                                : String.format(Locale.ROOT, ", onset collar %.2f s", collar))
+                                + (backgroundDbfs == StreamGenerator.BACKGROUND_RMS_DBFS ? ""
+                                : String.format(Locale.ROOT, ", background at %.0f dBFS", backgroundDbfs)));
                 printStreams(gated);
                 System.out.println();
                 System.out.println("without the level gate:");
@@ -204,7 +214,8 @@ final class EvaluateCommand implements Runnable {
                 }
                 if (sweep) {
                     System.out.println();
-                    printSweep(ThresholdCalibrator.sweep(m.classifier(), bg, v.mixedStream(0, s), SWEEP, collar));
+                    printSweep(ThresholdCalibrator.sweep(m.classifier(), bg, v.mixedStream(0, s, backgroundDbfs), SWEEP,
+                            collar));
                 }
             }
             return 0;

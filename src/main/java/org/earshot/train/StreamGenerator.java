@@ -49,6 +49,15 @@ public final class StreamGenerator {
      * @param gapSeconds mean spacing between the end of one event and the start of the next (uniform 0.5x-1.5x)
      */
     public static Stream generate(List<LoadedClip> clips, double ratioDb, double gapSeconds, long seed) {
+        return generate(clips, ratioDb, gapSeconds, seed, BACKGROUND_RMS_DBFS);
+    }
+
+    /**
+     * As {@link #generate(List, double, double, long)} with the background recordings brought to {@code
+     * backgroundDbfs} instead of {@link #BACKGROUND_RMS_DBFS} (events keep their ratio to it): a quiet site.
+     */
+    public static Stream generate(List<LoadedClip> clips, double ratioDb, double gapSeconds, long seed,
+            double backgroundDbfs) {
         Random rng = new Random(seed);
         List<LoadedClip> events = new ArrayList<>();
         List<LoadedClip> backgrounds = new ArrayList<>();
@@ -65,7 +74,7 @@ public final class StreamGenerator {
             starts[i] = position;
             position += eventLength(events.get(i)) + (int) (gapSeconds * FS * (0.5 + rng.nextDouble()));
         }
-        float[] out = background(backgrounds, position, rng);
+        float[] out = background(backgrounds, position, rng, backgroundDbfs);
         List<Event> truth = new ArrayList<>();
         List<String> sources = new ArrayList<>();
         for (int i = 0; i < events.size(); i++) {
@@ -93,9 +102,14 @@ public final class StreamGenerator {
 
     /** Background only: every background clip once, in random order. */
     public static Stream backgroundOnly(List<LoadedClip> clips, long seed) {
+        return backgroundOnly(clips, seed, BACKGROUND_RMS_DBFS);
+    }
+
+    /** Background only, brought to {@code backgroundDbfs}. */
+    public static Stream backgroundOnly(List<LoadedClip> clips, long seed, double backgroundDbfs) {
         List<LoadedClip> backgrounds = clips.stream().filter(c -> !c.entry().isEvent()).toList();
         long total = backgrounds.stream().mapToLong(c -> c.samples().length).sum();
-        return new Stream(background(backgrounds, (int) total, new Random(seed)), List.of());
+        return new Stream(background(backgrounds, (int) total, new Random(seed), backgroundDbfs), List.of());
     }
 
     private static int eventLength(LoadedClip e) {
@@ -114,11 +128,11 @@ public final class StreamGenerator {
     /**
      * Background as continuous as the data allows: groups (recordings) in shuffled order, each group's clips in
      * manifest order (train-v1 cuts long recordings into consecutive windows), each group brought to
-     * {@link #BACKGROUND_RMS_DBFS} (at most +-30 dB), 20 ms cross-fades inside a group and 250 ms between groups.
+     * {@code backgroundDbfs} (at most +-30 dB), 20 ms cross-fades inside a group and 250 ms between groups.
      * Joining unrelated one-second clips with abrupt level jumps every second would measure the splices, not the
      * detector.
      */
-    private static float[] background(List<LoadedClip> backgrounds, int length, Random rng) {
+    private static float[] background(List<LoadedClip> backgrounds, int length, Random rng, double backgroundDbfs) {
         java.util.Map<String, List<LoadedClip>> byGroup = new java.util.TreeMap<>();
         for (LoadedClip c : backgrounds) {
             byGroup.computeIfAbsent(c.entry().group(), k -> new ArrayList<>()).add(c);
@@ -128,7 +142,7 @@ public final class StreamGenerator {
         float[] out = new float[length];
         int filled = 0;
         int next = 0;
-        double target = Math.pow(10, BACKGROUND_RMS_DBFS / 20);
+        double target = Math.pow(10, backgroundDbfs / 20);
         while (filled < length) {
             List<LoadedClip> group = groups.get(next++ % groups.size());
             double sum = 0;

@@ -20,10 +20,19 @@ public record ValidationData(DatasetManifest manifest, GroupSplit split, List<Lo
     }
 
     public StreamGenerator.Stream mixedStream(double ratioDb, long seed) {
-        return StreamGenerator.generate(clips, ratioDb, STREAM_GAP_SECONDS, seed);
+        return mixedStream(ratioDb, seed, StreamGenerator.BACKGROUND_RMS_DBFS);
     }
 
     public StreamGenerator.Stream backgroundStream(long seed) {
-        return StreamGenerator.backgroundOnly(clips, seed);
+        return backgroundStream(seed, StreamGenerator.BACKGROUND_RMS_DBFS);
+    }
+
+    /** The stream with its background at {@code backgroundDbfs} RMS (a quieter or louder site). */
+    public StreamGenerator.Stream mixedStream(double ratioDb, long seed, double backgroundDbfs) {
+        return StreamGenerator.generate(clips, ratioDb, STREAM_GAP_SECONDS, seed, backgroundDbfs);
+    }
+
+    public StreamGenerator.Stream backgroundStream(long seed, double backgroundDbfs) {
+        return StreamGenerator.backgroundOnly(clips, seed, backgroundDbfs);
     }
 }

@@ -59,4 +59,11 @@ class EvaluateStreamCommandTest {
         assertEquals(2, run.exitCode(), run.err());
         assertTrue(run.err().contains("--collar"), run.err());
     }
+
+    @Test
+    void streamsRefuseABackgroundLevelOutOfRange() {
+        CliRunner.Run run = CliRunner.run("evaluate", "streams", "--dataset", dir.toString(), "--background-dbfs", "3");
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--background-dbfs"), run.err());
+    }
 }

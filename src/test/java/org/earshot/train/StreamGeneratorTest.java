@@ -84,4 +84,19 @@ class StreamGeneratorTest {
             assertEquals(0, 20 * Math.log10(level / first), 1.0);
         }
     }
+
+    @Test
+    void backgroundLevelCanBeChosenAndEventsKeepTheirRatio() {
+        StreamGenerator.Stream bg = StreamGenerator.backgroundOnly(clips(), 1, -50);
+        assertEquals(-50, 20 * Math.log10(Augment.rms(bg.samples(), 0, bg.samples().length)), 0.5);
+        StreamGenerator.Stream quiet = StreamGenerator.generate(clips(), 6, 4.0, 3, -50);
+        StreamGenerator.Stream usual = StreamGenerator.generate(clips(), 6, 4.0, 3);
+        assertEquals(usual.events(), quiet.events());
+        // The same stream 20 dB down (-30 to -50 dBFS), events included.
+        Event e = quiet.events().get(0);
+        int from = (int) Math.round(e.onset() * FS);
+        int to = (int) Math.round(e.offset() * FS);
+        assertEquals(-20, 20 * Math.log10(Augment.rms(quiet.samples(), from, to)
+                / Augment.rms(usual.samples(), from, to)), 0.1);
+    }
 }
