@@ -223,9 +223,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void submit(Slot slot) {
-        try {
-            workers.execute(() -> work(slot));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        if (!trySubmit(slot)) {
             synchronized (slot) {
                 slot.scheduled = false;
             }
@@ -264,7 +262,21 @@ public final class Pipeline implements AutoCloseable {
                 slot.stream = slot.newStream();
             }
         }
-        submit(slot);
+        // The next turn goes to the back of the workers' queue. Once close() has shut the workers down it is
+        // refused; close() set `closed` before that, so working on here drains this queue in one go instead of
+        // abandoning its frames and its flush.
+        if (!trySubmit(slot)) {
+            work(slot);
+        }
+    }
+
+    private boolean trySubmit(Slot slot) {
+        try {
+            workers.execute(() -> work(slot));
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
     }
 
     /** Stops taking frames, works off every queue, flushes every stream (so pending events are final), stops. */
