@@ -1,7 +1,6 @@
 package org.earshot.testing;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URL;
@@ -10,12 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+
+import static org.earshot.testing.ServerProcesses.pause;
+import static org.earshot.testing.ServerProcesses.read;
+import static org.earshot.testing.ServerProcesses.size;
+import static org.earshot.testing.ServerProcesses.tail;
 
 /**
  * A real InfluxDB 1.x server ({@code influxd}) for integration tests: HTTP on 127.0.0.1 on a free port, the RPC
@@ -39,18 +39,8 @@ public final class InfluxServer implements AutoCloseable {
     public static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     /** How long {@link #restart()} keeps retrying while a port is still held. */
     public static final Duration REBIND_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final int FREE_PORT_ATTEMPTS = 5;
     private static final String ADDRESS_IN_USE = "address already in use";
-    private static final int TAIL_LINES = 40;
-
-    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
-
-    static {
-        // A test that dies without closing its server must not leave the process behind.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly),
-                "influx-server-cleanup"));
-    }
 
     private final Path binary;
     private final Path workDir;
@@ -175,32 +165,12 @@ public final class InfluxServer implements AutoCloseable {
 
     /** SIGTERM, then waits for it to exit (SIGKILL if it has not within 10 s). No-op when not running. */
     public void stop() {
-        if (process == null) {
-            return;
-        }
-        if (process.isAlive()) {
-            process.destroy();
-            if (!waitFor(process, STOP_TIMEOUT)) {
-                process.destroyForcibly();
-                waitFor(process, STOP_TIMEOUT);
-            }
-        }
-        LIVE.remove(process);
+        ServerProcesses.stop(process, "influxd");
     }
 
     /** SIGKILL (no clean shutdown, like a crash or {@code kill -9}), then waits for it to exit. */
     public void kill() {
-        if (process == null) {
-            return;
-        }
-        if (process.isAlive()) {
-            process.destroyForcibly();
-            if (!waitFor(process, STOP_TIMEOUT)) {
-                throw new IllegalStateException("influxd (pid " + process.pid() + ") survived SIGKILL for "
-                        + STOP_TIMEOUT.toSeconds() + " s");
-            }
-        }
-        LIVE.remove(process);
+        ServerProcesses.kill(process, "influxd");
     }
 
     /** Same as {@link #stop()}. */
@@ -228,7 +198,7 @@ public final class InfluxServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + binary, e);
         }
-        LIVE.add(process);
+        ServerProcesses.track(process);
         Process started = process;
         try {
             Await.until(() -> !started.isAlive() || listening(logStart), START_TIMEOUT,
@@ -240,7 +210,7 @@ public final class InfluxServer implements AutoCloseable {
         if (started.isAlive()) {
             return Launch.READY;
         }
-        LIVE.remove(started);
+        ServerProcesses.untrack(started);
         if (read(log, logStart).toLowerCase().contains(ADDRESS_IN_USE)) {
             return Launch.ADDRESS_IN_USE;
         }
@@ -322,58 +292,6 @@ public final class InfluxServer implements AutoCloseable {
     private String describe(String what) {
         return what + "\n--- end of " + log + " ---\n" + tail(read(log, 0)) + "--- config " + config + " ---\n"
                 + read(config, 0);
-    }
-
-    private static String tail(String text) {
-        List<String> lines = Arrays.asList(text.split("\n", -1));
-        int from = Math.max(0, lines.size() - 1 - TAIL_LINES);
-        String tail = String.join("\n", lines.subList(from, lines.size()));
-        return tail.isEmpty() || tail.endsWith("\n") ? tail : tail + "\n";
-    }
-
-    private static long size(Path file) {
-        try {
-            return Files.exists(file) ? Files.size(file) : 0;
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
-    private static String read(Path file, long from) {
-        if (!Files.exists(file)) {
-            return "";
-        }
-        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-            long length = in.length();
-            if (from >= length) {
-                return "";
-            }
-            byte[] bytes = new byte[Math.toIntExact(length - from)];
-            in.seek(from);
-            in.readFully(bytes);
-            return new String(bytes, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static boolean waitFor(Process process, Duration timeout) {
-        try {
-            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new IllegalStateException("interrupted while waiting for influxd to exit", e);
-        }
-    }
-
-    private static void pause() {
-        try {
-            TimeUnit.MILLISECONDS.sleep(Await.POLL_INTERVAL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 
     /** The influxd binary; runs scripts/ensure-services.sh influxdb once per JVM when there is none. */

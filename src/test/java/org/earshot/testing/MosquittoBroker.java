@@ -1,7 +1,6 @@
 package org.earshot.testing;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -10,17 +9,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.regex.Pattern;
+
+import static org.earshot.testing.ServerProcesses.pause;
+import static org.earshot.testing.ServerProcesses.read;
+import static org.earshot.testing.ServerProcesses.size;
+import static org.earshot.testing.ServerProcesses.tail;
 
 /**
  * A real Mosquitto broker process for integration tests, listening on 127.0.0.1 only, on a free port unless
@@ -43,19 +43,9 @@ public final class MosquittoBroker implements AutoCloseable {
     public static final Duration START_TIMEOUT = Duration.ofSeconds(10);
     /** How long {@link #restart()} keeps retrying while the port is still held (e.g. connections in TIME_WAIT). */
     public static final Duration REBIND_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final int FREE_PORT_ATTEMPTS = 5;
     private static final Pattern RUNNING = Pattern.compile("mosquitto version \\S+ running");
     private static final String ADDRESS_IN_USE = "Address already in use";
-    private static final int TAIL_LINES = 40;
-
-    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
-
-    static {
-        // A test that dies without closing its broker must not leave the process behind.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly),
-                "mosquitto-broker-cleanup"));
-    }
 
     /**
      * What to run. {@code users} maps user names to passwords (none: anonymous clients allowed, else only these
@@ -268,32 +258,12 @@ public final class MosquittoBroker implements AutoCloseable {
 
     /** SIGTERM, then waits for it to exit (SIGKILL if it has not within 10 s). No-op when not running. */
     public void stop() {
-        if (process == null) {
-            return;
-        }
-        if (process.isAlive()) {
-            process.destroy();
-            if (!waitFor(process, STOP_TIMEOUT)) {
-                process.destroyForcibly();
-                waitFor(process, STOP_TIMEOUT);
-            }
-        }
-        LIVE.remove(process);
+        ServerProcesses.stop(process, "mosquitto");
     }
 
-    /** SIGKILL (no clean shutdown, like a crash), then waits for it to exit. No-op when not running. */
+    /** SIGKILL (no clean shutdown, like a crash or {@code kill -9}), then waits for it to exit. */
     public void kill() {
-        if (process == null) {
-            return;
-        }
-        if (process.isAlive()) {
-            process.destroyForcibly();
-            if (!waitFor(process, STOP_TIMEOUT)) {
-                throw new IllegalStateException("mosquitto (pid " + process.pid() + ") survived SIGKILL for "
-                        + STOP_TIMEOUT.toSeconds() + " s");
-            }
-        }
-        LIVE.remove(process);
+        ServerProcesses.kill(process, "mosquitto");
     }
 
     /** Same as {@link #stop()}. */
@@ -323,7 +293,7 @@ public final class MosquittoBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + binary, e);
         }
-        LIVE.add(process);
+        ServerProcesses.track(process);
         Process started = process;
         try {
             Await.until(() -> !started.isAlive() || listening(logStart), START_TIMEOUT,
@@ -335,7 +305,7 @@ public final class MosquittoBroker implements AutoCloseable {
         if (started.isAlive()) {
             return Launch.READY;
         }
-        LIVE.remove(started);
+        ServerProcesses.untrack(started);
         String output = read(log, logStart) + read(out, outStart);
         if (output.contains(ADDRESS_IN_USE)) {
             return Launch.ADDRESS_IN_USE;
@@ -410,64 +380,11 @@ public final class MosquittoBroker implements AutoCloseable {
                 + " (stdout/stderr) ---\n" + tail(read(out, 0)) + "--- config " + config + " ---\n" + read(config, 0);
     }
 
-    private static String tail(String text) {
-        List<String> lines = Arrays.asList(text.split("\n", -1));
-        int from = Math.max(0, lines.size() - 1 - TAIL_LINES);
-        String tail = String.join("\n", lines.subList(from, lines.size()));
-        return tail.isEmpty() || tail.endsWith("\n") ? tail : tail + "\n";
-    }
-
-    private static long size(Path file) {
-        try {
-            return Files.exists(file) ? Files.size(file) : 0;
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
-    /** The file from byte {@code from} on, "" when it does not exist. */
-    private static String read(Path file, long from) {
-        if (!Files.exists(file)) {
-            return "";
-        }
-        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-            long length = in.length();
-            if (from >= length) {
-                return "";
-            }
-            byte[] bytes = new byte[Math.toIntExact(length - from)];
-            in.seek(from);
-            in.readFully(bytes);
-            return new String(bytes, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private static void writeLines(Path file, List<String> lines) {
         try {
             Files.write(file, lines, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static boolean waitFor(Process process, Duration timeout) {
-        try {
-            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new IllegalStateException("interrupted while waiting for mosquitto to exit", e);
-        }
-    }
-
-    private static void pause() {
-        try {
-            TimeUnit.MILLISECONDS.sleep(Await.POLL_INTERVAL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 
