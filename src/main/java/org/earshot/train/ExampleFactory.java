@@ -37,6 +37,8 @@ public final class ExampleFactory {
 
     private final List<List<LoadedClip>> backgroundGroups;
     private final double[] backgroundGroupWeights;
+    /** Per background group, each clip's length in samples: clips are drawn by duration within their group. */
+    private final double[][] backgroundClipWeights;
     private final List<List<List<LoadedClip>>> eventGroups = new ArrayList<>();
     private final List<double[]> eventGroupWeights = new ArrayList<>();
     private final double backgroundShare;
@@ -64,6 +66,8 @@ public final class ExampleFactory {
             }
             backgroundGroupWeights[i] = Math.min(MAX_BACKGROUND_GROUP_SECONDS, seconds);
         }
+        this.backgroundClipWeights = backgroundGroups.stream()
+                .map(g -> g.stream().mapToDouble(c -> c.samples().length).toArray()).toArray(double[][]::new);
         for (String label : Labels.CLASSES) {
             List<List<LoadedClip>> g = groups(clips, label);
             if (g.isEmpty()) {
@@ -92,10 +96,7 @@ public final class ExampleFactory {
     /** One randomly augmented training example. */
     public Example trainingExample(Random rng) {
         float[] labels = new float[Labels.CLASSES.size()];
-        float[] mix = backgroundSegment(rng, SEGMENT);
-        if (rng.nextDouble() < 0.3) {
-            mix = Augment.randomEq(mix, rng, FS);
-        }
+        float[] mix = equalisedBackground(rng);
         if (rng.nextDouble() >= backgroundShare) {
             int cls = rng.nextInt(labels.length);
             addEvent(mix, cls, rng, labels, true);
@@ -103,26 +104,30 @@ public final class ExampleFactory {
                 addEvent(mix, (cls + 1 + rng.nextInt(labels.length - 1)) % labels.length, rng, labels, true);
             }
         }
-        float peak = Augment.peak(mix);
-        if (peak > 0) {
-            double targetDb = -40 + rng.nextDouble() * 39;
-            Augment.scale(mix, Math.pow(10, targetDb / 20) / peak);
-        }
+        scaleToRandomPeak(mix, rng);
         return new Example(mix, labels);
     }
 
     /** A background example as {@link #trainingExample} makes one, without an event. */
     public float[] backgroundExample(Random rng) {
+        float[] mix = equalisedBackground(rng);
+        scaleToRandomPeak(mix, rng);
+        return mix;
+    }
+
+    /** A background segment, with random EQ in 30 % of them. */
+    private float[] equalisedBackground(Random rng) {
         float[] mix = backgroundSegment(rng, SEGMENT);
-        if (rng.nextDouble() < 0.3) {
-            mix = Augment.randomEq(mix, rng, FS);
-        }
+        return rng.nextDouble() < 0.3 ? Augment.randomEq(mix, rng, FS) : mix;
+    }
+
+    /** Scales the example to a random peak level from -40 to -1 dBFS (silence stays silent). */
+    private static void scaleToRandomPeak(float[] mix, Random rng) {
         float peak = Augment.peak(mix);
         if (peak > 0) {
             double targetDb = -40 + rng.nextDouble() * 39;
             Augment.scale(mix, Math.pow(10, targetDb / 20) / peak);
         }
-        return mix;
     }
 
     private void addEvent(float[] mix, int cls, Random rng, float[] labels, boolean augment) {
@@ -196,7 +201,8 @@ public final class ExampleFactory {
         boolean forceJoin = rng.nextDouble() < 0.35;
         double previousRms = 0;
         while (filled < length) {
-            float[] s = pickByDuration(backgroundGroups.get(pickGroup(backgroundGroupWeights, rng)), rng).samples();
+            int group = pickWeighted(backgroundGroupWeights, rng);
+            float[] s = backgroundGroups.get(group).get(pickWeighted(backgroundClipWeights[group], rng)).samples();
             int need = length - filled;
             if (filled == 0 && forceJoin) {
                 need = (int) (length * (0.2 + 0.6 * rng.nextDouble()));
@@ -219,11 +225,12 @@ public final class ExampleFactory {
     }
 
     private static LoadedClip pick(List<List<LoadedClip>> groups, double[] weights, Random rng) {
-        List<LoadedClip> clips = groups.get(pickGroup(weights, rng));
+        List<LoadedClip> clips = groups.get(pickWeighted(weights, rng));
         return clips.get(rng.nextInt(clips.size()));
     }
 
-    private static int pickGroup(double[] weights, Random rng) {
+    /** An index drawn with probability proportional to its weight. */
+    private static int pickWeighted(double[] weights, Random rng) {
         double total = 0;
         for (double w : weights) {
             total += w;
@@ -234,15 +241,6 @@ public final class ExampleFactory {
             g++;
         }
         return g;
-    }
-
-    /** A clip of the group, longer clips proportionally more often. */
-    private static LoadedClip pickByDuration(List<LoadedClip> clips, Random rng) {
-        double[] w = new double[clips.size()];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = clips.get(i).samples().length;
-        }
-        return clips.get(pickGroup(w, rng));
     }
 
     /**
