@@ -29,7 +29,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import org.earshot.pipeline.OutputJson;
 import org.earshot.audio.AudioLoader;
-import org.earshot.audio.FrameCodec;
 import org.earshot.config.SensorRegistry;
 import org.earshot.journal.Journal;
 import org.earshot.journal.JournalKeys;
@@ -149,7 +148,7 @@ class InfluxServiceIT {
                         + " levels:\n" + influxMetrics());
         // The first health sample is taken when the writer starts, before any sensor is known; the next ones every
         // 10 s (the default interval). Wait for one taken after s1's play.
-        double framesPerPlay = frames(demo(), 0, T0).size();
+        double framesPerPlay = LiveHarness.frames(demo(), 0, T0).size();
         String lastHealth = "SELECT * FROM \"earshot_levels\".\"sensor_health\" WHERE \"sensor\" = 's1'"
                 + " ORDER BY time DESC LIMIT 1";
         Await.until(() -> !rows(lastHealth).isEmpty()
@@ -375,17 +374,6 @@ class InfluxServiceIT {
         return demoSamples;
     }
 
-    /** One play of the demo as 100 ms PCM16 frames, the last one ending the stream (its detections become final). */
-    private static List<byte[]> frames(float[] demo, long firstSequence, long t0) {
-        List<byte[]> frames = new ArrayList<>();
-        for (int start = 0, seq = 0; start < demo.length; start += 1600, seq++) {
-            int end = Math.min(demo.length, start + 1600);
-            frames.add(FrameCodec.encodePcm16(firstSequence + seq, t0 + Math.round(start * 1e6 / 16000), 16000, demo,
-                    start, end, end == demo.length));
-        }
-        return frames;
-    }
-
     /**
      * Connects the sensor and plays the demo at least {@code minPlays} times, on as long as {@code keepPlaying}, each
      * play {@link #PLAY_SPACING_MICROS} later on the capture clock; completes with the number of plays. The next play
@@ -404,7 +392,7 @@ class InfluxServiceIT {
     private Future<Void> play(String sensor, MqttSensorClient client, float[] demo, AtomicInteger plays,
                               int minPlays, AtomicBoolean keepPlaying) {
         int k = plays.get();
-        List<byte[]> frames = frames(demo, 0, T0 + k * PLAY_SPACING_MICROS);
+        List<byte[]> frames = LiveHarness.frames(demo, 0, T0 + k * PLAY_SPACING_MICROS);
         long analysed = (long) (k + 1) * frames.size();
         return LiveHarness.sendAll(client, frames)
                 .compose(v -> when(() -> live.service.metrics().sensor(sensor).framesProcessed() >= analysed,

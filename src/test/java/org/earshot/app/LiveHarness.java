@@ -108,7 +108,11 @@ final class LiveHarness implements AutoCloseable {
 
     /** The demo as protocol-v1 frames of 100 ms, PCM16 (lossless for the 16-bit demo), ending the stream. */
     static List<byte[]> demoFrames(long firstSequence, long t0) throws Exception {
-        float[] demo = AudioLoader.load16k(DEMO).samples();
+        return frames(AudioLoader.load16k(DEMO).samples(), firstSequence, t0);
+    }
+
+    /** 16 kHz audio as protocol-v1 frames of 100 ms, PCM16, the last one ending the stream. */
+    static List<byte[]> frames(float[] demo, long firstSequence, long t0) {
         List<byte[]> frames = new ArrayList<>();
         for (int start = 0, seq = 0; start < demo.length; start += 1600, seq++) {
             int end = Math.min(demo.length, start + 1600);

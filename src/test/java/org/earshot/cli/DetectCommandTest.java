@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -21,25 +20,17 @@ class DetectCommandTest {
 
     private static final Path MODEL = Path.of("models/earshot-v2");
 
-    private void assertRejected(CliRunner.Run run, String expectedInMessage) {
-        assertEquals(2, run.exitCode(), run.err());
-        assertEquals("", run.out(), "standard output must stay empty");
-        assertTrue(run.err().contains(expectedInMessage), run.err());
-        assertFalse(run.err().contains("\tat "), "no stack trace: " + run.err());
-        assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
-    }
-
     @Test
     void missingFile() {
-        assertRejected(CliRunner.run("detect", dir.resolve("nope.wav").toString(), "--model", MODEL.toString()),
-                "not found");
+        CliRunner.run("detect", dir.resolve("nope.wav").toString(), "--model", MODEL.toString())
+                .assertRejected("not found");
     }
 
     @Test
     void notAWavFile() throws IOException {
         Path f = dir.resolve("text.wav");
         Files.writeString(f, "this is not audio at all, just text in a file named .wav");
-        assertRejected(CliRunner.run("detect", f.toString(), "--model", MODEL.toString()), "text.wav");
+        CliRunner.run("detect", f.toString(), "--model", MODEL.toString()).assertRejected("text.wav");
     }
 
     @Test
@@ -49,32 +40,32 @@ class DetectCommandTest {
         byte[] bytes = Files.readAllBytes(good);
         Path cut = dir.resolve("cut.wav");
         Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2 + 1));
-        assertRejected(CliRunner.run("detect", cut.toString(), "--model", MODEL.toString()), "cut.wav");
+        CliRunner.run("detect", cut.toString(), "--model", MODEL.toString()).assertRejected("cut.wav");
     }
 
     @Test
     void emptyFile() throws IOException {
         Path f = dir.resolve("empty.wav");
         Files.write(f, new byte[0]);
-        assertRejected(CliRunner.run("detect", f.toString(), "--model", MODEL.toString()), "empty.wav");
+        CliRunner.run("detect", f.toString(), "--model", MODEL.toString()).assertRejected("empty.wav");
     }
 
     @Test
     void missingModel() throws IOException {
         Path good = dir.resolve("good.wav");
         org.earshot.audio.WavWriter.write16(good, new float[16_000], 16_000);
-        assertRejected(CliRunner.run("detect", good.toString(), "--model", dir.resolve("nomodel").toString()),
-                "model directory");
+        CliRunner.run("detect", good.toString(), "--model", dir.resolve("nomodel").toString())
+                .assertRejected("model directory");
     }
 
     @Test
     void badThresholdOverride() throws IOException {
         Path good = dir.resolve("good.wav");
         org.earshot.audio.WavWriter.write16(good, new float[16_000], 16_000);
-        assertRejected(CliRunner.run("detect", good.toString(), "--model", MODEL.toString(), "--threshold",
-                "scream=0.5"), "scream");
-        assertRejected(CliRunner.run("detect", good.toString(), "--model", MODEL.toString(), "--threshold",
-                "shout=1.5"), "shout");
+        CliRunner.run("detect", good.toString(), "--model", MODEL.toString(), "--threshold",
+                "scream=0.5").assertRejected("scream");
+        CliRunner.run("detect", good.toString(), "--model", MODEL.toString(), "--threshold",
+                "shout=1.5").assertRejected("shout");
     }
 
     /**

@@ -1,7 +1,6 @@
 package org.earshot.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -35,14 +34,6 @@ class MicCalibrateCommandTest {
         Path file = dir.resolve(name);
         WavWriter.write16(file, x, rate);
         return file;
-    }
-
-    private static void assertRejected(CliRunner.Run run, String expectedInMessage) {
-        assertEquals(2, run.exitCode(), run.err());
-        assertEquals("", run.out(), "standard output must stay empty");
-        assertTrue(run.err().contains(expectedInMessage), run.err());
-        assertFalse(run.err().contains("\tat "), "no stack trace: " + run.err());
-        assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
     }
 
     @Test
@@ -95,35 +86,35 @@ class MicCalibrateCommandTest {
         assertEquals(0, CliRunner.run("sensors", "add", "--file", sensors.toString(), "--id", "pole-12",
                 "--credentials-out", dir.resolve("c.csv").toString()).exitCode());
         String before = Files.readString(sensors);
-        assertRejected(CliRunner.run("mic-calibrate", "--input", dir.resolve("missing.wav").toString(),
-                "--reference-db", "94", "--sensor", "pole-99", "--sensors-file", sensors.toString()),
-                "has no sensor pole-99 (it has: pole-12)");
+        CliRunner.run("mic-calibrate", "--input", dir.resolve("missing.wav").toString(),
+                "--reference-db", "94", "--sensor", "pole-99", "--sensors-file", sensors.toString())
+                .assertRejected("has no sensor pole-99 (it has: pole-12)");
         assertEquals(before, Files.readString(sensors));
     }
 
     @Test
     void sensorsFileWithoutSensor() throws IOException {
-        assertRejected(CliRunner.run("mic-calibrate", "--input", toneWav("cal.wav", 10, 1000, 0.1).toString(),
-                "--reference-db", "94", "--sensors-file", dir.resolve("s.json").toString()), "only with --sensor");
+        CliRunner.run("mic-calibrate", "--input", toneWav("cal.wav", 10, 1000, 0.1).toString(),
+                "--reference-db", "94", "--sensors-file", dir.resolve("s.json").toString())
+                .assertRejected("only with --sensor");
     }
 
     @Test
     void notAWavFile() throws IOException {
         Path f = dir.resolve("notes.wav");
         Files.writeString(f, "not audio, just text in a file named .wav");
-        assertRejected(CliRunner.run("mic-calibrate", "--input", f.toString(), "--reference-db", "94"),
-                "notes.wav");
+        CliRunner.run("mic-calibrate", "--input", f.toString(), "--reference-db", "94").assertRejected("notes.wav");
     }
 
     @Test
     void unusableRecordings() throws IOException {
-        assertRejected(CliRunner.run("mic-calibrate", "--input", toneWav("short.wav", 3, 1000, 0.1).toString(),
-                "--reference-db", "94"), "3.00 s long");
-        assertRejected(CliRunner.run("mic-calibrate", "--input", toneWav("loud.wav", 10, 1000, 1.4).toString(),
-                "--reference-db", "94"), "clipped");
-        assertRejected(CliRunner.run("mic-calibrate", "--input", toneWav("250.wav", 10, 250, 0.1).toString(),
-                "--reference-db", "94"), "the tone is at 250.0 Hz");
-        assertRejected(CliRunner.run("mic-calibrate", "--input", toneWav("250.wav", 10, 250, 0.1).toString(),
-                "--reference-db", "94", "--reference-hz", "9000"), "reference frequency");
+        CliRunner.run("mic-calibrate", "--input", toneWav("short.wav", 3, 1000, 0.1).toString(),
+                "--reference-db", "94").assertRejected("3.00 s long");
+        CliRunner.run("mic-calibrate", "--input", toneWav("loud.wav", 10, 1000, 1.4).toString(),
+                "--reference-db", "94").assertRejected("clipped");
+        CliRunner.run("mic-calibrate", "--input", toneWav("250.wav", 10, 250, 0.1).toString(),
+                "--reference-db", "94").assertRejected("the tone is at 250.0 Hz");
+        CliRunner.run("mic-calibrate", "--input", toneWav("250.wav", 10, 250, 0.1).toString(),
+                "--reference-db", "94", "--reference-hz", "9000").assertRejected("reference frequency");
     }
 }

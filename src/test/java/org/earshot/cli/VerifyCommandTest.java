@@ -67,31 +67,31 @@ class VerifyCommandTest {
     void aMissingKeyFileIsBadInput() {
         CliRunner.Run run = CliRunner.run("verify", f.dir.toString(), "--public-key",
                 root.resolve("nope.pub").toString());
-        assertBadInput(run, "nope.pub: no such key file");
+        run.assertRejected("nope.pub: no such key file");
     }
 
     @Test
     void aKeyFileThatIsNotAKeyIsBadInput() throws Exception {
         Path notAKey = Files.writeString(root.resolve("text.pub"), "hello\n");
         CliRunner.Run run = CliRunner.run("verify", f.dir.toString(), "--public-key", notAKey.toString());
-        assertBadInput(run, "text.pub: expected a PEM file");
+        run.assertRejected("text.pub: expected a PEM file");
     }
 
     @Test
     void aBadOrMissingCheckpointFileIsBadInput() throws Exception {
         Path bad = Files.writeString(root.resolve("bad-checkpoint.json"), "{\"tree_size\":3}\n");
-        assertBadInput(verify("--checkpoint", bad.toString()), "bad-checkpoint.json: checkpoint: missing field root");
-        assertBadInput(verify("--checkpoint", root.resolve("none.json").toString()),
-                "none.json: no such checkpoint file");
-        assertBadInput(verify("--checkpoints", root.resolve("none.jsonl").toString()),
-                "none.jsonl: no such checkpoints file");
+        verify("--checkpoint", bad.toString()).assertRejected("bad-checkpoint.json: checkpoint: missing field root");
+        verify("--checkpoint", root.resolve("none.json").toString())
+                .assertRejected("none.json: no such checkpoint file");
+        verify("--checkpoints", root.resolve("none.jsonl").toString())
+                .assertRejected("none.jsonl: no such checkpoints file");
     }
 
     @Test
     void aMissingJournalIsBadInput() {
         CliRunner.Run run = CliRunner.run("verify", root.resolve("elsewhere").toString(), "--public-key",
                 f.publicKeyFile().toString());
-        assertBadInput(run, "elsewhere: no such file or directory");
+        run.assertRejected("elsewhere: no such file or directory");
     }
 
     @Test
@@ -146,13 +146,5 @@ class VerifyCommandTest {
                 unsigned.out());
         assertTrue(unsigned.err().contains("no signed checkpoint to save"), unsigned.err());
         assertFalse(Files.exists(saved));
-    }
-
-    private static void assertBadInput(CliRunner.Run run, String expectedInMessage) {
-        assertEquals(2, run.exitCode(), run.out() + run.err());
-        assertEquals("", run.out(), "nothing on standard output");
-        assertTrue(run.err().contains(expectedInMessage), run.err());
-        assertFalse(run.err().contains("\tat "), "no stack trace: " + run.err());
-        assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
     }
 }
