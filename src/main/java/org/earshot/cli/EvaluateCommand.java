@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
 /** {@code earshot evaluate}: accuracy figures of a model on clips and on streams. Results on standard output. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = "Measure a model: clip metrics, or event metrics on streams.",
-        subcommands = {EvaluateCommand.Clips.class, EvaluateCommand.Stream.class, EvaluateCommand.Streams.class})
+        subcommands = {EvaluateCommand.Clips.class, EvaluateCommand.Stream.class, EvaluateCommand.Streams.class,
+                CrossValidateCommand.class})
 final class EvaluateCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -79,14 +80,7 @@ final class EvaluateCommand implements Runnable {
                 PrintStream out = System.out;
                 out.printf(Locale.ROOT, "clips: %d (%s), model %s%n", clips.size(), validationSplit ? "validation split" : "all",
                         m.manifest().name);
-                out.printf(Locale.ROOT, "%-12s %5s %5s %5s %9s %7s %6s %7s%n", "class", "TP", "FP", "FN", "precision",
-                        "recall", "F1", "ROC AUC");
-                for (ClipMetrics.ClassReport r : reports) {
-                    ClipMetrics.Counts c = r.counts();
-                    out.printf(Locale.ROOT, "%-12s %5d %5d %5d %9.3f %7.3f %6.3f %7.3f%n", r.label(),
-                            c.truePositives(), c.falsePositives(), c.falseNegatives(), c.precision(), c.recall(),
-                            c.f1(), r.rocAuc());
-                }
+                printClips(reports);
                 if (topBackground > 0) {
                     printTopBackground(clips, scores, topBackground, out);
                 }
@@ -222,9 +216,25 @@ final class EvaluateCommand implements Runnable {
         }
     }
 
-    static void printBySource(List<Evaluation.StreamReport> reports) {
+    /** Per-class clip figures: counts, precision, recall, F1 and ROC AUC. */
+    static void printClips(List<ClipMetrics.ClassReport> reports) {
         PrintStream out = System.out;
-        out.println("recall per source of the reference events, at the model's thresholds:");
+        out.printf(Locale.ROOT, "%-12s %5s %5s %5s %9s %7s %6s %7s%n", "class", "TP", "FP", "FN", "precision",
+                "recall", "F1", "ROC AUC");
+        for (ClipMetrics.ClassReport r : reports) {
+            ClipMetrics.Counts c = r.counts();
+            out.printf(Locale.ROOT, "%-12s %5d %5d %5d %9.3f %7.3f %6.3f %7.3f%n", r.label(), c.truePositives(),
+                    c.falsePositives(), c.falseNegatives(), c.precision(), c.recall(), c.f1(), r.rocAuc());
+        }
+    }
+
+    static void printBySource(List<Evaluation.StreamReport> reports) {
+        printBySource(reports, "the model's thresholds");
+    }
+
+    static void printBySource(List<Evaluation.StreamReport> reports, String atWhat) {
+        PrintStream out = System.out;
+        out.println("recall per source of the reference events, at " + atWhat + ":");
         StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-48s %6s", "source", "events"));
         for (Evaluation.StreamReport r : reports) {
             header.append(String.format(Locale.ROOT, " %18s", r.name().replace("validation ", "recall ")));
@@ -243,7 +253,7 @@ final class EvaluateCommand implements Runnable {
         }
     }
 
-    private static final double[] SWEEP = {0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999};
+    static final double[] SWEEP = {0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999};
 
     static void printSweep(List<ThresholdCalibrator.SweepRow> rows) {
         PrintStream out = System.out;
@@ -268,7 +278,22 @@ final class EvaluateCommand implements Runnable {
         if (manifest.training == null) {
             throw new BadInputException("model manifest has no training section: cannot rebuild its validation split");
         }
-        return ValidationData.load(data, manifest.training.seed(), manifest.training.validationFraction(), 2);
+        return ValidationData.load(data, split(manifest), 2);
+    }
+
+    /** The split a model's training made (its seed, and its validation fraction or its fold). */
+    static org.earshot.train.GroupSplit.Spec split(ModelManifest manifest) {
+        ModelManifest.Training t = manifest.training;
+        if (t.folds() == 0 && t.validationFraction() == 0) {
+            throw new BadInputException("model " + manifest.name + " was trained on every group: it has no validation"
+                    + " split (its recipe is measured by 'earshot evaluate cross-validation' over fold models)");
+        }
+        try {
+            return t.folds() == 0 ? org.earshot.train.GroupSplit.Spec.fraction(t.validationFraction(), t.seed())
+                    : org.earshot.train.GroupSplit.Spec.fold(t.folds(), t.fold(), t.seed());
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("model " + manifest.name + ": bad split in its manifest: " + e.getMessage());
+        }
     }
 
     static void printStreams(List<Evaluation.StreamReport> reports) {

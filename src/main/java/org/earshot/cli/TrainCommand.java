@@ -58,8 +58,23 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE})")
     long seed = TrainOptions.DEFAULT_SEED;
 
-    @Option(names = "--validation-fraction", description = "Share of groups held out (default: ${DEFAULT-VALUE})")
+    @Option(names = "--validation-fraction", description = "Share of groups held out; 0 trains on every group (no "
+            + "validation figures, thresholds left uncalibrated: see --folds) (default: ${DEFAULT-VALUE})")
     double validationFraction = TrainOptions.DEFAULT_VALIDATION_FRACTION;
+
+    @Option(names = "--folds", paramLabel = "K", description = "Cross-validation: split the groups into K folds and "
+            + "hold out fold --fold instead of --validation-fraction; train once per fold and pool the folds with "
+            + "'earshot evaluate cross-validation' (default: no folds)")
+    int folds;
+
+    @Option(names = "--fold", paramLabel = "N", description = "The fold held out, 0 to K-1 (with --folds; "
+            + "default: ${DEFAULT-VALUE})")
+    int fold;
+
+    @Option(names = "--pooling", description = "Global pooling before the classifier head: mean (over bands and "
+            + "time), or meanmax (mean over bands, then max plus mean over time: keeps short events) "
+            + "(default: ${DEFAULT-VALUE})")
+    String pooling = "mean";
 
     @Option(names = "--width", description = "Channels of the CNN's first stage (default: ${DEFAULT-VALUE})")
     int width = 16;
@@ -86,6 +101,9 @@ final class TrainCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})")
     double targetFalseAlarms = 1.0;
 
+    /** Thresholds of a model trained without a validation split, until cross-validation chooses them. */
+    static final double UNCALIBRATED = 0.5;
+
     @Override
     public Integer call() throws IOException {
         Path data = dataset.resolve();
@@ -96,7 +114,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         double lr = learningRate != null ? learningRate : architecture.equals("yamnet") ? 0.001 : 0.003;
         TrainOptions options = new TrainOptions(data, out, architecture, epochs, examplesPerEpoch, batchSize, lr, seed,
-                validationFraction, width, weights, threads, backgroundShare, hardNegativeShare);
+                validationFraction, width, weights, threads, backgroundShare, hardNegativeShare, folds, fold, pooling);
         Files.createDirectories(out);
         PrintStream progress = System.err;
         // The code that trains is the code checked out now, not when training ends (the checkout may change).
@@ -109,11 +127,20 @@ final class TrainCommand implements Callable<Integer> {
             OnnxExporter.export(result.block(), new Shape(1, 1, FrontEndSpec.MEL_BANDS, FrontEndSpec.PATCH_FRAMES),
                     onnx, true);
             progress.println("exported " + onnx);
-            ValidationData validation = new ValidationData(result.manifest(), result.split(), result.validationClips());
             List<ThresholdCalibrator.Choice> choices;
-            try (OnnxClassifier classifier = OnnxClassifier.load(out)) {
-                choices = ThresholdCalibrator.calibrate(classifier, validation.backgroundStream(seed),
-                        validation.mixedStream(0, seed), targetFalseAlarms, new Tee(progress, log));
+            if (result.validationClips().isEmpty()) {
+                choices = Labels.CLASSES.stream().map(l -> new ThresholdCalibrator.Choice(l, UNCALIBRATED, 0, 0))
+                        .toList();
+                progress.printf("no validation split: thresholds left at %.2f; choose them with 'earshot evaluate "
+                        + "cross-validation --write-thresholds %s' over fold models of the same recipe%n", UNCALIBRATED,
+                        out);
+            } else {
+                ValidationData validation = new ValidationData(result.manifest(), result.split(),
+                        result.validationClips());
+                try (OnnxClassifier classifier = OnnxClassifier.load(out)) {
+                    choices = ThresholdCalibrator.calibrate(classifier, validation.backgroundStream(seed),
+                            validation.mixedStream(0, seed), targetFalseAlarms, new Tee(progress, log));
+                }
             }
             ModelManifest manifest = new ModelManifest();
             manifest.name = name != null ? name : out.toAbsolutePath().normalize().getFileName().toString();
@@ -121,12 +148,16 @@ final class TrainCommand implements Callable<Integer> {
             manifest.frontEnd = ModelManifest.FrontEnd.current();
             manifest.labels = Labels.CLASSES;
             ThresholdCalibrator.apply(manifest, choices, targetFalseAlarms);
+            if (result.validationClips().isEmpty()) {
+                manifest.thresholdRule = "not calibrated: trained on every group, without a validation split";
+            }
             manifest.hopSeconds = DetectorConfig.DEFAULT_HOP_SECONDS;
             manifest.minDurationSeconds = DetectorConfig.DEFAULT_MIN_DURATION_SECONDS;
             manifest.mergeGapSeconds = DetectorConfig.DEFAULT_MERGE_GAP_SECONDS;
             manifest.training = new ModelManifest.Training(data.getFileName().toString(), result.manifest().sha256(),
-                    codeVersion, architecture, seed, validationFraction, epochs, examplesPerEpoch,
-                    backgroundShare, Instant.now().toString(), Math.round(trainingSeconds), options.hardNegatives());
+                    codeVersion, architecture, seed, options.split().validationFraction(), epochs, examplesPerEpoch,
+                    backgroundShare, Instant.now().toString(), Math.round(trainingSeconds), options.hardNegatives(),
+                    folds, fold, pooling);
             manifest.write(out);
             progress.printf("wrote %s (training %.0f s)%n", out, trainingSeconds);
         }

@@ -58,15 +58,18 @@ public final class ModelTrainer {
 
     public Result train() throws IOException {
         DatasetManifest manifest = DatasetManifest.read(options.dataset());
-        GroupSplit split = GroupSplit.of(manifest.clips(), options.validationFraction(), options.seed());
-        progress.printf("dataset %s: %d clips, %d for training, %d for validation (group-disjoint)%n",
-                options.dataset(), manifest.clips().size(), split.train().size(), split.validation().size());
+        GroupSplit split = options.split().apply(manifest.clips());
+        progress.printf("dataset %s: %d clips, %d for training, %d for validation (group-disjoint: %s)%n",
+                options.dataset(), manifest.clips().size(), split.train().size(), split.validation().size(),
+                options.split().describe());
         List<LoadedClip> trainClips = load(split.train(), "training");
         List<LoadedClip> validationClips = load(split.validation(), "validation");
 
         ExampleFactory trainFactory = new ExampleFactory(trainClips, options.backgroundShare(), -6, 12);
-        ExampleFactory validationFactory = new ExampleFactory(validationClips, options.backgroundShare(), 0, 0);
-        List<ExampleFactory.Example> validation = validationFactory.validationExamples(options.seed());
+        // Without a validation split (every group trains) the progress lines show the loss alone.
+        List<ExampleFactory.Example> validation = validationClips.isEmpty() ? List.of()
+                : new ExampleFactory(validationClips, options.backgroundShare(), 0, 0)
+                        .validationExamples(options.seed());
         float[][] validationPatches = patches(validation);
 
         Engine.getInstance().setRandomSeed((int) options.seed());
@@ -100,7 +103,7 @@ public final class ModelTrainer {
                     mined = mineHardNegatives(trainer, trainFactory, data, new Random(rng.nextLong()));
                 }
                 double loss = runEpoch(trainer, data[0], data[1]);
-                float[][] scores = predict(trainer, validationPatches);
+                float[][] scores = validation.isEmpty() ? new float[0][] : predict(trainer, validationPatches);
                 EpochStats stats = evaluate(epoch, loss, scores, validation, (System.nanoTime() - start) / 1e9);
                 history.add(stats);
                 progress.println(format(stats, options.epochs()) + mined);
@@ -169,9 +172,9 @@ public final class ModelTrainer {
     /** The network; YAMNet's pretrained weights arrive through its parameter initialisers. */
     private Block buildBlock() throws IOException {
         return switch (options.architecture()) {
-            case "cnn" -> Networks.smallCnn(CLASSES, options.cnnWidth());
+            case "cnn" -> Networks.smallCnn(CLASSES, options.cnnWidth(), options.pooling());
             case "yamnet" -> org.earshot.train.yamnet.YamnetImporter.fineTuneNetwork(options.yamnetWeights(), CLASSES,
-                    options.seed());
+                    options.seed(), options.pooling());
             default -> throw new IllegalStateException(options.architecture());
         };
     }
@@ -254,6 +257,11 @@ public final class ModelTrainer {
             double seconds) {
         double[] auc = new double[CLASSES];
         double[] f1 = new double[CLASSES];
+        if (examples.isEmpty()) {
+            java.util.Arrays.fill(auc, Double.NaN);
+            java.util.Arrays.fill(f1, Double.NaN);
+            return new EpochStats(epoch, loss, auc, f1, seconds);
+        }
         for (int c = 0; c < CLASSES; c++) {
             double[] s = new double[scores.length];
             boolean[] positive = new boolean[scores.length];
@@ -269,7 +277,7 @@ public final class ModelTrainer {
 
     static String format(EpochStats s, int epochs) {
         StringBuilder b = new StringBuilder(String.format("epoch %d/%d  loss %.4f", s.epoch(), epochs, s.loss()));
-        for (int c = 0; c < CLASSES; c++) {
+        for (int c = 0; c < CLASSES && !Double.isNaN(s.validationAuc()[c]); c++) {
             b.append(String.format("  %s AUC %.3f F1 %.3f", Labels.CLASSES.get(c), s.validationAuc()[c],
                     s.validationF1()[c]));
         }

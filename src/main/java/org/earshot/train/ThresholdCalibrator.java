@@ -44,6 +44,28 @@ public final class ThresholdCalibrator {
     public record SweepRow(double threshold, List<EventMetrics.ClassResult> mixed,
             List<EventMetrics.ClassResult> background) {}
 
+    /**
+     * A stream scored once by a network: the tracker can be re-run on its recorded scores for any thresholds (with
+     * the same hop and level gate, which decide which windows are scored).
+     */
+    public record ScoredStream(StreamGenerator.Stream stream, RecordingClassifier scores) {
+        public static ScoredStream score(Classifier classifier, StreamGenerator.Stream stream) {
+            RecordingClassifier recorder = new RecordingClassifier(classifier);
+            FileDetector.detect(stream.samples(), recorder, config(0.5));
+            return new ScoredStream(stream, recorder);
+        }
+
+        /** Detection on the recorded scores; {@code config} must keep the default hop and gate. */
+        public FileDetector.Result detect(DetectorConfig config) {
+            return FileDetector.detect(stream.samples(), scores.replay(), config);
+        }
+
+        /** The detected events at {@code config}. */
+        public List<Event> events(DetectorConfig config) {
+            return detect(config).detections().stream().map(Event::of).toList();
+        }
+    }
+
     /** Scores both streams once, then runs the detector at each threshold (the same for every class). */
     public static List<SweepRow> sweep(Classifier classifier, StreamGenerator.Stream background,
             StreamGenerator.Stream mixed, double[] thresholds) {
@@ -53,22 +75,44 @@ public final class ThresholdCalibrator {
     /** As {@link #sweep(Classifier, StreamGenerator.Stream, StreamGenerator.Stream, double[])} with another collar. */
     public static List<SweepRow> sweep(Classifier classifier, StreamGenerator.Stream background,
             StreamGenerator.Stream mixed, double[] thresholds, double collarSeconds) {
-        RecordingClassifier bg = new RecordingClassifier(classifier);
-        FileDetector.detect(background.samples(), bg, config(0.5));
-        RecordingClassifier mix = new RecordingClassifier(classifier);
-        FileDetector.detect(mixed.samples(), mix, config(0.5));
+        return sweep(List.of(ScoredStream.score(classifier, background)), List.of(ScoredStream.score(classifier, mixed)),
+                thresholds, collarSeconds);
+    }
+
+    /**
+     * Event metrics pooled over several scored streams (for cross-validation: each fold's streams scored by its own
+     * model) at each threshold, the same for every class.
+     */
+    public static List<SweepRow> sweep(List<ScoredStream> background, List<ScoredStream> mixed, double[] thresholds,
+            double collarSeconds) {
         List<SweepRow> rows = new java.util.ArrayList<>();
         for (double t : thresholds) {
             DetectorConfig config = config(t);
-            rows.add(new SweepRow(t, metrics(mix.replay(), mixed, config, collarSeconds),
-                    metrics(bg.replay(), background, config, collarSeconds)));
+            rows.add(new SweepRow(t, pooled(mixed, config, collarSeconds), pooled(background, config, collarSeconds)));
         }
         return rows;
     }
 
+    /** Event metrics of every class over all the streams together, at {@code config}. */
+    public static List<EventMetrics.ClassResult> pooled(List<ScoredStream> streams, DetectorConfig config,
+            double collarSeconds) {
+        EventMetrics m = new EventMetrics(collarSeconds);
+        for (ScoredStream s : streams) {
+            m.addRecording(s.stream().events(), s.events(config), s.stream().seconds());
+        }
+        return m.results();
+    }
+
     public static List<Choice> calibrate(Classifier classifier, StreamGenerator.Stream background,
             StreamGenerator.Stream mixed, double targetFalseAlarmsPerHour, PrintStream log) {
-        double[] grid = GRID;
+        return choose(sweep(classifier, background, mixed, GRID), targetFalseAlarmsPerHour, log);
+    }
+
+    /**
+     * The rule of this class applied to the rows of a sweep over {@link #GRID} (pooled or not). Logs each choice and
+     * a warning for each class that no threshold keeps within the target; {@code log} may be null.
+     */
+    public static List<Choice> choose(List<SweepRow> rows, double targetFalseAlarmsPerHour, PrintStream log) {
         int classes = Labels.CLASSES.size();
         double[] bestF1 = new double[classes];
         double[] bestT = new double[classes];
@@ -78,7 +122,7 @@ public final class ThresholdCalibrator {
         double[] fallbackF1 = new double[classes];
         double[] fallbackT = new double[classes];
         java.util.Arrays.fill(fallbackFa, Double.POSITIVE_INFINITY);
-        for (SweepRow row : sweep(classifier, background, mixed, grid)) {
+        for (SweepRow row : rows) {
             double t = row.threshold();
             for (int c = 0; c < classes; c++) {
                 double fa = row.background().get(c).falseAlarmsPerHour();
@@ -102,13 +146,17 @@ public final class ThresholdCalibrator {
                 bestT[c] = fallbackT[c];
                 bestF1[c] = fallbackF1[c];
                 bestFa[c] = fallbackFa[c];
-                log.printf("warning: no threshold keeps %s within %.1f false alarms per hour on validation background;"
-                        + " taking the fewest (%.1f per hour)%n", Labels.CLASSES.get(c), targetFalseAlarmsPerHour,
-                        fallbackFa[c]);
+                if (log != null) {
+                    log.printf("warning: no threshold keeps %s within %.1f false alarms per hour on validation "
+                            + "background; taking the fewest (%.1f per hour)%n", Labels.CLASSES.get(c),
+                            targetFalseAlarmsPerHour, fallbackFa[c]);
+                }
             }
             choices.add(new Choice(Labels.CLASSES.get(c), Math.round(bestT[c] * 1000) / 1000.0, bestF1[c], bestFa[c]));
-            log.printf("threshold %-12s %.3f  (validation F1 at 0 dB %.3f, background false alarms/h %.1f)%n",
-                    Labels.CLASSES.get(c), bestT[c], bestF1[c], bestFa[c]);
+            if (log != null) {
+                log.printf("threshold %-12s %.3f  (validation F1 at 0 dB %.3f, background false alarms/h %.1f)%n",
+                        Labels.CLASSES.get(c), bestT[c], bestF1[c], bestFa[c]);
+            }
         }
         return choices;
     }
@@ -126,17 +174,9 @@ public final class ThresholdCalibrator {
                 + "fewest false alarms)";
     }
 
-    private static DetectorConfig config(double threshold) {
+    static DetectorConfig config(double threshold) {
         float[] t = new float[Labels.CLASSES.size()];
         java.util.Arrays.fill(t, (float) threshold);
         return DetectorConfig.defaults(t);
-    }
-
-    private static List<EventMetrics.ClassResult> metrics(Classifier replay, StreamGenerator.Stream stream,
-            DetectorConfig config, double collarSeconds) {
-        FileDetector.Result r = FileDetector.detect(stream.samples(), replay, config);
-        EventMetrics m = new EventMetrics(collarSeconds);
-        m.addRecording(stream.events(), r.detections().stream().map(Event::of).toList(), stream.seconds());
-        return m.results();
     }
 }

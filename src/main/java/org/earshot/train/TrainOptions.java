@@ -11,10 +11,13 @@ import java.nio.file.Path;
  * @param hardNegativeShare share of the background examples of each epoch (from the third on) replaced by the
  *                          highest-scoring of a pool of fresh background segments scored by the network as it
  *                          stands (hard-negative mining); 0 turns mining off
+ * @param folds 0 for a validation split by {@code validationFraction}; K >= 2 to hold out fold {@code fold} of a
+ *              K-fold partition of the groups instead (cross-validation; {@code validationFraction} is then ignored)
+ * @param pooling the network's global pooling: {@code mean} or {@code meanmax} (see {@code Layers.globalPool})
  */
 public record TrainOptions(Path dataset, Path output, String architecture, int epochs, int examplesPerEpoch,
         int batchSize, double learningRate, long seed, double validationFraction, int cnnWidth, Path yamnetWeights,
-        int threads, double backgroundShare, double hardNegativeShare) {
+        int threads, double backgroundShare, double hardNegativeShare, int folds, int fold, String pooling) {
     public static final int DEFAULT_EPOCHS = 30;
     public static final int DEFAULT_EXAMPLES_PER_EPOCH = 4096;
     public static final int DEFAULT_BATCH = 64;
@@ -43,9 +46,7 @@ public record TrainOptions(Path dataset, Path output, String architecture, int e
         if (!(learningRate > 0 && learningRate < 1)) {
             throw new IllegalArgumentException("learning rate must be in (0, 1), got " + learningRate);
         }
-        if (!(validationFraction > 0 && validationFraction < 1)) {
-            throw new IllegalArgumentException("validation fraction must be in (0, 1), got " + validationFraction);
-        }
+        split(seed, validationFraction, folds, fold); // validates the split settings
         if (cnnWidth < 4 || cnnWidth > 256) {
             throw new IllegalArgumentException("cnn width must be in 4..256, got " + cnnWidth);
         }
@@ -58,9 +59,20 @@ public record TrainOptions(Path dataset, Path output, String architecture, int e
         if (!(hardNegativeShare >= 0 && hardNegativeShare <= 1)) {
             throw new IllegalArgumentException("hard negative share must be in [0, 1], got " + hardNegativeShare);
         }
+        org.earshot.train.nn.Layers.globalPool(pooling); // validates the kind
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
+    }
+
+    /** How this run splits the dataset into training and validation. */
+    public GroupSplit.Spec split() {
+        return split(seed, validationFraction, folds, fold);
+    }
+
+    private static GroupSplit.Spec split(long seed, double validationFraction, int folds, int fold) {
+        return folds == 0 ? GroupSplit.Spec.fraction(validationFraction, seed)
+                : GroupSplit.Spec.fold(folds, fold, seed);
     }
 
     /** Hard negatives per epoch: the share of the expected number of background examples. */

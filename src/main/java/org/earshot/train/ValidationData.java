@@ -14,8 +14,12 @@ public record ValidationData(DatasetManifest manifest, GroupSplit split, List<Lo
     public static final double STREAM_GAP_SECONDS = 8.0;
 
     public static ValidationData load(Path dataset, long seed, double fraction, int threads) throws IOException {
+        return load(dataset, GroupSplit.Spec.fraction(fraction, seed), threads);
+    }
+
+    public static ValidationData load(Path dataset, GroupSplit.Spec spec, int threads) throws IOException {
         DatasetManifest manifest = DatasetManifest.read(dataset);
-        GroupSplit split = GroupSplit.of(manifest.clips(), fraction, seed);
+        GroupSplit split = spec.apply(manifest.clips());
         return new ValidationData(manifest, split, LoadedClip.loadAll(split.validation(), threads));
     }
 

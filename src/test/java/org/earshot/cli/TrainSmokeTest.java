@@ -66,6 +66,71 @@ class TrainSmokeTest {
         }
     }
 
+    /**
+     * Two fold models of a 2-fold cross-validation (one tiny epoch each), pooled by {@code evaluate
+     * cross-validation}: every clip of the dataset is scored once, thresholds are written into another model's
+     * manifest, and models that do not form one partition are refused.
+     */
+    @Test
+    void crossValidationPoolsFoldModelsAndWritesTheirThresholds() throws IOException {
+        Path data = syntheticDataset(dir.resolve("data"));
+        Path[] folds = new Path[2];
+        for (int f = 0; f < 2; f++) {
+            folds[f] = dir.resolve("fold-" + f);
+            CliRunner.Run train = CliRunner.run("train", "--dataset", data.toString(), "--out", folds[f].toString(),
+                    "--epochs", "1", "--examples-per-epoch", "64", "--batch-size", "32", "--folds", "2", "--fold",
+                    String.valueOf(f), "--pooling", f == 0 ? "mean" : "meanmax");
+            assertEquals(0, train.exitCode(), train.err());
+            assertTrue(train.err().contains("fold " + f + " of 2"), train.err());
+            ModelManifest m = ModelManifest.read(folds[f]);
+            assertEquals(2, m.training.folds());
+            assertEquals(f, m.training.fold());
+            assertEquals(f == 0 ? "mean" : "meanmax", m.training.pooling());
+        }
+        // The model to ship: same recipe, every group trains; its thresholds come from the folds.
+        Path target = dir.resolve("all");
+        CliRunner.Run all = CliRunner.run("train", "--dataset", data.toString(), "--out", target.toString(),
+                "--epochs", "1", "--examples-per-epoch", "64", "--batch-size", "32", "--validation-fraction", "0");
+        assertEquals(0, all.exitCode(), all.err());
+        assertTrue(all.err().contains("24 for training, 0 for validation"), all.err());
+        assertTrue(all.err().lines().anyMatch(l -> l.startsWith("epoch 1/1  loss") && !l.contains("AUC")), all.err());
+        assertTrue(all.err().contains("no validation split: thresholds left at 0.50"), all.err());
+        assertTrue(ModelManifest.read(target).thresholdRule.startsWith("not calibrated"));
+        CliRunner.run("evaluate", "streams", "--dataset", data.toString(), "--model", target.toString())
+                .assertRejected("was trained on every group");
+        CliRunner.Run cv = CliRunner.run("evaluate", "cross-validation", "--dataset", data.toString(),
+                folds[0].toString(), folds[1].toString(), "--write-thresholds", target.toString(), "--sweep",
+                "--by-source");
+        assertEquals(0, cv.exitCode(), cv.err());
+        for (String expected : new String[] {"cross-validation: 2 of 2 folds", "A. each fold at the thresholds chosen "
+                + "on the other folds", "all folds +0 dB", "all folds background", "per fold, 0 dB F1",
+                "B. every fold", "clips of all folds", "recall per source", "threshold sweep"}) {
+            assertTrue(cv.out().contains(expected), expected + " in " + cv.out());
+        }
+        // The synthetic dataset has 6 clips per label; pooled over both folds, every one is scored once.
+        for (String label : Labels.CLASSES) {
+            String row = cv.out().lines().filter(l -> l.startsWith(label + " ")).reduce((a, b) -> b).orElseThrow();
+            String[] cols = row.trim().split("\\s+");
+            assertEquals(6, Integer.parseInt(cols[1]) + Integer.parseInt(cols[3]), "TP + FN of " + row);
+        }
+        ModelManifest written = ModelManifest.read(target);
+        assertTrue(written.thresholdRule.startsWith("chosen by 2-fold cross-validation"), written.thresholdRule);
+        assertEquals(0.0, written.training.validationFraction(), "the rest of the manifest is kept");
+        for (String label : Labels.CLASSES) {
+            String line = cv.out().lines().filter(l -> l.startsWith("threshold " + label + " ")).findFirst()
+                    .orElseThrow();
+            assertEquals(Double.parseDouble(line.trim().split("\\s+")[2]), written.thresholds.get(label), 1e-9, line);
+        }
+
+        CliRunner.run("evaluate", "cross-validation", "--dataset", data.toString(), folds[0].toString(),
+                folds[0].toString()).assertRejected("fold 0 is given twice");
+        written.training = new ModelManifest.Training(written.training.dataset(),
+                written.training.datasetManifestSha256(), "x", "cnn", 1, 0.2, 1, 64, 0.4, "now", 1, 0, 0, 0, "mean");
+        written.write(target);
+        CliRunner.run("evaluate", "cross-validation", "--dataset", data.toString(), target.toString())
+                .assertRejected("not a cross-validation fold model");
+    }
+
     private static float[] randomPatch() {
         Random r = new Random(3);
         float[] p = new float[64 * 96];

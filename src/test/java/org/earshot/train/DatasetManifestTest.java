@@ -92,4 +92,44 @@ class DatasetManifestTest {
         }
         assertEquals(split.validation(), GroupSplit.of(clips, 0.25, 7).validation(), "seeded split is reproducible");
     }
+
+    @Test
+    void foldsPartitionTheGroupsAndEachFoldHoldsSomeOfEveryLabel() {
+        List<ClipEntry> clips = new java.util.ArrayList<>();
+        for (int g = 0; g < 40; g++) {
+            for (int k = 0; k < 3; k++) {
+                String label = List.of("background", "shout", "glass_break", "impact").get(g % 4);
+                String path = g + "-" + k + ".wav";
+                clips.add(new ClipEntry(Path.of(path), path, label, "train", "g" + g, "", "", ""));
+            }
+        }
+        // A group under two labels must still land in one fold only.
+        clips.add(new ClipEntry(Path.of("both.wav"), "both.wav", "impact", "train", "g1", "", "", ""));
+        clips.add(new ClipEntry(Path.of("fx.wav"), "fx.wav", "shout", "augment", "fx", "", "", ""));
+        java.util.Map<String, Integer> foldOfClip = new java.util.HashMap<>();
+        for (int f = 0; f < 4; f++) {
+            GroupSplit split = GroupSplit.fold(clips, 4, f, 7);
+            assertEquals(clips.size(), split.train().size() + split.validation().size());
+            Set<String> trainGroups = new HashSet<>();
+            split.train().forEach(c -> trainGroups.add(c.group()));
+            split.validation().forEach(c -> assertFalse(trainGroups.contains(c.group()), "group split: " + c.group()));
+            assertTrue(split.train().stream().anyMatch(c -> c.group().equals("fx")), "augment always trains");
+            for (String label : List.of("shout", "glass_break", "impact", "background")) {
+                long groups = split.validation().stream().filter(c -> c.label().equals(label)).map(ClipEntry::group)
+                        .distinct().count();
+                assertTrue(groups >= 2 && groups <= 3, "fold " + f + " holds " + groups + " of 10 " + label
+                        + " groups");
+            }
+            for (ClipEntry c : split.validation()) {
+                Integer before = foldOfClip.put(c.path(), f);
+                assertEquals(null, before, c.path() + " held out by folds " + before + " and " + f);
+            }
+            assertEquals(split.validation(), GroupSplit.Spec.fold(4, f, 7).apply(clips).validation(), "seeded");
+        }
+        assertEquals(clips.size() - 1, foldOfClip.size(), "every field recording is held out by exactly one fold");
+        assertEquals(GroupSplit.of(clips, 0.25, 7), GroupSplit.Spec.fraction(0.25, 7).apply(clips));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GroupSplit.Spec.fold(4, 4, 7));
+        assertTrue(e.getMessage().contains("fold must be between 0 and 3"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> GroupSplit.Spec.fold(1, 0, 7));
+    }
 }

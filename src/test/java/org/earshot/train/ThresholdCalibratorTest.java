@@ -1,6 +1,5 @@
 package org.earshot.train;
 
-import org.earshot.detect.Classifier;
 import org.earshot.model.ModelManifest;
 import org.earshot.train.eval.Event;
 import org.junit.jupiter.api.Test;
@@ -21,26 +20,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ThresholdCalibratorTest {
     private static final int FS = 16_000;
-
-    /** Scores every class by the loudest log-mel value of the patch. */
-    private static final class LoudnessClassifier implements Classifier {
-        @Override
-        public float[][] classify(float[][] patches) {
-            float[][] out = new float[patches.length][3];
-            for (int i = 0; i < patches.length; i++) {
-                float max = Float.NEGATIVE_INFINITY;
-                for (float v : patches[i]) {
-                    max = Math.max(max, v);
-                }
-                float p = max > Math.log(50) ? 0.9995f : max > Math.log(5) ? 0.7f : 0.1f;
-                java.util.Arrays.fill(out[i], p);
-            }
-            return out;
-        }
-
-        @Override
-        public void close() {}
-    }
 
     private static float[] noise(int seconds) {
         Random r = new Random(4);

@@ -13,14 +13,15 @@ import java.util.Arrays;
  * Parameter-free layers as named {@link LambdaBlock}s. The name encodes everything the layer does, so that the ONNX
  * exporter can translate a network built from these plus DJL's Conv2d, BatchNorm, Linear and SequentialBlock without
  * a second description of the architecture. Names: {@code relu}, {@code relu6}, {@code flatten}, {@code gap}
- * (global average pool over H and W, keeping N,C), {@code maxpool:KH,KW,SH,SW}, {@code pad:TOP,BOTTOM,LEFT,RIGHT}
- * (zero padding of H and W in NCHW).
+ * (global average pool over H and W, keeping N,C), {@code meanmax} (mean over H, then max plus mean over W, keeping
+ * N,C), {@code maxpool:KH,KW,SH,SW}, {@code pad:TOP,BOTTOM,LEFT,RIGHT} (zero padding of H and W in NCHW).
  */
 public final class Layers {
     public static final String RELU = "relu";
     public static final String RELU6 = "relu6";
     public static final String FLATTEN = "flatten";
     public static final String GLOBAL_AVG_POOL = "gap";
+    public static final String MEAN_MAX_POOL = "meanmax";
     public static final String MAX_POOL_PREFIX = "maxpool:";
     public static final String PAD_PREFIX = "pad:";
 
@@ -42,6 +43,26 @@ public final class Layers {
     public static LambdaBlock globalAvgPool() {
         // PyTorch's NDArray.mean takes one axis at a time.
         return LambdaBlock.singleton(x -> x.mean(new int[] {3}).mean(new int[] {2}), GLOBAL_AVG_POOL);
+    }
+
+    /**
+     * Global pooling for short events: mean over H (mel bands), then the max plus the mean over W (time), giving N x
+     * C. Average pooling over time dilutes a 0.15 s knock in a 0.96 s window; the max keeps it (as in PANNs).
+     */
+    public static LambdaBlock meanMaxPool() {
+        return LambdaBlock.singleton(x -> {
+            NDArray overBands = x.mean(new int[] {2});
+            return overBands.max(new int[] {2}).add(overBands.mean(new int[] {2}));
+        }, MEAN_MAX_POOL);
+    }
+
+    /** The global pooling named by {@code kind}: {@code mean} ({@link #globalAvgPool}) or {@code meanmax}. */
+    public static LambdaBlock globalPool(String kind) {
+        return switch (kind) {
+            case "mean" -> globalAvgPool();
+            case "meanmax" -> meanMaxPool();
+            default -> throw new IllegalArgumentException("pooling must be mean or meanmax, got '" + kind + "'");
+        };
     }
 
     public static LambdaBlock maxPool(int kh, int kw, int sh, int sw) {

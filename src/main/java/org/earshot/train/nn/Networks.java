@@ -18,6 +18,11 @@ public final class Networks {
     private Networks() {}
 
     public static Block smallCnn(int classes, int width) {
+        return smallCnn(classes, width, "mean");
+    }
+
+    /** As {@link #smallCnn(int, int)} with the global pooling of {@link Layers#globalPool}. */
+    public static Block smallCnn(int classes, int width, String pooling) {
         SequentialBlock net = new SequentialBlock();
         net.add(conv(width, 3, 1, 1));
         net.add(BatchNorm.builder().build());
@@ -37,7 +42,7 @@ public final class Networks {
             }
             channels = out;
         }
-        net.add(Layers.globalAvgPool());
+        net.add(Layers.globalPool(pooling));
         net.add(Dropout.builder().optRate(0.3f).build());
         net.add(Linear.builder().setUnits(classes).build());
         return net;

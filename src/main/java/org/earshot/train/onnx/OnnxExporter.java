@@ -347,6 +347,16 @@ public final class OnnxExporter {
                     requireRank(in, 4, path);
                     return add("ReduceMean", path, List.of(in.name()), new long[] {-1, d[1]},
                             List.of(ints("axes", new long[] {2, 3}), intAttr("keepdims", 0)));
+                case Layers.MEAN_MAX_POOL: {
+                    requireRank(in, 4, path);
+                    Value bands = add("ReduceMean", path + ".bands", List.of(in.name()), new long[] {-1, d[1], d[3]},
+                            List.of(ints("axes", new long[] {2}), intAttr("keepdims", 0)));
+                    Value max = add("ReduceMax", path + ".max", List.of(bands.name()), new long[] {-1, d[1]},
+                            List.of(ints("axes", new long[] {2}), intAttr("keepdims", 0)));
+                    Value mean = add("ReduceMean", path + ".mean", List.of(bands.name()), new long[] {-1, d[1]},
+                            List.of(ints("axes", new long[] {2}), intAttr("keepdims", 0)));
+                    return add("Add", path, List.of(max.name(), mean.name()), new long[] {-1, d[1]}, List.of());
+                }
                 default:
                     break;
             }

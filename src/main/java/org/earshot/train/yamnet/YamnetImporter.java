@@ -129,6 +129,16 @@ public final class YamnetImporter {
      * embeddings once) and train only the head; fine-tuning the whole network adapts the statistics on purpose.
      */
     public static SequentialBlock fineTuneNetwork(Path backboneH5, int numClasses, long seed) throws IOException {
+        return fineTuneNetwork(backboneH5, numClasses, seed, "mean");
+    }
+
+    /**
+     * As {@link #fineTuneNetwork(Path, int, long)}, with the backbone's global average pooling replaced by the pooling
+     * {@code pooling} of {@link Layers#globalPool} ({@code mean} keeps the backbone as it is).
+     */
+    public static SequentialBlock fineTuneNetwork(Path backboneH5, int numClasses, long seed, String pooling)
+            throws IOException {
+        Layers.globalPool(pooling); // fails early on an unknown kind
         if (numClasses < 1) {
             throw new IllegalArgumentException("numClasses must be at least 1, got " + numClasses);
         }
@@ -138,9 +148,18 @@ public final class YamnetImporter {
                     + " backbone file");
         }
         SequentialBlock network = new SequentialBlock();
-        network.add(backbone.block());
+        SequentialBlock body = backbone.block();
+        if (backbone.flatOutput() && !pooling.equals("mean")) {
+            Block last = body.getChildren().get(body.getChildren().size() - 1).getValue();
+            if (!(last instanceof ai.djl.nn.LambdaBlock l && l.getName().equals(Layers.GLOBAL_AVG_POOL))) {
+                throw new IllegalArgumentException(backboneH5 + " does not end in global average pooling: cannot use "
+                        + pooling + " pooling");
+            }
+            body.replaceLastBlock(Layers.globalPool(pooling));
+        }
+        network.add(body);
         if (!backbone.flatOutput()) {
-            network.add(Layers.globalAvgPool());
+            network.add(Layers.globalPool(pooling));
         }
         network.add(Dropout.builder().optRate(FINE_TUNE_DROPOUT).build());
         Linear head = Linear.builder().setUnits(numClasses).build();

@@ -131,8 +131,17 @@ class OnnxExportParityTest {
 
     @Test
     void flattenNonSquarePoolingAndBiasFreeLinearMatchPyTorch() throws Exception {
-        Path dir = tmp.resolve("flatten");
-        try (Model model = TestNetworks.train(TestNetworks.flattenHead(3), 3, 3, 11)) {
+        assertParity(TestNetworks.flattenHead(3), "flatten", 11);
+    }
+
+    @Test
+    void meanMaxPoolingMatchesPyTorch() throws Exception {
+        assertParity(TestNetworks.meanMaxHead(3), "meanmax", 13);
+    }
+
+    private void assertParity(Block net, String name, long seed) throws Exception {
+        Path dir = tmp.resolve(name);
+        try (Model model = TestNetworks.train(net, 3, 3, seed)) {
             OnnxExporter.export(model.getBlock(), TestNetworks.INPUT_SHAPE, dir.resolve(ModelDirectory.MODEL_FILE), true);
             float[][] expected = TestNetworks.sigmoid(TestNetworks.pytorchLogits(model, patches));
             try (OnnxClassifier classifier = OnnxClassifier.load(dir)) {

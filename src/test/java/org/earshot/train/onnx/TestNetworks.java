@@ -72,6 +72,16 @@ public final class TestNetworks {
                 .add(Linear.builder().setUnits(classes).optBias(false).build());
     }
 
+    /** Mean over bands, then max plus mean over time ({@link Layers#meanMaxPool}), on a non-square feature map. */
+    public static SequentialBlock meanMaxHead(int classes) {
+        return new SequentialBlock()
+                .add(Conv2d.builder().setKernelShape(new Shape(4, 4)).setFilters(6).optStride(new Shape(8, 4)).build())
+                .add(BatchNorm.builder().build())
+                .add(Layers.relu())
+                .add(Layers.meanMaxPool())
+                .add(Linear.builder().setUnits(classes).build());
+    }
+
     /**
      * Initialises {@code net} on the PyTorch engine and runs a few Adam steps on random data, so that weights and
      * BatchNorm running statistics are far from their initial values. The returned model owns the parameters.

@@ -3,6 +3,7 @@ package org.earshot.train.yamnet;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
@@ -173,6 +174,31 @@ class YamnetImporterTest {
                         "one optimizer step left the head unchanged");
             }
         }
+    }
+
+    @Test
+    void meanMaxPoolingReplacesTheBackbonesAveragePoolingAndExports() throws Exception {
+        Path h5 = SharedModels.backbone();
+        SequentialBlock network = YamnetImporter.fineTuneNetwork(h5, 3, 42L, "meanmax");
+        SequentialBlock backbone = (SequentialBlock) network.getChildren().get(0).getValue();
+        Block last = backbone.getChildren().get(backbone.getChildren().size() - 1).getValue();
+        assertEquals(org.earshot.train.nn.Layers.MEAN_MAX_POOL, ((ai.djl.nn.LambdaBlock) last).getName());
+        try (Model model = Model.newInstance("meanmax", "PyTorch")) {
+            model.setBlock(network);
+            network.initialize(model.getNDManager(), DataType.FLOAT32, YamnetImporter.inputShape(1));
+            Path onnx = java.nio.file.Files.createTempDirectory("meanmax").resolve("model.onnx");
+            org.earshot.train.onnx.OnnxExporter.export(network, YamnetImporter.inputShape(1), onnx, true);
+            float[] patch = generatedPatch();
+            float[] expected = forward(network, model.getNDManager(), model.getNDManager().create(patch,
+                    YamnetImporter.inputShape(1))).toFloatArray();
+            try (org.earshot.model.OnnxClassifier classifier = org.earshot.model.OnnxClassifier.load(onnx.getParent())) {
+                float[] actual = classifier.classify(new float[][] {patch})[0];
+                for (int c = 0; c < 3; c++) {
+                    assertEquals(1 / (1 + Math.exp(-expected[c])), actual[c], 1e-4, "class " + c);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> YamnetImporter.fineTuneNetwork(h5, 3, 42L, "median"));
     }
 
     private static float[] headOf(Path h5, long seed) throws Exception {
