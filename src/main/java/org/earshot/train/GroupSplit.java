@@ -65,10 +65,10 @@ public record GroupSplit(List<ClipEntry> train, List<ClipEntry> validation) {
         /** For progress lines and reports: "fold 2 of 5", "20 % of groups" or no validation. */
         public String describe() {
             if (!holdsOut()) {
-                return "no validation: every group trains";
+                return "no validation split: every group trains";
             }
-            return crossValidation() ? "fold " + fold + " of " + folds + ", seed " + seed
-                    : Math.round(validationFraction * 100) + " % of groups, seed " + seed;
+            return "group-disjoint: " + (crossValidation() ? "fold " + fold + " of " + folds + ", seed " + seed
+                    : Math.round(validationFraction * 100) + " % of groups, seed " + seed);
         }
     }
 

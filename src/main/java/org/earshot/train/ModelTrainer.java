@@ -59,9 +59,8 @@ public final class ModelTrainer {
     public Result train() throws IOException {
         DatasetManifest manifest = DatasetManifest.read(options.dataset());
         GroupSplit split = options.split().apply(manifest.clips());
-        progress.printf("dataset %s: %d clips, %d for training, %d for validation (group-disjoint: %s)%n",
-                options.dataset(), manifest.clips().size(), split.train().size(), split.validation().size(),
-                options.split().describe());
+        progress.printf("dataset %s: %d clips, %d for training, %d for validation (%s)%n", options.dataset(),
+                manifest.clips().size(), split.train().size(), split.validation().size(), options.split().describe());
         List<LoadedClip> trainClips = load(split.train(), "training");
         List<LoadedClip> validationClips = load(split.validation(), "validation");
 
