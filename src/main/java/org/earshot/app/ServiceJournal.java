@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,6 +38,15 @@ final class ServiceJournal implements AutoCloseable {
     static final String TYPE_START = "start";
     static final String TYPE_STOP = "stop";
     static final String TYPE_CONFIG = "config";
+    /** Part of a configuration's sensor list too long for one entry; written before its {@code config} entry. */
+    static final String TYPE_CONFIG_SENSORS = "config_sensors";
+    /**
+     * A {@code config} entry larger than this carries its sensors in {@code config_sensors} entries of at most
+     * {@link #SENSOR_PART_BYTES} each instead (a registry of about 350 sensors or more), keeping every entry under
+     * {@link Journal#MAX_ENTRY_BYTES}.
+     */
+    static final int CONFIG_INLINE_BYTES = 60 * 1024;
+    static final int SENSOR_PART_BYTES = 48 * 1024;
     static final String TYPE_API_REQUEST = "api_request";
     /** Entry types whose data holds who did what and when: deleted after the retention period. */
     static final Set<String> RETAINED_TYPES = Set.of(JournalSink.TYPE_DETECTION, JournalSink.TYPE_ALERT,
@@ -139,6 +150,22 @@ final class ServiceJournal implements AutoCloseable {
             JsonObject entry = state.deepCopy();
             entry.addProperty("config_sha256", digest);
             entry.addProperty("previous_sha256", previous);
+            if (entry.toString().getBytes(StandardCharsets.UTF_8).length > CONFIG_INLINE_BYTES) {
+                // Parts first: a crash before the config entry leaves no config entry claiming parts it lacks, and
+                // the next start, finding the digest unrecorded, writes them all again.
+                List<JsonArray> parts = parts(sensors, SENSOR_PART_BYTES);
+                for (int i = 0; i < parts.size(); i++) {
+                    JsonObject part = new JsonObject();
+                    part.addProperty("config_sha256", digest);
+                    part.addProperty("part", i + 1);
+                    part.addProperty("parts", parts.size());
+                    part.add("sensors", parts.get(i));
+                    journal.append(TYPE_CONFIG_SENSORS, part);
+                }
+                entry.remove("sensors");
+                entry.addProperty("sensor_count", sensors.size());
+                entry.addProperty("sensor_parts", parts.size());
+            }
             journal.append(TYPE_CONFIG, entry);
         }
         JsonObject start = new JsonObject();
@@ -149,6 +176,30 @@ final class ServiceJournal implements AutoCloseable {
                 : "ended without a stop entry (killed or crashed)");
         start.addProperty("pid", ProcessHandle.current().pid());
         journal.append(TYPE_START, start);
+    }
+
+    /**
+     * The sensors in order, cut into arrays of at most {@code maxBytes} of JSON each (a sensor larger than that on its
+     * own gets an array to itself; the registry's field limits keep it far below the journal's entry limit).
+     */
+    static List<JsonArray> parts(JsonArray sensors, int maxBytes) {
+        List<JsonArray> parts = new ArrayList<>();
+        JsonArray current = new JsonArray();
+        int bytes = 2;
+        for (var sensor : sensors) {
+            int size = sensor.toString().getBytes(StandardCharsets.UTF_8).length + 1;
+            if (!current.isEmpty() && bytes + size > maxBytes) {
+                parts.add(current);
+                current = new JsonArray();
+                bytes = 2;
+            }
+            current.add(sensor);
+            bytes += size;
+        }
+        if (!current.isEmpty() || parts.isEmpty()) {
+            parts.add(current);
+        }
+        return parts;
     }
 
     private void applyRetention() {
