@@ -68,7 +68,7 @@ final class CrossValidateCommand implements Callable<Integer> {
         for (Path m : models) {
             manifests.add(readManifest(m));
         }
-        int k = checkFolds(manifests, sha);
+        int k = checkFolds(manifests, sha, data);
         List<CrossValidation.Fold> folds = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
             try (LoadedModel m = LoadedModel.open(models.get(i))) {
@@ -88,9 +88,9 @@ final class CrossValidateCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "warning: only %d of %d folds: the figures cover only part of the dataset%n",
                     folds.size(), k);
         }
+        double backgroundSeconds = cv.folds().stream().mapToDouble(f -> f.background().stream().seconds()).sum();
         out.printf(Locale.ROOT, "validation background: %.1f min over all folds (one false alarm = %.2f per hour)%n",
-                cv.folds().stream().mapToDouble(f -> f.background().stream().seconds()).sum() / 60,
-                3600 / cv.folds().stream().mapToDouble(f -> f.background().stream().seconds()).sum());
+                backgroundSeconds / 60, 3600 / backgroundSeconds);
 
         out.printf(Locale.ROOT, "%nthresholds chosen on all folds pooled (best 0 dB F1 with at most %.1f false alarms "
                 + "per hour on the background):%n", target);
@@ -185,7 +185,7 @@ final class CrossValidateCommand implements Callable<Integer> {
      * Every model must be a fold model of one partition (same K, seed and dataset) and hold out a different fold;
      * returns K.
      */
-    private int checkFolds(List<ModelManifest> manifests, String datasetSha) {
+    private int checkFolds(List<ModelManifest> manifests, String datasetSha, Path data) {
         TreeSet<Integer> seen = new TreeSet<>();
         ModelManifest.Training first = null;
         for (int i = 0; i < manifests.size(); i++) {
@@ -196,7 +196,7 @@ final class CrossValidateCommand implements Callable<Integer> {
                         + "--fold k)");
             }
             if (!datasetSha.equals(t.datasetManifestSha256())) {
-                throw new BadInputException(where + "trained on another dataset manifest than " + dataset.resolve()
+                throw new BadInputException(where + "trained on another dataset manifest than " + data
                         + " (sha256 differs)");
             }
             if (first == null) {

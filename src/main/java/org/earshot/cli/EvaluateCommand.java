@@ -289,8 +289,7 @@ final class EvaluateCommand implements Runnable {
                     + " split (its recipe is measured by 'earshot evaluate cross-validation' over fold models)");
         }
         try {
-            return t.folds() == 0 ? org.earshot.train.GroupSplit.Spec.fraction(t.validationFraction(), t.seed())
-                    : org.earshot.train.GroupSplit.Spec.fold(t.folds(), t.fold(), t.seed());
+            return org.earshot.train.GroupSplit.Spec.of(t.seed(), t.validationFraction(), t.folds(), t.fold());
         } catch (IllegalArgumentException e) {
             throw new BadInputException("model " + manifest.name + ": bad split in its manifest: " + e.getMessage());
         }

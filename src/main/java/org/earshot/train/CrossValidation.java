@@ -2,7 +2,6 @@ package org.earshot.train;
 
 import org.earshot.detect.Classifier;
 import org.earshot.detect.DetectorConfig;
-import org.earshot.detect.Labels;
 import org.earshot.train.eval.ClipMetrics;
 import org.earshot.train.eval.Event;
 import org.earshot.train.eval.EventMetrics;
@@ -43,11 +42,6 @@ public final class CrossValidation {
             }
             return new Fold(model, fold, data.clips(), clipScores, mixed,
                     ThresholdCalibrator.ScoredStream.score(classifier, data.backgroundStream(seed)));
-        }
-
-        public int events(int classIndex) {
-            String label = Labels.CLASSES.get(classIndex);
-            return (int) mixed.get(ZERO_DB).stream().events().stream().filter(e -> e.label().equals(label)).count();
         }
     }
 
@@ -171,10 +165,7 @@ public final class CrossValidation {
     /** Event metrics of one fold's stream at ratio index {@code ratio} ({@code -1}: background). */
     public static List<EventMetrics.ClassResult> ofFold(Fold fold, int ratio, DetectorConfig config,
             double collarSeconds) {
-        ThresholdCalibrator.ScoredStream s = stream(fold, ratio);
-        EventMetrics m = new EventMetrics(collarSeconds);
-        m.addRecording(s.stream().events(), s.events(config), s.stream().seconds());
-        return m.results();
+        return ThresholdCalibrator.pooled(List.of(stream(fold, ratio)), config, collarSeconds);
     }
 
     /** Clip metrics over every fold's clips at {@code config}'s thresholds (ROC AUC over the pooled scores). */

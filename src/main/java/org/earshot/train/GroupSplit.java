@@ -37,6 +37,11 @@ public record GroupSplit(List<ClipEntry> train, List<ClipEntry> validation) {
             }
         }
 
+        /** A model's split from its recorded settings: {@code folds == 0} holds out a fraction, else a fold. */
+        public static Spec of(long seed, double validationFraction, int folds, int fold) {
+            return folds == 0 ? fraction(validationFraction, seed) : fold(folds, fold, seed);
+        }
+
         public static Spec fraction(double validationFraction, long seed) {
             return new Spec(seed, validationFraction, 0, 0);
         }

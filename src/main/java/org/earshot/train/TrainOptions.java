@@ -46,7 +46,7 @@ public record TrainOptions(Path dataset, Path output, String architecture, int e
         if (!(learningRate > 0 && learningRate < 1)) {
             throw new IllegalArgumentException("learning rate must be in (0, 1), got " + learningRate);
         }
-        split(seed, validationFraction, folds, fold); // validates the split settings
+        GroupSplit.Spec.of(seed, validationFraction, folds, fold); // validates the split settings
         if (cnnWidth < 4 || cnnWidth > 256) {
             throw new IllegalArgumentException("cnn width must be in 4..256, got " + cnnWidth);
         }
@@ -67,12 +67,7 @@ public record TrainOptions(Path dataset, Path output, String architecture, int e
 
     /** How this run splits the dataset into training and validation. */
     public GroupSplit.Spec split() {
-        return split(seed, validationFraction, folds, fold);
-    }
-
-    private static GroupSplit.Spec split(long seed, double validationFraction, int folds, int fold) {
-        return folds == 0 ? GroupSplit.Spec.fraction(validationFraction, seed)
-                : GroupSplit.Spec.fold(folds, fold, seed);
+        return GroupSplit.Spec.of(seed, validationFraction, folds, fold);
     }
 
     /** Hard negatives per epoch: the share of the expected number of background examples. */
