@@ -36,5 +36,5 @@ if [ -n "${SHIP:-}" ]; then
   write=(--write-thresholds "$SHIP")
 fi
 echo "recipe: $recipe"
-./earshot evaluate cross-validation --dataset "$dataset" --sweep --by-source "${write[@]}" "${models[@]}"
+./earshot evaluate cross-validation --dataset "$dataset" --sweep --by-source --top-background 10 "${write[@]}" "${models[@]}"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"

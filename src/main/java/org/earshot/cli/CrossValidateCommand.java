@@ -7,6 +7,7 @@ import org.earshot.train.CrossValidation;
 import org.earshot.train.DatasetManifest;
 import org.earshot.train.Evaluation;
 import org.earshot.train.GroupSplit;
+import org.earshot.train.LoadedClip;
 import org.earshot.train.ThresholdCalibrator;
 import org.earshot.train.ValidationData;
 import org.earshot.train.eval.EventMetrics;
@@ -52,6 +53,11 @@ final class CrossValidateCommand implements Callable<Integer> {
             + "at the nested thresholds")
     boolean bySource;
 
+    @Option(names = "--top-background", paramLabel = "N", description = "Also list, per class, the N background "
+            + "clips of all folds that score highest, each by the model that held its fold out (default: "
+            + "${DEFAULT-VALUE})")
+    int topBackground;
+
     @Option(names = "--write-thresholds", paramLabel = "DIR", description = "Write the thresholds chosen on all folds "
             + "into the manifest.json of the model in DIR (trained on all the data with the folds' recipe)")
     Path writeThresholds;
@@ -60,6 +66,9 @@ final class CrossValidateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (!(target >= 0)) {
             throw new BadInputException("--target-false-alarms-per-hour must be >= 0, got " + target);
+        }
+        if (topBackground < 0) {
+            throw new BadInputException("--top-background must be >= 0, got " + topBackground);
         }
         Path data = dataset.resolve();
         String sha = DatasetManifest.read(data).sha256();
@@ -114,6 +123,9 @@ final class CrossValidateCommand implements Callable<Integer> {
 
         out.printf(Locale.ROOT, "%nclips of all folds, at the thresholds chosen on all folds:%n");
         EvaluateCommand.printClips(cv.clips(pooledConfig));
+        if (topBackground > 0) {
+            printTopBackground(cv, topBackground);
+        }
         if (bySource) {
             out.println();
             EvaluateCommand.printBySource(nestedReports.subList(0, ValidationData.STREAM_RATIOS_DB.length),
@@ -132,6 +144,20 @@ final class CrossValidateCommand implements Callable<Integer> {
             System.err.println("earshot: wrote " + writeThresholds.resolve(ModelManifest.FILE));
         }
         return 0;
+    }
+
+    /** The highest-scoring background clips of all folds, each fold's clips scored by the model that held it out. */
+    private static void printTopBackground(CrossValidation cv, int n) {
+        List<LoadedClip> clips = new ArrayList<>();
+        List<double[]> scores = new ArrayList<>();
+        List<Integer> folds = new ArrayList<>();
+        for (CrossValidation.Fold f : cv.folds()) {
+            clips.addAll(f.clips());
+            scores.addAll(List.of(f.clipScores()));
+            f.clips().forEach(c -> folds.add(f.fold()));
+        }
+        EvaluateCommand.printTopBackground(clips, scores.toArray(new double[0][]),
+                folds.stream().mapToInt(Integer::intValue).toArray(), n, System.out);
     }
 
     private static List<Evaluation.StreamReport> reports(CrossValidation cv, List<DetectorConfig> configs) {

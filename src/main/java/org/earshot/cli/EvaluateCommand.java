@@ -82,28 +82,32 @@ final class EvaluateCommand implements Runnable {
                         m.manifest().name);
                 printClips(reports);
                 if (topBackground > 0) {
-                    printTopBackground(clips, scores, topBackground, out);
+                    printTopBackground(clips, scores, null, topBackground, out);
                 }
             }
             return 0;
         }
+    }
 
-        private static void printTopBackground(List<LoadedClip> clips, double[][] scores, int n, PrintStream out) {
-            List<Integer> background = new ArrayList<>();
-            for (int i = 0; i < clips.size(); i++) {
-                if (!clips.get(i).entry().isEvent()) {
-                    background.add(i);
-                }
+    /**
+     * Per class, the {@code n} background clips that score highest (a clip's score is its highest window score): the
+     * recordings that set the thresholds. {@code fold}, when not null, gives each clip's fold (cross-validation).
+     */
+    static void printTopBackground(List<LoadedClip> clips, double[][] scores, int[] fold, int n, PrintStream out) {
+        List<Integer> background = new ArrayList<>();
+        for (int i = 0; i < clips.size(); i++) {
+            if (!clips.get(i).entry().isEvent()) {
+                background.add(i);
             }
-            for (int c = 0; c < org.earshot.detect.Labels.CLASSES.size(); c++) {
-                final int k = c;
-                out.printf(Locale.ROOT, "%nhighest-scoring background clips for %s:%n",
-                        org.earshot.detect.Labels.CLASSES.get(c));
-                background.stream().sorted((a, b) -> Double.compare(scores[b][k], scores[a][k])).limit(n)
-                        .forEach(i -> out.printf(Locale.ROOT, "%.4f  %s/%s  %s%n", scores[i][k],
-                                clips.get(i).entry().source(), clips.get(i).entry().originalLabel(),
-                                clips.get(i).entry().path()));
-            }
+        }
+        for (int c = 0; c < org.earshot.detect.Labels.CLASSES.size(); c++) {
+            final int k = c;
+            out.printf(Locale.ROOT, "%nhighest-scoring background clips for %s:%n",
+                    org.earshot.detect.Labels.CLASSES.get(c));
+            background.stream().sorted((a, b) -> Double.compare(scores[b][k], scores[a][k])).limit(n)
+                    .forEach(i -> out.printf(Locale.ROOT, "%.4f  %s%s/%s  %s%n", scores[i][k],
+                            fold == null ? "" : "fold " + fold[i] + "  ", clips.get(i).entry().source(),
+                            clips.get(i).entry().originalLabel(), clips.get(i).entry().path()));
         }
     }
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -100,11 +101,12 @@ class TrainSmokeTest {
                 .assertRejected("was trained on every group");
         CliRunner.Run cv = CliRunner.run("evaluate", "cross-validation", "--dataset", data.toString(),
                 folds[0].toString(), folds[1].toString(), "--write-thresholds", target.toString(), "--sweep",
-                "--by-source");
+                "--by-source", "--top-background", "2");
         assertEquals(0, cv.exitCode(), cv.err());
         for (String expected : new String[] {"cross-validation: 2 of 2 folds", "A. each fold at the thresholds chosen "
                 + "on the other folds", "all folds +0 dB", "all folds background", "per fold, 0 dB F1",
-                "B. every fold", "clips of all folds", "recall per source", "threshold sweep"}) {
+                "B. every fold", "clips of all folds", "recall per source", "threshold sweep",
+                "highest-scoring background clips for impact"}) {
             assertTrue(cv.out().contains(expected), expected + " in " + cv.out());
         }
         // The synthetic dataset has 6 clips per label; pooled over both folds, every one is scored once.
@@ -113,6 +115,12 @@ class TrainSmokeTest {
             String[] cols = row.trim().split("\\s+");
             assertEquals(6, Integer.parseInt(cols[1]) + Integer.parseInt(cols[3]), "TP + FN of " + row);
         }
+        // Two background clips per class, each named with the fold whose model scored it.
+        List<String> top = cv.out().lines().filter(l -> l.matches("\\d\\.\\d{4}  fold [01]  synthetic/background  "
+                + "background-\\d-\\d\\.wav")).toList();
+        assertEquals(2 * Labels.CLASSES.size(), top.size(), cv.out());
+        CliRunner.run("evaluate", "cross-validation", "--dataset", data.toString(), folds[0].toString(),
+                "--top-background", "-1").assertRejected("--top-background must be >= 0");
         ModelManifest written = ModelManifest.read(target);
         assertTrue(written.thresholdRule.startsWith("chosen by 2-fold cross-validation"), written.thresholdRule);
         assertEquals(0.0, written.training.validationFraction(), "the rest of the manifest is kept");
