@@ -76,6 +76,10 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     String pooling = "mean";
 
+    @Option(names = "--freeze-backbone", description = "yamnet: keep the pretrained backbone's weights and train only "
+            + "the new head (a linear probe; batch-norm statistics still adapt)")
+    boolean freezeBackbone;
+
     @Option(names = "--width", description = "Channels of the CNN's first stage (default: ${DEFAULT-VALUE})")
     int width = 16;
 
@@ -114,7 +118,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         double lr = learningRate != null ? learningRate : architecture.equals("yamnet") ? 0.001 : 0.003;
         TrainOptions options = new TrainOptions(data, out, architecture, epochs, examplesPerEpoch, batchSize, lr, seed,
-                validationFraction, width, weights, threads, backgroundShare, hardNegativeShare, folds, fold, pooling);
+                validationFraction, width, weights, threads, backgroundShare, hardNegativeShare, folds, fold, pooling,
+                freezeBackbone);
         Files.createDirectories(out);
         PrintStream progress = System.err;
         // The code that trains is the code checked out now, not when training ends (the checkout may change).
@@ -157,7 +162,7 @@ final class TrainCommand implements Callable<Integer> {
             manifest.training = new ModelManifest.Training(data.getFileName().toString(), result.manifest().sha256(),
                     codeVersion, architecture, seed, options.split().validationFraction(), epochs, examplesPerEpoch,
                     backgroundShare, Instant.now().toString(), Math.round(trainingSeconds), options.hardNegatives(),
-                    folds, fold, pooling);
+                    folds, fold, pooling, freezeBackbone);
             manifest.write(out);
             progress.printf("wrote %s (training %.0f s)%n", out, trainingSeconds);
         }

@@ -37,10 +37,12 @@ public final class ModelManifest {
      * Provenance of the weights. {@code folds} is 0 when {@code validationFraction} of the groups was held out, else
      * the model held out fold {@code fold} (0-based) of a {@code folds}-fold partition (cross-validation).
      * {@code pooling} is the network's global pooling (absent, before it was an option: {@code mean}).
+     * {@code frozenBackbone}: only the head was trained on top of the pretrained backbone (absent: false).
      */
     public record Training(String dataset, String datasetManifestSha256, String codeVersion, String architecture,
             long seed, double validationFraction, int epochs, int examplesPerEpoch, double backgroundShare,
-            String trainedAt, double trainingSeconds, int hardNegatives, int folds, int fold, String pooling) {}
+            String trainedAt, double trainingSeconds, int hardNegatives, int folds, int fold, String pooling,
+            boolean frozenBackbone) {}
 
     public String name;
     public String architecture;

@@ -89,6 +89,11 @@ public final class ModelTrainer {
         });
         try (Trainer trainer = model.newTrainer(config)) {
             trainer.initialize(new Shape(options.batchSize(), 1, FrontEndSpec.MEL_BANDS, FrontEndSpec.PATCH_FRAMES));
+            if (options.freezeBackbone()) {
+                // The network is backbone, dropout, head (YamnetImporter.fineTuneNetwork): only the head learns.
+                block.getChildren().get(0).getValue().freezeParameters(true);
+                progress.println("backbone frozen: training the head only");
+            }
             Random rng = new Random(options.seed());
             Future<float[][][]> next = producer.submit(epochData(trainFactory, new Random(rng.nextLong())));
             for (int epoch = 1; epoch <= options.epochs(); epoch++) {

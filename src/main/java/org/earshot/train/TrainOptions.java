@@ -14,10 +14,13 @@ import java.nio.file.Path;
  * @param folds 0 for a validation split by {@code validationFraction}; K >= 2 to hold out fold {@code fold} of a
  *              K-fold partition of the groups instead (cross-validation; {@code validationFraction} is then ignored)
  * @param pooling the network's global pooling: {@code mean} or {@code meanmax} (see {@code Layers.globalPool})
+ * @param freezeBackbone {@code yamnet} only: keep the pretrained backbone's weights as they are and train the new
+ *                       head alone (a linear probe of the embedding); its batch-norm statistics still adapt
  */
 public record TrainOptions(Path dataset, Path output, String architecture, int epochs, int examplesPerEpoch,
         int batchSize, double learningRate, long seed, double validationFraction, int cnnWidth, Path yamnetWeights,
-        int threads, double backgroundShare, double hardNegativeShare, int folds, int fold, String pooling) {
+        int threads, double backgroundShare, double hardNegativeShare, int folds, int fold, String pooling,
+        boolean freezeBackbone) {
     public static final int DEFAULT_EPOCHS = 30;
     public static final int DEFAULT_EXAMPLES_PER_EPOCH = 4096;
     public static final int DEFAULT_BATCH = 64;
@@ -60,6 +63,9 @@ public record TrainOptions(Path dataset, Path output, String architecture, int e
             throw new IllegalArgumentException("hard negative share must be in [0, 1], got " + hardNegativeShare);
         }
         org.earshot.train.nn.Layers.globalPool(pooling); // validates the kind
+        if (freezeBackbone && !architecture.equals("yamnet")) {
+            throw new IllegalArgumentException("only the yamnet architecture has a pretrained backbone to freeze");
+        }
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }

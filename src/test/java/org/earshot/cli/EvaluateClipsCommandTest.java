@@ -1,5 +1,6 @@
 package org.earshot.cli;
 
+import org.earshot.testing.SyntheticDataset;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,7 +18,7 @@ class EvaluateClipsCommandTest {
 
     @Test
     void listsTheHighestScoringBackgroundClipsPerClass() throws IOException {
-        Path data = TrainSmokeTest.syntheticDataset(dir.resolve("data"));
+        Path data = SyntheticDataset.write(dir.resolve("data"));
         CliRunner.Run run = CliRunner.run("evaluate", "clips", "--dataset", data.toString(), "--model",
                 "models/earshot-v2", "--top-background", "2");
         assertEquals(0, run.exitCode(), run.err());

@@ -5,6 +5,7 @@ import org.earshot.audio.WavWriter;
 import org.earshot.detect.Labels;
 import org.earshot.model.ModelManifest;
 import org.earshot.model.OnnxClassifier;
+import org.earshot.testing.SyntheticDataset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +31,7 @@ class TrainSmokeTest {
 
     @Test
     void trainsExportsCalibratesAndDetects() throws IOException {
-        Path data = syntheticDataset(dir.resolve("data"));
+        Path data = SyntheticDataset.write(dir.resolve("data"));
         Path model = dir.resolve("model");
         CliRunner.Run train = CliRunner.run("train", "--dataset", data.toString(), "--out", model.toString(),
                 "--epochs", "3", "--examples-per-epoch", "64", "--batch-size", "32", "--validation-fraction", "0.34");
@@ -58,7 +59,7 @@ class TrainSmokeTest {
         }
 
         Path wav = dir.resolve("probe.wav");
-        WavWriter.write16(wav, sound("impact", new Random(5), 5 * FS), FS);
+        WavWriter.write16(wav, SyntheticDataset.sound("impact", new Random(5), 5 * FS), FS);
         CliRunner.Run detect = CliRunner.run("detect", wav.toString(), "--model", model.toString(),
                 "--threshold", "impact=0.01");
         assertEquals(0, detect.exitCode(), detect.err());
@@ -74,7 +75,7 @@ class TrainSmokeTest {
      */
     @Test
     void crossValidationPoolsFoldModelsAndWritesTheirThresholds() throws IOException {
-        Path data = syntheticDataset(dir.resolve("data"));
+        Path data = SyntheticDataset.write(dir.resolve("data"));
         Path[] folds = new Path[2];
         for (int f = 0; f < 2; f++) {
             folds[f] = dir.resolve("fold-" + f);
@@ -133,7 +134,7 @@ class TrainSmokeTest {
         CliRunner.run("evaluate", "cross-validation", "--dataset", data.toString(), folds[0].toString(),
                 folds[0].toString()).assertRejected("fold 0 is given twice");
         written.training = new ModelManifest.Training(written.training.dataset(),
-                written.training.datasetManifestSha256(), "x", "cnn", 1, 0.2, 1, 64, 0.4, "now", 1, 0, 0, 0, "mean");
+                written.training.datasetManifestSha256(), "x", "cnn", 1, 0.2, 1, 64, 0.4, "now", 1, 0, 0, 0, "mean", false);
         written.write(target);
         CliRunner.run("evaluate", "cross-validation", "--dataset", data.toString(), target.toString())
                 .assertRejected("not a cross-validation fold model");
@@ -146,44 +147,5 @@ class TrainSmokeTest {
             p[i] = (float) (r.nextGaussian() - 4);
         }
         return p;
-    }
-
-    /** Four groups per label of synthetic sounds, enough for a group-disjoint split. */
-    static Path syntheticDataset(Path root) throws IOException {
-        Files.createDirectories(root);
-        StringBuilder manifest = new StringBuilder("path,label,use,group,source,original_label,seconds,license\n");
-        Random rng = new Random(11);
-        for (String label : new String[] {"shout", "glass_break", "impact", "background"}) {
-            for (int g = 0; g < 3; g++) {
-                for (int k = 0; k < 2; k++) {
-                    String name = label + "-" + g + "-" + k + ".wav";
-                    float[] x = sound(label, rng, (int) (1.5 * FS));
-                    WavWriter.write16(root.resolve(name), x, FS);
-                    manifest.append(name).append(',').append(label).append(",train,").append(label).append(g)
-                            .append(",synthetic,").append(label).append(",1.5,CC0\n");
-                }
-            }
-        }
-        Files.writeString(root.resolve("manifest.csv"), manifest);
-        return root;
-    }
-
-    static float[] sound(String label, Random rng, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) (0.01 * rng.nextGaussian());
-        }
-        int start = n / 3;
-        for (int i = start; i < Math.min(n, start + FS / 2); i++) {
-            double t = (i - start) / (double) FS;
-            double v = switch (label) {
-                case "shout" -> 0.3 * Math.sin(2 * Math.PI * (600 + 40 * Math.sin(30 * t)) * t);
-                case "glass_break" -> 0.3 * Math.exp(-8 * t) * Math.sin(2 * Math.PI * 4500 * t);
-                case "impact" -> 0.6 * Math.exp(-40 * t) * rng.nextGaussian();
-                default -> 0;
-            };
-            x[i] += (float) v;
-        }
-        return x;
     }
 }
