@@ -53,10 +53,9 @@ final class CrossValidateCommand implements Callable<Integer> {
             + "at the nested thresholds")
     boolean bySource;
 
-    @Option(names = "--top-background", paramLabel = "N", description = "Also list, per class, the N background "
-            + "clips of all folds that score highest, each by the model that held its fold out (default: "
-            + "${DEFAULT-VALUE})")
-    int topBackground;
+    /** Scored over all folds, each clip by the model that held its fold out. */
+    @picocli.CommandLine.Mixin
+    TopBackgroundOption top;
 
     @Option(names = "--write-thresholds", paramLabel = "DIR", description = "Write the thresholds chosen on all folds "
             + "into the manifest.json of the model in DIR (trained on all the data with the folds' recipe)")
@@ -67,9 +66,7 @@ final class CrossValidateCommand implements Callable<Integer> {
         if (!(target >= 0)) {
             throw new BadInputException("--target-false-alarms-per-hour must be >= 0, got " + target);
         }
-        if (topBackground < 0) {
-            throw new BadInputException("--top-background must be >= 0, got " + topBackground);
-        }
+        int topBackground = top.count();
         Path data = dataset.resolve();
         String sha = DatasetManifest.read(data).sha256();
         ModelManifest writeTo = writeThresholds == null ? null : readManifest(writeThresholds);

@@ -56,15 +56,12 @@ final class EvaluateCommand implements Runnable {
                 + "groups its training held out: same seed and fraction)")
         boolean validationSplit;
 
-        @Option(names = "--top-background", paramLabel = "N", description = "Also list, per class, the N background "
-                + "clips that score highest: the likeliest false alarms (default: ${DEFAULT-VALUE})")
-        int topBackground;
+        @picocli.CommandLine.Mixin
+        TopBackgroundOption top;
 
         @Override
         public Integer call() throws IOException {
-            if (topBackground < 0) {
-                throw new BadInputException("--top-background must be >= 0, got " + topBackground);
-            }
+            int topBackground = top.count();
             Path data = dataset.resolve();
             try (LoadedModel m = LoadedModel.open(model)) {
                 List<LoadedClip> clips;
