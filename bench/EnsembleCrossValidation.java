@@ -3,6 +3,7 @@ import org.earshot.detect.DetectorConfig;
 import org.earshot.model.ModelManifest;
 import org.earshot.model.OnnxClassifier;
 import org.earshot.train.CrossValidation;
+import org.earshot.train.DatasetManifest;
 import org.earshot.train.GroupSplit;
 import org.earshot.train.ValidationData;
 import org.earshot.train.eval.ClipMetrics;
@@ -10,6 +11,7 @@ import org.earshot.train.eval.EventMetrics;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +33,8 @@ public class EnsembleCrossValidation {
         final Classifier b;
         final List<float[][]> scoresA = new ArrayList<>();
         final List<float[][]> scoresB = new ArrayList<>();
+        /** A hash of each call's patches: a replay must see the same windows in the same order. */
+        final List<Integer> patchHashes = new ArrayList<>();
         int next;
         int mode;
 
@@ -48,16 +52,18 @@ public class EnsembleCrossValidation {
 
         @Override
         public float[][] classify(float[][] patches) {
+            int hash = Arrays.deepHashCode(patches);
             if (next == scoresA.size()) {
                 scoresA.add(a.classify(patches));
                 scoresB.add(b.classify(patches));
+                patchHashes.add(hash);
+            }
+            if (patchHashes.get(next) != hash) {
+                throw new IllegalStateException("call " + next + " scores other windows than the recorded call");
             }
             float[][] x = scoresA.get(next);
             float[][] y = scoresB.get(next);
             next++;
-            if (x.length != patches.length) {
-                throw new IllegalStateException("the calls diverged from the recorded ones");
-            }
             float[][] out = new float[x.length][];
             for (int i = 0; i < x.length; i++) {
                 out[i] = new float[x[i].length];
@@ -89,10 +95,15 @@ public class EnsembleCrossValidation {
         List<Members> members = new ArrayList<>();
         List<OnnxClassifier> open = new ArrayList<>();
         long seed = 0;
+        String datasetSha = DatasetManifest.read(data).sha256();
         for (int fold = 0; fold < k; fold++) {
             ModelManifest[] m = new ModelManifest[2];
             for (int r = 0; r < 2; r++) {
                 m[r] = ModelManifest.read(work[r].resolve("fold-" + fold));
+                if (!datasetSha.equals(m[r].training.datasetManifestSha256())) {
+                    throw new IllegalArgumentException(work[r].resolve("fold-" + fold) + " was trained on another "
+                            + "dataset manifest than " + data);
+                }
                 if (m[r].training.folds() != k || m[r].training.fold() != fold) {
                     throw new IllegalArgumentException(work[r].resolve("fold-" + fold) + " is not fold " + fold
                             + " of " + k);

@@ -6,6 +6,10 @@ import org.earshot.detect.Labels;
 import org.earshot.model.ModelManifest;
 import org.earshot.model.OnnxClassifier;
 import org.earshot.testing.SyntheticDataset;
+import org.earshot.train.ClipEntry;
+import org.earshot.train.DatasetManifest;
+import org.earshot.train.GroupSplit;
+import org.earshot.train.TrainOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with it. Runs without the real dataset.
  */
 class TrainSmokeTest {
-    private static final int FS = 16_000;
+    private static final int FS = SyntheticDataset.FS;
 
     @TempDir
     Path dir;
@@ -116,10 +120,23 @@ class TrainSmokeTest {
             String[] cols = row.trim().split("\\s+");
             assertEquals(6, Integer.parseInt(cols[1]) + Integer.parseInt(cols[3]), "TP + FN of " + row);
         }
-        // Two background clips per class, each named with the fold whose model scored it.
+        // Two background clips per class, highest score first, each named with the fold that holds it out (the fold
+        // whose model scored it).
         List<String> top = cv.out().lines().filter(l -> l.matches("\\d\\.\\d{4}  fold [01]  synthetic/background  "
                 + "background-\\d-\\d\\.wav")).toList();
         assertEquals(2 * Labels.CLASSES.size(), top.size(), cv.out());
+        List<ClipEntry> clips = DatasetManifest.read(data).clips();
+        for (int i = 0; i < top.size(); i++) {
+            String[] cols = top.get(i).split("\\s+");
+            int fold = Integer.parseInt(cols[2]);
+            String path = cols[4];
+            assertTrue(GroupSplit.Spec.fold(2, fold, TrainOptions.DEFAULT_SEED).apply(clips).validation().stream()
+                    .anyMatch(c -> c.path().equals(path)), path + " is not in fold " + fold);
+            if (i % 2 == 1) {
+                assertTrue(Double.parseDouble(cols[0]) <= Double.parseDouble(top.get(i - 1).split("\\s+")[0]),
+                        "not highest first: " + top.get(i - 1) + " then " + top.get(i));
+            }
+        }
         CliRunner.run("evaluate", "cross-validation", "--dataset", data.toString(), folds[0].toString(),
                 "--top-background", "-1").assertRejected("--top-background must be >= 0");
         ModelManifest written = ModelManifest.read(target);

@@ -38,11 +38,13 @@ class FrozenBackboneTrainingTest {
         Path h5 = SharedModels.backbone();
         Path data = SyntheticDataset.write(dir.resolve("data"));
         List<float[]> pretrained;
+        List<float[]> pretrainedStatistics;
         float[] initialHead;
         SequentialBlock fresh = YamnetImporter.fineTuneNetwork(h5, 3, 1L);
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             fresh.initialize(manager, DataType.FLOAT32, YamnetImporter.inputShape(2));
-            pretrained = learnedWeights(backboneOf(fresh));
+            pretrained = parameters(backboneOf(fresh), false);
+            pretrainedStatistics = parameters(backboneOf(fresh), true);
             initialHead = headWeight(fresh);
         }
         for (boolean freeze : new boolean[] {true, false}) {
@@ -52,7 +54,7 @@ class FrozenBackboneTrainingTest {
             try (ModelTrainer.Result result = new ModelTrainer(options,
                     new PrintStream(progress, true, StandardCharsets.UTF_8)).train()) {
                 SequentialBlock network = (SequentialBlock) result.block();
-                List<float[]> after = learnedWeights(backboneOf(network));
+                List<float[]> after = parameters(backboneOf(network), false);
                 assertEquals(pretrained.size(), after.size());
                 int changed = 0;
                 for (int i = 0; i < after.size(); i++) {
@@ -62,6 +64,11 @@ class FrozenBackboneTrainingTest {
                 if (freeze) {
                     assertEquals(0, changed, "backbone weights changed while frozen");
                     assertTrue(log.contains("backbone frozen: training the head only"), log);
+                    List<float[]> statistics = parameters(backboneOf(network), true);
+                    assertFalse(statistics.isEmpty());
+                    assertTrue(java.util.stream.IntStream.range(0, statistics.size())
+                            .anyMatch(i -> !Arrays.equals(pretrainedStatistics.get(i), statistics.get(i))),
+                            "the batch-norm running statistics should still adapt to the training data");
                 } else {
                     assertTrue(changed > pretrained.size() / 2, changed + " of " + pretrained.size()
                             + " backbone weights changed in fine-tuning");
@@ -83,12 +90,16 @@ class FrozenBackboneTrainingTest {
                 .getArray().toFloatArray();
     }
 
-    /** Weights, biases and batch-norm scales and shifts, in order; not the running statistics, which adapt. */
-    private static List<float[]> learnedWeights(Block block) {
+    /**
+     * In order, the batch-norm running statistics ({@code statistics}) or else the learned parameters: weights,
+     * biases, batch-norm scales and shifts.
+     */
+    private static List<float[]> parameters(Block block, boolean statistics) {
         List<float[]> out = new ArrayList<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             Parameter.Type type = p.getValue().getType();
-            if (type != Parameter.Type.RUNNING_MEAN && type != Parameter.Type.RUNNING_VAR) {
+            boolean statistic = type == Parameter.Type.RUNNING_MEAN || type == Parameter.Type.RUNNING_VAR;
+            if (statistic == statistics) {
                 out.add(p.getValue().getArray().toFloatArray());
             }
         }
