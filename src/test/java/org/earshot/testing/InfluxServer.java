@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntSupplier;
 
-import static org.earshot.testing.ServerProcesses.pause;
 import static org.earshot.testing.ServerProcesses.read;
 import static org.earshot.testing.ServerProcesses.size;
 import static org.earshot.testing.ServerProcesses.tail;
@@ -33,12 +32,10 @@ import static org.earshot.testing.ServerProcesses.tail;
  * }
  * }</pre>
  */
-public final class InfluxServer implements AutoCloseable {
+public final class InfluxServer extends LoopbackServer {
     public static final String HOST = "127.0.0.1";
     /** How long a start may take until /ping answers. */
     public static final Duration START_TIMEOUT = Duration.ofSeconds(30);
-    /** How long {@link #restart()} keeps retrying while a port is still held. */
-    public static final Duration REBIND_TIMEOUT = Duration.ofSeconds(10);
     private static final int FREE_PORT_ATTEMPTS = 5;
     private static final String ADDRESS_IN_USE = "address already in use";
 
@@ -48,9 +45,9 @@ public final class InfluxServer implements AutoCloseable {
     private final Path log;
     private int httpPort;
     private int rpcPort;
-    private Process process;
 
     private InfluxServer(Path binary, Path workDir) {
+        super("influxd");
         this.binary = binary;
         this.workDir = workDir;
         this.config = workDir.resolve("influxdb.conf");
@@ -87,21 +84,6 @@ public final class InfluxServer implements AutoCloseable {
                 throw new IllegalStateException(server.describe("influxd could not bind " + server.listeners()
                         + " (" + ADDRESS_IN_USE + "), tried " + FREE_PORT_ATTEMPTS + " pairs of free ports"));
             }
-        }
-    }
-
-    /** Starts it again on the same ports with the same data, after {@link #kill()} or {@link #stop()}. */
-    public void restart() {
-        if (isRunning()) {
-            stop();
-        }
-        long deadline = System.nanoTime() + REBIND_TIMEOUT.toNanos();
-        while (launch() != Launch.READY) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException(describe("influxd could not bind " + listeners() + " again within "
-                        + REBIND_TIMEOUT.toSeconds() + " s (" + ADDRESS_IN_USE + ")"));
-            }
-            pause();
         }
     }
 
@@ -159,34 +141,13 @@ public final class InfluxServer implements AutoCloseable {
         return log;
     }
 
-    public boolean isRunning() {
-        return process != null && process.isAlive();
-    }
-
-    /** SIGTERM, then waits for it to exit (SIGKILL if it has not within 10 s). No-op when not running. */
-    public void stop() {
-        ServerProcesses.stop(process, "influxd");
-    }
-
-    /** SIGKILL (no clean shutdown, like a crash or {@code kill -9}), then waits for it to exit. */
-    public void kill() {
-        ServerProcesses.kill(process, "influxd");
-    }
-
-    /** Same as {@link #stop()}. */
-    @Override
-    public void close() {
-        stop();
-    }
-
     @Override
     public String toString() {
         return "InfluxServer[" + listeners() + ", " + (isRunning() ? "running" : "stopped") + ", " + workDir + "]";
     }
 
-    private enum Launch { READY, ADDRESS_IN_USE }
-
-    private Launch launch() {
+    @Override
+    Launch launch() {
         long logStart = size(log);
         try {
             process = new ProcessBuilder(binary.toString(), "run", "-config", config.toString())
@@ -285,11 +246,13 @@ public final class InfluxServer implements AutoCloseable {
         }
     }
 
-    private String listeners() {
+    @Override
+    String listeners() {
         return "http " + HOST + ":" + httpPort + " and rpc " + HOST + ":" + rpcPort;
     }
 
-    private String describe(String what) {
+    @Override
+    String describe(String what) {
         return what + "\n--- end of " + log + " ---\n" + tail(read(log, 0)) + "--- config " + config + " ---\n"
                 + read(config, 0);
     }

@@ -17,7 +17,6 @@ import java.util.Objects;
 import java.util.function.IntSupplier;
 import java.util.regex.Pattern;
 
-import static org.earshot.testing.ServerProcesses.pause;
 import static org.earshot.testing.ServerProcesses.read;
 import static org.earshot.testing.ServerProcesses.size;
 import static org.earshot.testing.ServerProcesses.tail;
@@ -37,12 +36,10 @@ import static org.earshot.testing.ServerProcesses.tail;
  * }
  * }</pre>
  */
-public final class MosquittoBroker implements AutoCloseable {
+public final class MosquittoBroker extends LoopbackServer {
     public static final String HOST = "127.0.0.1";
     /** How long a start may take until the port accepts connections. */
     public static final Duration START_TIMEOUT = Duration.ofSeconds(10);
-    /** How long {@link #restart()} keeps retrying while the port is still held (e.g. connections in TIME_WAIT). */
-    public static final Duration REBIND_TIMEOUT = Duration.ofSeconds(10);
     private static final int FREE_PORT_ATTEMPTS = 5;
     private static final Pattern RUNNING = Pattern.compile("mosquitto version \\S+ running");
     private static final String ADDRESS_IN_USE = "Address already in use";
@@ -153,9 +150,9 @@ public final class MosquittoBroker implements AutoCloseable {
     private final Path out;
     private int port;
     private int tlsPort = -1;
-    private Process process;
 
     private MosquittoBroker(Path binary, Path workDir, Options options) {
+        super("mosquitto");
         this.binary = binary;
         this.workDir = workDir;
         this.options = options;
@@ -200,21 +197,6 @@ public final class MosquittoBroker implements AutoCloseable {
         }
     }
 
-    /** Starts it again with the same configuration on the same port(s), after {@link #kill()} or {@link #stop()}. */
-    public void restart() {
-        if (isRunning()) {
-            stop();
-        }
-        long deadline = System.nanoTime() + REBIND_TIMEOUT.toNanos();
-        while (launch() != Launch.READY) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException(describe("mosquitto could not bind " + listeners() + " again within "
-                        + REBIND_TIMEOUT.toSeconds() + " s (" + ADDRESS_IN_USE + ")"));
-            }
-            pause();
-        }
-    }
-
     /** Always {@value #HOST}. */
     public String host() {
         return HOST;
@@ -252,35 +234,14 @@ public final class MosquittoBroker implements AutoCloseable {
         return config;
     }
 
-    public boolean isRunning() {
-        return process != null && process.isAlive();
-    }
-
-    /** SIGTERM, then waits for it to exit (SIGKILL if it has not within 10 s). No-op when not running. */
-    public void stop() {
-        ServerProcesses.stop(process, "mosquitto");
-    }
-
-    /** SIGKILL (no clean shutdown, like a crash or {@code kill -9}), then waits for it to exit. */
-    public void kill() {
-        ServerProcesses.kill(process, "mosquitto");
-    }
-
-    /** Same as {@link #stop()}. */
-    @Override
-    public void close() {
-        stop();
-    }
-
     @Override
     public String toString() {
         return "MosquittoBroker[" + listeners() + ", " + (isRunning() ? "running" : "stopped") + ", " + workDir + "]";
     }
 
-    private enum Launch { READY, ADDRESS_IN_USE }
-
     /** Starts the process and waits until it listens; ADDRESS_IN_USE when it exits because a port is taken. */
-    private Launch launch() {
+    @Override
+    Launch launch() {
         long logStart = size(log);
         long outStart = size(out);
         try {
@@ -370,12 +331,14 @@ public final class MosquittoBroker implements AutoCloseable {
         writeLines(config, lines);
     }
 
-    private String listeners() {
+    @Override
+    String listeners() {
         return HOST + ":" + port + (tlsPort < 0 ? "" : " and TLS " + HOST + ":" + tlsPort);
     }
 
     /** {@code what}, then the end of the log and of stdout/stderr, and where to find them. */
-    private String describe(String what) {
+    @Override
+    String describe(String what) {
         return what + "\n--- end of " + log + " ---\n" + tail(read(log, 0)) + "--- end of " + out
                 + " (stdout/stderr) ---\n" + tail(read(out, 0)) + "--- config " + config + " ---\n" + read(config, 0);
     }
