@@ -8,7 +8,7 @@
 #   RECIPE="--architecture yamnet --epochs 15 --examples-per-epoch 6144 --learning-rate 0.0003" (default)
 #   NAME=earshot-v3 (the shipped model's name, with SHIP)
 #
-# About 9-10 min of training per fold on 2 cores for the default recipe, and 3-5 min for the pooled evaluation.
+# About 6-10 min of training per fold on 2 cores for the default recipe, and about 2 min for the pooled evaluation.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 dataset="${EARSHOT_DATASET:-../shared/datasets/train-v1}"

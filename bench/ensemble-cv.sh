@@ -4,7 +4,7 @@
 # alone and for the mean of their probabilities, the pooled event F1 at -6 / 0 / +6 dB, the background false alarms
 # per hour and the clip ROC AUC, every fold at thresholds chosen on the other folds.
 #
-#   bench/ensemble-cv.sh target/cv target/cv-meanmax      (FOLDS=5 by default; about 15 min on 2 cores, 12 GiB heap)
+#   bench/ensemble-cv.sh target/cv target/cv-meanmax      (FOLDS=5 by default; about 4 min on 2 cores, 12 GiB heap)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ $# -ne 2 ]; then

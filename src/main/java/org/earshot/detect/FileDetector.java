@@ -22,13 +22,21 @@ public final class FileDetector {
 
     public static Result detect(float[] samples16k, Classifier classifier, DetectorConfig config) {
         float[][] mel = new LogMel().compute(samples16k);
-        double[] levels = frameLevels(samples16k, mel.length);
+        return detect(mel, frameLevels(samples16k, mel.length), samples16k.length / (double) FrontEndSpec.SAMPLE_RATE,
+                classifier, config);
+    }
+
+    /**
+     * Detection over a recording's front end computed beforehand ({@link LogMel#compute} and {@link #frameLevels}),
+     * for evaluation that runs the detector many times over one recording; the arrays are not modified.
+     */
+    public static Result detect(float[][] mel, double[] levels, double audioSeconds, Classifier classifier,
+            DetectorConfig config) {
         StreamDetector detector = new StreamDetector(classifier, config, BATCH_WINDOWS);
         List<Detection> detections = new java.util.ArrayList<>(detector.accept(mel, levels));
         detections.addAll(detector.flush());
         detections.sort(java.util.Comparator.comparingDouble(Detection::onset));
-        return new Result(List.copyOf(detections), detector.totalWindows(), detector.gatedWindows(),
-                samples16k.length / (double) FrontEndSpec.SAMPLE_RATE);
+        return new Result(List.copyOf(detections), detector.totalWindows(), detector.gatedWindows(), audioSeconds);
     }
 
     /** RMS level in dBFS of each analysis frame (digital silence gives -Infinity). */

@@ -4,6 +4,7 @@ import org.earshot.detect.Classifier;
 import org.earshot.detect.DetectorConfig;
 import org.earshot.detect.FileDetector;
 import org.earshot.detect.Labels;
+import org.earshot.dsp.LogMel;
 import org.earshot.train.eval.Event;
 import org.earshot.train.eval.EventMetrics;
 
@@ -46,18 +47,23 @@ public final class ThresholdCalibrator {
 
     /**
      * A stream scored once by a network: the tracker can be re-run on its recorded scores for any thresholds (with
-     * the same hop and level gate, which decide which windows are scored).
+     * the same hop and level gate, which decide which windows are scored). Its front end (log-mel frames and frame
+     * levels) is computed once too and kept for those runs.
      */
-    public record ScoredStream(StreamGenerator.Stream stream, RecordingClassifier scores) {
+    public record ScoredStream(StreamGenerator.Stream stream, float[][] mel, double[] levels,
+            RecordingClassifier scores) {
         public static ScoredStream score(Classifier classifier, StreamGenerator.Stream stream) {
+            float[][] mel = new LogMel().compute(stream.samples());
+            double[] levels = FileDetector.frameLevels(stream.samples(), mel.length);
             RecordingClassifier recorder = new RecordingClassifier(classifier);
-            FileDetector.detect(stream.samples(), recorder, config(0.5));
-            return new ScoredStream(stream, recorder);
+            ScoredStream scored = new ScoredStream(stream, mel, levels, recorder);
+            FileDetector.detect(mel, levels, stream.seconds(), recorder, config(0.5));
+            return scored;
         }
 
         /** Detection on the recorded scores; {@code config} must keep the default hop and gate. */
         public FileDetector.Result detect(DetectorConfig config) {
-            return FileDetector.detect(stream.samples(), scores.replay(), config);
+            return FileDetector.detect(mel, levels, stream.seconds(), scores.replay(), config);
         }
 
         /** The detected events at {@code config}. */
