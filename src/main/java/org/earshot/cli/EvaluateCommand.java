@@ -285,15 +285,17 @@ final class EvaluateCommand implements Runnable {
     /** The split a model's training made (its seed, and its validation fraction or its fold). */
     static org.earshot.train.GroupSplit.Spec split(ModelManifest manifest) {
         ModelManifest.Training t = manifest.training;
-        if (t.folds() == 0 && t.validationFraction() == 0) {
-            throw new BadInputException("model " + manifest.name + " was trained on every group: it has no validation"
-                    + " split (its recipe is measured by 'earshot evaluate cross-validation' over fold models)");
-        }
+        org.earshot.train.GroupSplit.Spec spec;
         try {
-            return org.earshot.train.GroupSplit.Spec.of(t.seed(), t.validationFraction(), t.folds(), t.fold());
+            spec = org.earshot.train.GroupSplit.Spec.of(t.seed(), t.validationFraction(), t.folds(), t.fold());
         } catch (IllegalArgumentException e) {
             throw new BadInputException("model " + manifest.name + ": bad split in its manifest: " + e.getMessage());
         }
+        if (!spec.holdsOut()) {
+            throw new BadInputException("model " + manifest.name + " was trained on every group: it has no validation"
+                    + " split (its recipe is measured by 'earshot evaluate cross-validation' over fold models)");
+        }
+        return spec;
     }
 
     static void printStreams(List<Evaluation.StreamReport> reports) {
