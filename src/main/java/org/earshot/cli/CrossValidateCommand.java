@@ -204,6 +204,11 @@ final class CrossValidateCommand implements Callable<Integer> {
         }
     }
 
+    private static String partition(ModelManifest.Training t) {
+        return t.sourceFolds() != null ? t.folds() + " source folds " + t.sourceFolds().keySet()
+                : t.folds() + " folds, seed " + t.seed();
+    }
+
     /**
      * Every model must be a fold model of one partition (same K, seed and dataset) and hold out a different fold;
      * returns K.
@@ -224,10 +229,10 @@ final class CrossValidateCommand implements Callable<Integer> {
             }
             if (first == null) {
                 first = t;
-            } else if (t.folds() != first.folds() || t.seed() != first.seed()) {
-                throw new BadInputException(where + "fold of another partition (" + t.folds() + " folds, seed "
-                        + t.seed() + ") than " + models.get(0) + " (" + first.folds() + " folds, seed " + first.seed()
-                        + ")");
+            } else if (t.folds() != first.folds() || t.seed() != first.seed()
+                    || !java.util.Objects.equals(t.sourceFolds(), first.sourceFolds())) {
+                throw new BadInputException(where + "fold of another partition (" + partition(t) + ") than "
+                        + models.get(0) + " (" + partition(first) + ")");
             }
             if (!seen.add(t.fold())) {
                 throw new BadInputException(where + "fold " + t.fold() + " is given twice");

@@ -287,7 +287,10 @@ final class EvaluateCommand implements Runnable {
         ModelManifest.Training t = manifest.training;
         org.earshot.train.GroupSplit.Spec spec;
         try {
-            spec = org.earshot.train.GroupSplit.Spec.of(t.seed(), t.validationFraction(), t.folds(), t.fold());
+            spec = t.sourceFolds() != null
+                    ? org.earshot.train.GroupSplit.Spec.sourceFold(org.earshot.train.SourceFolds.of(t.sourceFolds()),
+                            t.fold(), t.seed())
+                    : org.earshot.train.GroupSplit.Spec.of(t.seed(), t.validationFraction(), t.folds(), t.fold());
         } catch (IllegalArgumentException e) {
             throw new BadInputException("model " + manifest.name + ": bad split in its manifest: " + e.getMessage());
         }

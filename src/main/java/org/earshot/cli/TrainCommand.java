@@ -10,6 +10,7 @@ import org.earshot.train.ModelTrainer;
 import org.earshot.train.ThresholdCalibrator;
 import org.earshot.train.TrainOptions;
 import org.earshot.train.ValidationData;
+import org.earshot.train.head.EmbeddingHeadTrainer;
 import org.earshot.train.onnx.OnnxExporter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,7 +40,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--name", description = "Model name recorded in the manifest (default: the --out folder name)")
     String name;
 
-    @Option(names = "--architecture", description = "cnn or yamnet (default: ${DEFAULT-VALUE})")
+    @Option(names = "--architecture", description = "cnn (small CNN from scratch), yamnet (YAMNet-256, fine-tuned) or "
+            + "audioset (YAMNet-AudioSet frozen, a head trained on its embedding; --examples-per-epoch is then the "
+            + "number of augmented examples embedded once, --epochs the head's epochs) (default: ${DEFAULT-VALUE})")
     String architecture = "cnn";
 
     @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE})")
@@ -67,9 +70,22 @@ final class TrainCommand implements Callable<Integer> {
             + "'earshot evaluate cross-validation' (default: no folds)")
     int folds;
 
-    @Option(names = "--fold", paramLabel = "N", description = "The fold held out, 0 to K-1 (with --folds; "
-            + "default: ${DEFAULT-VALUE})")
+    @Option(names = "--fold", paramLabel = "N", description = "The fold held out, 0 to K-1 (with --folds or "
+            + "--source-folds; default: ${DEFAULT-VALUE})")
     int fold;
+
+    @Option(names = "--source-folds", paramLabel = "FILE.csv", description = "Leave-sources-out: folds of sources "
+            + "(CSV 'source,fold'; bench/source-folds.csv for train-v1 + train-v2); hold out fold --fold, its sources "
+            + "whole, instead of --validation-fraction or --folds")
+    Path sourceFolds;
+
+    @Option(names = "--backbone", paramLabel = "FILE.onnx", description = "audioset: the pretrained backbone "
+            + "(default: ../shared/models/yamnet-audioset/yamnet_patch.onnx)")
+    Path backbone;
+
+    @Option(names = "--head-hidden", description = "audioset: hidden units of the head, 0 for a linear head "
+            + "(default: ${DEFAULT-VALUE})")
+    int headHidden = 256;
 
     @Option(names = "--pooling", description = "Global pooling before the classifier head: mean (over bands and "
             + "time), or meanmax (mean over bands, then max plus mean over time: keeps short events) "
@@ -116,22 +132,47 @@ final class TrainCommand implements Callable<Integer> {
         if (architecture.equals("yamnet")) {
             Paths.requireFile(weights, "YAMNet-256 weights");
         }
-        double lr = learningRate != null ? learningRate : architecture.equals("yamnet") ? 0.001 : 0.003;
+        Path backboneFile = backbone != null ? backbone
+                : Paths.home().resolveSibling("shared/models/yamnet-audioset/yamnet_patch.onnx");
+        if (architecture.equals("audioset")) {
+            Paths.requireFile(backboneFile, "backbone");
+        }
+        if (sourceFolds != null && folds != 0) {
+            throw new BadInputException("--source-folds and --folds exclude each other");
+        }
+        org.earshot.train.SourceFolds sources = null;
+        if (sourceFolds != null) {
+            try {
+                sources = org.earshot.train.SourceFolds.read(sourceFolds);
+            } catch (IOException e) {
+                throw new BadInputException(e.getMessage(), e);
+            }
+        }
+        double lr = learningRate != null ? learningRate : architecture.equals("cnn") ? 0.003 : 0.001;
         TrainOptions options = new TrainOptions(data, out, architecture, epochs, examplesPerEpoch, batchSize, lr, seed,
-                validationFraction, width, weights, threads, backgroundShare, hardNegativeShare, folds, fold, pooling,
-                freezeBackbone);
+                validationFraction, width, weights, threads, backgroundShare, hardNegativeShare,
+                sources != null ? sources.size() : folds, fold, pooling, freezeBackbone, sources, backboneFile,
+                headHidden);
         Files.createDirectories(out);
         PrintStream progress = System.err;
         // The code that trains is the code checked out now, not when training ends (the checkout may change).
         String codeVersion = CodeVersion.get();
         long start = System.nanoTime();
-        try (PrintStream log = new PrintStream(Files.newOutputStream(out.resolve("training-log.txt")), true);
-             ModelTrainer.Result result = new ModelTrainer(options, new Tee(progress, log)).train()) {
-            double trainingSeconds = (System.nanoTime() - start) / 1e9;
+        try (PrintStream log = new PrintStream(Files.newOutputStream(out.resolve("training-log.txt")), true)) {
             Path onnx = out.resolve("model.onnx");
-            OnnxExporter.export(result.block(), new Shape(1, 1, FrontEndSpec.MEL_BANDS, FrontEndSpec.PATCH_FRAMES),
-                    onnx, true);
-            progress.println("exported " + onnx);
+            EmbeddingHeadTrainer.Result result;
+            if (architecture.equals("audioset")) {
+                result = new EmbeddingHeadTrainer(options, new Tee(progress, log)).train(onnx);
+            } else {
+                try (ModelTrainer.Result trained = new ModelTrainer(options, new Tee(progress, log)).train()) {
+                    OnnxExporter.export(trained.block(), new Shape(1, 1, FrontEndSpec.MEL_BANDS,
+                            FrontEndSpec.PATCH_FRAMES), onnx, true);
+                    result = new EmbeddingHeadTrainer.Result(trained.manifest(), trained.split(),
+                            trained.validationClips());
+                }
+                progress.println("exported " + onnx);
+            }
+            double trainingSeconds = (System.nanoTime() - start) / 1e9;
             List<ThresholdCalibrator.Choice> choices;
             if (result.validationClips().isEmpty()) {
                 choices = Labels.CLASSES.stream().map(l -> new ThresholdCalibrator.Choice(l, UNCALIBRATED, 0, 0))
@@ -162,7 +203,7 @@ final class TrainCommand implements Callable<Integer> {
             manifest.training = new ModelManifest.Training(data.getFileName().toString(), result.manifest().sha256(),
                     codeVersion, architecture, seed, options.split().validationFraction(), epochs, examplesPerEpoch,
                     backgroundShare, Instant.now().toString(), Math.round(trainingSeconds), options.hardNegatives(),
-                    folds, fold, pooling, freezeBackbone);
+                    options.folds(), fold, pooling, freezeBackbone, sources == null ? null : sources.bySourceList());
             manifest.write(out);
             progress.printf("wrote %s (training %.0f s)%n", out, trainingSeconds);
         }

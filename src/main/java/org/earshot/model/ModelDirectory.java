@@ -42,6 +42,11 @@ public record ModelDirectory(Path root) {
         return requireFile(modelFile(), "ONNX model");
     }
 
+    /** The file {@code name} of this directory, which must be a readable regular file. */
+    public Path requireFile(String name, String what) {
+        return requireFile(root.resolve(name), what);
+    }
+
     /** The manifest, which must be a readable regular file. */
     public Path requireManifestFile() {
         return requireFile(manifestFile(), "Model manifest");

@@ -38,11 +38,20 @@ public final class ModelManifest {
      * the model held out fold {@code fold} (0-based) of a {@code folds}-fold partition (cross-validation).
      * {@code pooling} is the network's global pooling (absent, before it was an option: {@code mean}).
      * {@code frozenBackbone}: only the head was trained on top of the pretrained backbone (absent: false).
+     * {@code sourceFolds}: when the folds are folds of sources (leave-sources-out), each fold's name and sources in
+     * fold order (absent: folds of groups).
      */
     public record Training(String dataset, String datasetManifestSha256, String codeVersion, String architecture,
             long seed, double validationFraction, int epochs, int examplesPerEpoch, double backgroundShare,
             String trainedAt, double trainingSeconds, int hardNegatives, int folds, int fold, String pooling,
-            boolean frozenBackbone) {}
+            boolean frozenBackbone, java.util.Map<String, List<String>> sourceFolds) {}
+
+    /**
+     * A two-stage model (absent: {@code model.onnx} alone): {@code screenModel}, a cheap network in the same directory,
+     * scores every window, and {@code model.onnx} confirms only the windows on which some class reaches its
+     * {@code screenThresholds} value (see {@link org.earshot.detect.CascadeClassifier}).
+     */
+    public record Cascade(String screenModel, Map<String, Double> screenThresholds) {}
 
     public String name;
     public String architecture;
@@ -57,6 +66,7 @@ public final class ModelManifest {
     public double mergeGapSeconds;
     public String thresholdRule;
     public Training training;
+    public Cascade cascade;
 
     /** The detector settings this model was calibrated with (level gate at its defaults). */
     public org.earshot.detect.DetectorConfig detectorConfig() {
@@ -65,6 +75,11 @@ public final class ModelManifest {
         org.earshot.detect.DetectorConfig d = org.earshot.detect.DetectorConfig.defaults(toFloats(on));
         return new org.earshot.detect.DetectorConfig(on, off, minDurationSeconds, mergeGapSeconds, hopSeconds,
                 d.gateEnabled(), d.gateMarginDb(), d.gateCeilingDbfs(), d.gateHistorySeconds(), d.gateWarmupSeconds());
+    }
+
+    /** The cascade's screen thresholds in the order of {@link Labels#CLASSES}. */
+    public float[] screenThresholds() {
+        return toFloats(Labels.CLASSES.stream().map(cascade.screenThresholds()::get).toList());
     }
 
     private static float[] toFloats(List<Double> values) {
@@ -115,6 +130,20 @@ public final class ModelManifest {
             }
             if (offThresholds.get(label) > thresholds.get(label)) {
                 throw new IOException(where + ": offThresholds." + label + " above thresholds." + label);
+            }
+        }
+        if (cascade != null) {
+            if (cascade.screenModel() == null || !cascade.screenModel().matches("[A-Za-z0-9._-]+\\.onnx")
+                    || cascade.screenModel().equals(ModelDirectory.MODEL_FILE)) {
+                throw new IOException(where + ": cascade.screenModel must name another .onnx file in the model "
+                        + "directory, got " + cascade.screenModel());
+            }
+            for (String label : Labels.CLASSES) {
+                Double v = cascade.screenThresholds() == null ? null : cascade.screenThresholds().get(label);
+                if (v == null || !(v >= 0 && v < 1)) {
+                    throw new IOException(where + ": cascade.screenThresholds." + label + " missing or outside [0, 1): "
+                            + v);
+                }
             }
         }
         if (!(hopSeconds > 0 && hopSeconds <= 0.5)) {

@@ -92,13 +92,18 @@ public final class OnnxClassifier implements Classifier {
      * @throws ModelLoadException naming the file when it is missing, not an ONNX model, or of the wrong shape
      */
     public static OnnxClassifier load(ModelDirectory directory, Options options) {
-        Path modelFile = directory.requireModelFile();
+        return load(directory, ModelDirectory.MODEL_FILE, options);
+    }
+
+    /** As {@link #load(ModelDirectory, Options)}, for another network of the directory (a cascade's screen). */
+    public static OnnxClassifier load(ModelDirectory directory, String fileName, Options options) {
+        Path modelFile = directory.requireFile(fileName, "ONNX model");
         PatchTranslator translator = new PatchTranslator(options.outputsLogits());
         Criteria<float[][], float[][]> criteria = Criteria.builder()
                 .setTypes(float[][].class, float[][].class)
                 .optEngine(ENGINE)
                 .optModelPath(directory.root())
-                .optModelName(stripExtension(ModelDirectory.MODEL_FILE))
+                .optModelName(stripExtension(fileName))
                 // OrtModel reads these as strings; inter-op threads matter only for parallel execution mode.
                 .optOption("intraOpNumThreads", Integer.toString(options.intraOpThreads()))
                 .optOption("interOpNumThreads", "1")

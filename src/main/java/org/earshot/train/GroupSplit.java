@@ -23,8 +23,12 @@ public record GroupSplit(List<ClipEntry> train, List<ClipEntry> validation) {
      * label's groups; {@code folds >= 2} holds out fold {@code fold} (0-based) of a K-fold partition of the groups.
      * The same seed gives the same shuffle of each label's groups in both kinds. A fraction of 0 holds nothing out.
      */
-    public record Spec(long seed, double validationFraction, int folds, int fold) {
+    public record Spec(long seed, double validationFraction, int folds, int fold, SourceFolds sources) {
         public Spec {
+            if (sources != null && folds != sources.size()) {
+                throw new IllegalArgumentException("folds " + folds + " differ from the " + sources.size()
+                        + " source folds");
+            }
             if (folds == 0) {
                 if (!(validationFraction >= 0 && validationFraction < 1)) {
                     throw new IllegalArgumentException("validation fraction must be in [0, 1), got "
@@ -43,11 +47,21 @@ public record GroupSplit(List<ClipEntry> train, List<ClipEntry> validation) {
         }
 
         public static Spec fraction(double validationFraction, long seed) {
-            return new Spec(seed, validationFraction, 0, 0);
+            return new Spec(seed, validationFraction, 0, 0, null);
         }
 
         public static Spec fold(int folds, int fold, long seed) {
-            return new Spec(seed, 1.0 / folds, folds, fold);
+            return new Spec(seed, 1.0 / folds, folds, fold, null);
+        }
+
+        /** Leave-sources-out: fold {@code fold} of {@code sources} is held out, its sources whole. */
+        public static Spec sourceFold(SourceFolds sources, int fold, long seed) {
+            return new Spec(seed, 1.0 / sources.size(), sources.size(), fold, sources);
+        }
+
+        /** Folds of sources rather than of groups. */
+        public boolean bySource() {
+            return sources != null;
         }
 
         public boolean crossValidation() {
@@ -63,6 +77,9 @@ public record GroupSplit(List<ClipEntry> train, List<ClipEntry> validation) {
             if (!holdsOut()) {
                 return new GroupSplit(List.copyOf(clips), List.of());
             }
+            if (bySource()) {
+                return sources.apply(clips, fold);
+            }
             return crossValidation() ? GroupSplit.fold(clips, folds, fold, seed)
                     : GroupSplit.of(clips, validationFraction, seed);
         }
@@ -71,6 +88,9 @@ public record GroupSplit(List<ClipEntry> train, List<ClipEntry> validation) {
         public String describe() {
             if (!holdsOut()) {
                 return "no validation split: every group trains";
+            }
+            if (bySource()) {
+                return "source-disjoint: fold " + fold + " of " + folds + " (" + sources.names().get(fold) + ")";
             }
             return "group-disjoint: " + (crossValidation() ? "fold " + fold + " of " + folds + ", seed " + seed
                     : Math.round(validationFraction * 100) + " % of groups, seed " + seed);

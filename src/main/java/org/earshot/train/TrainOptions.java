@@ -1,6 +1,7 @@
 package org.earshot.train;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Settings of one training run, validated here so that a bad value stops the run before any work is done.
@@ -16,11 +17,15 @@ import java.nio.file.Path;
  * @param pooling the network's global pooling: {@code mean} or {@code meanmax} (see {@code Layers.globalPool})
  * @param freezeBackbone {@code yamnet} only: keep the pretrained backbone's weights as they are and train the new
  *                       head alone (a linear probe of the embedding); its batch-norm statistics still adapt
+ * @param sourceFolds when not null, {@code fold} is a fold of these sources (leave-sources-out) and {@code folds}
+ *                    their number
+ * @param backbone {@code audioset}: the pretrained ONNX backbone (YAMNet-AudioSet) whose embedding the head reads
+ * @param headHidden {@code audioset}: hidden units of the head, 0 for a linear head
  */
 public record TrainOptions(Path dataset, Path output, String architecture, int epochs, int examplesPerEpoch,
         int batchSize, double learningRate, long seed, double validationFraction, int cnnWidth, Path yamnetWeights,
         int threads, double backgroundShare, double hardNegativeShare, int folds, int fold, String pooling,
-        boolean freezeBackbone) {
+        boolean freezeBackbone, SourceFolds sourceFolds, Path backbone, int headHidden) {
     public static final int DEFAULT_EPOCHS = 30;
     public static final int DEFAULT_EXAMPLES_PER_EPOCH = 4096;
     public static final int DEFAULT_BATCH = 64;
@@ -33,8 +38,15 @@ public record TrainOptions(Path dataset, Path output, String architecture, int e
     public static final int HARD_NEGATIVE_POOL_FACTOR = 4;
 
     public TrainOptions {
-        if (!architecture.equals("cnn") && !architecture.equals("yamnet")) {
-            throw new IllegalArgumentException("architecture must be cnn or yamnet, got '" + architecture + "'");
+        if (!List.of("cnn", "yamnet", "audioset").contains(architecture)) {
+            throw new IllegalArgumentException("architecture must be cnn, yamnet or audioset, got '" + architecture
+                    + "'");
+        }
+        if (architecture.equals("audioset") && backbone == null) {
+            throw new IllegalArgumentException("architecture audioset needs the backbone's ONNX file");
+        }
+        if (headHidden < 0 || headHidden > 4096) {
+            throw new IllegalArgumentException("head hidden units must be in 0..4096, got " + headHidden);
         }
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
@@ -49,7 +61,7 @@ public record TrainOptions(Path dataset, Path output, String architecture, int e
         if (!(learningRate > 0 && learningRate < 1)) {
             throw new IllegalArgumentException("learning rate must be in (0, 1), got " + learningRate);
         }
-        GroupSplit.Spec.of(seed, validationFraction, folds, fold); // validates the split settings
+        splitOf(sourceFolds, seed, validationFraction, folds, fold); // validates the split settings
         if (cnnWidth < 4 || cnnWidth > 256) {
             throw new IllegalArgumentException("cnn width must be in 4..256, got " + cnnWidth);
         }
@@ -73,7 +85,13 @@ public record TrainOptions(Path dataset, Path output, String architecture, int e
 
     /** How this run splits the dataset into training and validation. */
     public GroupSplit.Spec split() {
-        return GroupSplit.Spec.of(seed, validationFraction, folds, fold);
+        return splitOf(sourceFolds, seed, validationFraction, folds, fold);
+    }
+
+    private static GroupSplit.Spec splitOf(SourceFolds sourceFolds, long seed, double validationFraction, int folds,
+            int fold) {
+        return sourceFolds != null ? GroupSplit.Spec.sourceFold(sourceFolds, fold, seed)
+                : GroupSplit.Spec.of(seed, validationFraction, folds, fold);
     }
 
     /** Hard negatives per epoch: the share of the expected number of background examples. */

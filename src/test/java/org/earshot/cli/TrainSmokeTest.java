@@ -151,7 +151,7 @@ class TrainSmokeTest {
         CliRunner.run("evaluate", "cross-validation", "--dataset", data.toString(), folds[0].toString(),
                 folds[0].toString()).assertRejected("fold 0 is given twice");
         written.training = new ModelManifest.Training(written.training.dataset(),
-                written.training.datasetManifestSha256(), "x", "cnn", 1, 0.2, 1, 64, 0.4, "now", 1, 0, 0, 0, "mean", false);
+                written.training.datasetManifestSha256(), "x", "cnn", 1, 0.2, 1, 64, 0.4, "now", 1, 0, 0, 0, "mean", false, null);
         written.write(target);
         CliRunner.run("evaluate", "cross-validation", "--dataset", data.toString(), target.toString())
                 .assertRejected("not a cross-validation fold model");

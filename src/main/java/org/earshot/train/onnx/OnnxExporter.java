@@ -50,51 +50,51 @@ public final class OnnxExporter {
     static final long OPSET_VERSION = 13;
 
     // onnx.proto field numbers (proto2, onnx/onnx.proto).
-    private static final int MODEL_IR_VERSION = 1;
-    private static final int MODEL_PRODUCER_NAME = 2;
-    private static final int MODEL_PRODUCER_VERSION = 3;
-    private static final int MODEL_DOC_STRING = 6;
-    private static final int MODEL_GRAPH = 7;
-    private static final int MODEL_OPSET_IMPORT = 8;
-    private static final int MODEL_METADATA_PROPS = 14;
-    private static final int OPSET_DOMAIN = 1;
-    private static final int OPSET_VERSION_FIELD = 2;
-    private static final int ENTRY_KEY = 1;
-    private static final int ENTRY_VALUE = 2;
-    private static final int GRAPH_NODE = 1;
-    private static final int GRAPH_NAME = 2;
-    private static final int GRAPH_INITIALIZER = 5;
-    private static final int GRAPH_INPUT = 11;
-    private static final int GRAPH_OUTPUT = 12;
-    private static final int NODE_INPUT = 1;
-    private static final int NODE_OUTPUT = 2;
-    private static final int NODE_NAME = 3;
-    private static final int NODE_OP_TYPE = 4;
-    private static final int NODE_ATTRIBUTE = 5;
-    private static final int ATTR_NAME = 1;
-    private static final int ATTR_F = 2;
-    private static final int ATTR_I = 3;
-    private static final int ATTR_S = 4;
-    private static final int ATTR_INTS = 8;
-    private static final int ATTR_TYPE = 20;
-    private static final int ATTR_TYPE_FLOAT = 1;
-    private static final int ATTR_TYPE_INT = 2;
-    private static final int ATTR_TYPE_STRING = 3;
-    private static final int ATTR_TYPE_INTS = 7;
-    private static final int TENSOR_DIMS = 1;
-    private static final int TENSOR_DATA_TYPE = 2;
-    private static final int TENSOR_NAME = 8;
-    private static final int TENSOR_RAW_DATA = 9;
-    private static final int DATA_TYPE_FLOAT = 1;
-    private static final int DATA_TYPE_INT64 = 7;
-    private static final int VALUE_INFO_NAME = 1;
-    private static final int VALUE_INFO_TYPE = 2;
-    private static final int TYPE_TENSOR_TYPE = 1;
-    private static final int TENSOR_TYPE_ELEM_TYPE = 1;
-    private static final int TENSOR_TYPE_SHAPE = 2;
-    private static final int SHAPE_DIM = 1;
-    private static final int DIM_VALUE = 1;
-    private static final int DIM_PARAM = 2;
+    static final int MODEL_IR_VERSION = 1;
+    static final int MODEL_PRODUCER_NAME = 2;
+    static final int MODEL_PRODUCER_VERSION = 3;
+    static final int MODEL_DOC_STRING = 6;
+    static final int MODEL_GRAPH = 7;
+    static final int MODEL_OPSET_IMPORT = 8;
+    static final int MODEL_METADATA_PROPS = 14;
+    static final int OPSET_DOMAIN = 1;
+    static final int OPSET_VERSION_FIELD = 2;
+    static final int ENTRY_KEY = 1;
+    static final int ENTRY_VALUE = 2;
+    static final int GRAPH_NODE = 1;
+    static final int GRAPH_NAME = 2;
+    static final int GRAPH_INITIALIZER = 5;
+    static final int GRAPH_INPUT = 11;
+    static final int GRAPH_OUTPUT = 12;
+    static final int NODE_INPUT = 1;
+    static final int NODE_OUTPUT = 2;
+    static final int NODE_NAME = 3;
+    static final int NODE_OP_TYPE = 4;
+    static final int NODE_ATTRIBUTE = 5;
+    static final int ATTR_NAME = 1;
+    static final int ATTR_F = 2;
+    static final int ATTR_I = 3;
+    static final int ATTR_S = 4;
+    static final int ATTR_INTS = 8;
+    static final int ATTR_TYPE = 20;
+    static final int ATTR_TYPE_FLOAT = 1;
+    static final int ATTR_TYPE_INT = 2;
+    static final int ATTR_TYPE_STRING = 3;
+    static final int ATTR_TYPE_INTS = 7;
+    static final int TENSOR_DIMS = 1;
+    static final int TENSOR_DATA_TYPE = 2;
+    static final int TENSOR_NAME = 8;
+    static final int TENSOR_RAW_DATA = 9;
+    static final int DATA_TYPE_FLOAT = 1;
+    static final int DATA_TYPE_INT64 = 7;
+    static final int VALUE_INFO_NAME = 1;
+    static final int VALUE_INFO_TYPE = 2;
+    static final int TYPE_TENSOR_TYPE = 1;
+    static final int TENSOR_TYPE_ELEM_TYPE = 1;
+    static final int TENSOR_TYPE_SHAPE = 2;
+    static final int SHAPE_DIM = 1;
+    static final int DIM_VALUE = 1;
+    static final int DIM_PARAM = 2;
 
     private OnnxExporter() {}
 
@@ -183,7 +183,7 @@ public final class OnnxExporter {
         return v == null ? "dev" : v;
     }
 
-    private static ProtoWriter valueInfo(String name, long[] dims) {
+    static ProtoWriter valueInfo(String name, long[] dims) {
         ProtoWriter shape = new ProtoWriter();
         for (long d : dims) {
             shape.message(SHAPE_DIM, d < 0 ? new ProtoWriter().string(DIM_PARAM, BATCH_DIM) : new ProtoWriter().int64(DIM_VALUE, d));
@@ -192,6 +192,19 @@ public final class OnnxExporter {
         return new ProtoWriter()
                 .string(VALUE_INFO_NAME, name)
                 .message(VALUE_INFO_TYPE, new ProtoWriter().message(TYPE_TENSOR_TYPE, tensorType));
+    }
+
+    static ProtoWriter node(String opType, String name, List<String> inputs, String output,
+            List<ProtoWriter> attributes) {
+        ProtoWriter w = new ProtoWriter();
+        for (String input : inputs) {
+            w.string(NODE_INPUT, input);
+        }
+        w.string(NODE_OUTPUT, output).string(NODE_NAME, name).string(NODE_OP_TYPE, opType);
+        for (ProtoWriter attribute : attributes) {
+            w.message(NODE_ATTRIBUTE, attribute);
+        }
+        return w;
     }
 
     /** A tensor flowing through the graph; batch is -1 in {@code dims}. */
@@ -213,15 +226,7 @@ public final class OnnxExporter {
         }
 
         ProtoWriter encode() {
-            ProtoWriter w = new ProtoWriter();
-            for (String input : inputs) {
-                w.string(NODE_INPUT, input);
-            }
-            w.string(NODE_OUTPUT, output).string(NODE_NAME, name).string(NODE_OP_TYPE, opType);
-            for (ProtoWriter attribute : attributes) {
-                w.message(NODE_ATTRIBUTE, attribute);
-            }
-            return w;
+            return node(opType, name, inputs, output, attributes);
         }
     }
 
@@ -399,26 +404,35 @@ public final class OnnxExporter {
         }
 
         private String initializer(String name, long[] dims, float[] values) {
-            ByteBuffer raw = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            raw.asFloatBuffer().put(values);
-            initializers.add(tensor(name, dims, DATA_TYPE_FLOAT, raw.array()));
+            initializers.add(floatTensor(name, dims, values));
             return name;
         }
 
         private String int64Initializer(String name, long[] values) {
-            ByteBuffer raw = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            raw.asLongBuffer().put(values);
-            initializers.add(tensor(name, new long[] {values.length}, DATA_TYPE_INT64, raw.array()));
+            initializers.add(int64Tensor(name, values));
             return name;
         }
+    }
 
-        private static ProtoWriter tensor(String name, long[] dims, int dataType, byte[] raw) {
-            return new ProtoWriter()
-                    .repeatedInt64(TENSOR_DIMS, dims)
-                    .int64(TENSOR_DATA_TYPE, dataType)
-                    .string(TENSOR_NAME, name)
-                    .bytes(TENSOR_RAW_DATA, raw);
-        }
+    static ProtoWriter floatTensor(String name, long[] dims, float[] values) {
+        ByteBuffer raw = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asFloatBuffer().put(values);
+        return tensor(name, dims, DATA_TYPE_FLOAT, raw.array());
+    }
+
+    /** A one-dimensional int64 tensor, such as a Reshape's shape or a Pad's pads. */
+    static ProtoWriter int64Tensor(String name, long[] values) {
+        ByteBuffer raw = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asLongBuffer().put(values);
+        return tensor(name, new long[] {values.length}, DATA_TYPE_INT64, raw.array());
+    }
+
+    private static ProtoWriter tensor(String name, long[] dims, int dataType, byte[] raw) {
+        return new ProtoWriter()
+                .repeatedInt64(TENSOR_DIMS, dims)
+                .int64(TENSOR_DATA_TYPE, dataType)
+                .string(TENSOR_NAME, name)
+                .bytes(TENSOR_RAW_DATA, raw);
     }
 
     private static Parameter param(Block block, String name, String path) {
@@ -478,7 +492,7 @@ public final class OnnxExporter {
         return new ProtoWriter().string(ATTR_NAME, name).int64(ATTR_TYPE, ATTR_TYPE_INTS).repeatedInt64(ATTR_INTS, values);
     }
 
-    private static ProtoWriter intAttr(String name, long value) {
+    static ProtoWriter intAttr(String name, long value) {
         return new ProtoWriter().string(ATTR_NAME, name).int64(ATTR_TYPE, ATTR_TYPE_INT).int64(ATTR_I, value);
     }
 

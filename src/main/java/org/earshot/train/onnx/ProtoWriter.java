@@ -54,6 +54,12 @@ final class ProtoWriter {
         return this;
     }
 
+    /** Bytes already encoded as whole fields (tag included), such as a field copied from {@link ProtoReader}. */
+    ProtoWriter raw(byte[] encodedFields) {
+        out.writeBytes(encodedFields);
+        return this;
+    }
+
     byte[] toByteArray() {
         return out.toByteArray();
     }

@@ -11,10 +11,10 @@ import java.nio.file.Path;
  * else {@code ../shared/models} next to the repository root (the tests' working directory). Tests skip, saying why,
  * when the default location is absent, and fail when an explicitly configured one is.
  */
-final class SharedModels {
+public final class SharedModels {
     private SharedModels() {}
 
-    static Path dir() {
+    public static Path dir() {
         String configured = System.getenv("EARSHOT_SHARED_MODELS");
         if (configured != null && !configured.isBlank()) {
             Path dir = Path.of(configured);
@@ -28,8 +28,13 @@ final class SharedModels {
         return dir;
     }
 
-    static Path backbone() {
+    public static Path backbone() {
         return dir().resolve("yamnet-256/yamnet_256_f32_backbone.h5");
+    }
+
+    /** YAMNet-AudioSet as ONNX (patch in, AudioSet scores and embedding out). */
+    public static Path audioset() {
+        return dir().resolve("yamnet-audioset/yamnet_patch.onnx");
     }
 
     static Path fsd50k() {

@@ -1,0 +1,107 @@
+package org.earshot.train.head;
+
+import org.earshot.dsp.FrontEndSpec;
+import org.earshot.model.OnnxClassifier;
+import org.earshot.train.onnx.OnnxComposer;
+import org.earshot.train.yamnet.SharedModels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * YAMNet-AudioSet with a head composed on top ({@link OnnxComposer}) is served by the ordinary classifier and gives
+ * exactly what the backbone's embedding through the head's layers gives, computed here by hand.
+ */
+class AudiosetComposerTest {
+    private static final int PATCH = FrontEndSpec.MEL_BANDS * FrontEndSpec.PATCH_FRAMES;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void composedModelMatchesBackboneEmbeddingThroughTheHead() throws Exception {
+        Path backbone = SharedModels.audioset();
+        Random rng = new Random(5);
+        OnnxComposer.Dense hidden = dense(1024, 8, true, rng);
+        OnnxComposer.Dense out = dense(8, 3, false, rng);
+        OnnxComposer.write(backbone, EmbeddingHeadTrainer.PATCH_INPUT, EmbeddingHeadTrainer.EMBEDDING_OUTPUT,
+                List.of(hidden, out), dir.resolve("model.onnx"));
+        float[][] patches = new float[3][PATCH];
+        for (float[] p : patches) {
+            for (int i = 0; i < PATCH; i++) {
+                p[i] = (float) (-4 + 2 * rng.nextGaussian());
+            }
+        }
+        float[][] served;
+        try (OnnxClassifier classifier = OnnxClassifier.load(dir)) {
+            served = classifier.classify(patches);
+        }
+        float[][] embedding;
+        try (EmbeddingExtractor extractor = new EmbeddingExtractor(backbone, EmbeddingHeadTrainer.PATCH_INPUT,
+                EmbeddingHeadTrainer.EMBEDDING_OUTPUT, 1)) {
+            assertEquals(1024, extractor.features());
+            embedding = extractor.embed(patches);
+        }
+        for (int i = 0; i < patches.length; i++) {
+            double[] h = apply(hidden, toDouble(embedding[i]));
+            double[] logits = apply(out, h);
+            for (int c = 0; c < 3; c++) {
+                double expected = 1 / (1 + Math.exp(-logits[c]));
+                assertEquals(expected, served[i][c], 1e-4, "patch " + i + " class " + c);
+            }
+        }
+    }
+
+    @Test
+    void refusesABackboneWithoutTheNamedInputAndMalformedBytes() throws Exception {
+        byte[] model = Files.readAllBytes(SharedModels.audioset());
+        List<OnnxComposer.Dense> head = List.of(dense(1024, 3, false, new Random(1)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxComposer.compose(model, "logmel", "embedding", head));
+        assertTrue(e.getMessage().contains("no graph input 'logmel'"), e.getMessage());
+        byte[] truncated = java.util.Arrays.copyOf(model, 1000);
+        e = assertThrows(IllegalArgumentException.class, () -> OnnxComposer.compose(truncated, "patch", "embedding",
+                head));
+        assertTrue(e.getMessage().startsWith("malformed protobuf"), e.getMessage());
+    }
+
+    private static OnnxComposer.Dense dense(int in, int out, boolean relu, Random rng) {
+        float[] w = new float[in * out];
+        float[] b = new float[out];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (rng.nextGaussian() / Math.sqrt(in));
+        }
+        for (int i = 0; i < out; i++) {
+            b[i] = (float) (0.1 * rng.nextGaussian());
+        }
+        return new OnnxComposer.Dense(in, out, w, b, relu);
+    }
+
+    private static double[] apply(OnnxComposer.Dense d, double[] x) {
+        double[] y = new double[d.out()];
+        for (int o = 0; o < d.out(); o++) {
+            double s = d.bias()[o];
+            for (int i = 0; i < d.in(); i++) {
+                s += d.weight()[o * d.in() + i] * x[i];
+            }
+            y[o] = d.relu() ? Math.max(0, s) : s;
+        }
+        return y;
+    }
+
+    private static double[] toDouble(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
+    }
+}
