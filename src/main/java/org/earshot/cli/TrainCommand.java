@@ -5,7 +5,8 @@ import org.earshot.detect.DetectorConfig;
 import org.earshot.detect.Labels;
 import org.earshot.dsp.FrontEndSpec;
 import org.earshot.model.ModelManifest;
-import org.earshot.model.OnnxClassifier;
+import org.earshot.detect.Classifier;
+import org.earshot.model.ModelLoader;
 import org.earshot.train.ModelTrainer;
 import org.earshot.train.ThresholdCalibrator;
 import org.earshot.train.TrainOptions;
@@ -87,6 +88,11 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     int headHidden = 256;
 
+    @Option(names = "--cascade", description = "audioset: also train a cheap screen (YAMNet-256's pretrained backbone "
+            + "and a head) that scores every window and passes to YAMNet-AudioSet only those that may hold an event "
+            + "(screen.onnx; the manifest's cascade section)")
+    boolean cascade;
+
     @Option(names = "--pooling", description = "Global pooling before the classifier head: mean (over bands and "
             + "time), or meanmax (mean over bands, then max plus mean over time: keeps short events) "
             + "(default: ${DEFAULT-VALUE})")
@@ -129,7 +135,7 @@ final class TrainCommand implements Callable<Integer> {
         Path data = dataset.resolve();
         Path weights = yamnetWeights != null ? yamnetWeights
                 : Paths.home().resolveSibling("shared/models/yamnet-256/yamnet_256_f32_backbone.h5");
-        if (architecture.equals("yamnet")) {
+        if (architecture.equals("yamnet") || cascade) {
             Paths.requireFile(weights, "YAMNet-256 weights");
         }
         Path backboneFile = backbone != null ? backbone
@@ -152,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainOptions options = new TrainOptions(data, out, architecture, epochs, examplesPerEpoch, batchSize, lr, seed,
                 validationFraction, width, weights, threads, backgroundShare, hardNegativeShare,
                 sources != null ? sources.size() : folds, fold, pooling, freezeBackbone, sources, backboneFile,
-                headHidden);
+                headHidden, cascade);
         Files.createDirectories(out);
         PrintStream progress = System.err;
         // The code that trains is the code checked out now, not when training ends (the checkout may change).
@@ -168,11 +174,17 @@ final class TrainCommand implements Callable<Integer> {
                     OnnxExporter.export(trained.block(), new Shape(1, 1, FrontEndSpec.MEL_BANDS,
                             FrontEndSpec.PATCH_FRAMES), onnx, true);
                     result = new EmbeddingHeadTrainer.Result(trained.manifest(), trained.split(),
-                            trained.validationClips());
+                            trained.validationClips(), null);
                 }
                 progress.println("exported " + onnx);
             }
             double trainingSeconds = (System.nanoTime() - start) / 1e9;
+            ModelManifest manifest = new ModelManifest();
+            manifest.name = name != null ? name : out.toAbsolutePath().normalize().getFileName().toString();
+            manifest.architecture = architecture;
+            manifest.frontEnd = ModelManifest.FrontEnd.current();
+            manifest.labels = Labels.CLASSES;
+            manifest.cascade = result.cascade();
             List<ThresholdCalibrator.Choice> choices;
             if (result.validationClips().isEmpty()) {
                 choices = Labels.CLASSES.stream().map(l -> new ThresholdCalibrator.Choice(l, UNCALIBRATED, 0, 0))
@@ -183,16 +195,11 @@ final class TrainCommand implements Callable<Integer> {
             } else {
                 ValidationData validation = new ValidationData(result.manifest(), result.split(),
                         result.validationClips());
-                try (OnnxClassifier classifier = OnnxClassifier.load(out)) {
+                try (Classifier classifier = ModelLoader.classifier(out, manifest)) {
                     choices = ThresholdCalibrator.calibrate(classifier, validation.backgroundStream(seed),
                             validation.mixedStream(0, seed), targetFalseAlarms, new Tee(progress, log));
                 }
             }
-            ModelManifest manifest = new ModelManifest();
-            manifest.name = name != null ? name : out.toAbsolutePath().normalize().getFileName().toString();
-            manifest.architecture = architecture;
-            manifest.frontEnd = ModelManifest.FrontEnd.current();
-            manifest.labels = Labels.CLASSES;
             ThresholdCalibrator.apply(manifest, choices, targetFalseAlarms);
             if (result.validationClips().isEmpty()) {
                 manifest.thresholdRule = "not calibrated: trained on every group, without a validation split";

@@ -21,11 +21,13 @@ import java.util.List;
  *                    their number
  * @param backbone {@code audioset}: the pretrained ONNX backbone (YAMNet-AudioSet) whose embedding the head reads
  * @param headHidden {@code audioset}: hidden units of the head, 0 for a linear head
+ * @param cascade {@code audioset}: also train a cheap screen (YAMNet-256's pretrained backbone, from
+ *                {@code yamnetWeights}, with a head of its own) that runs on every window in front of the backbone
  */
 public record TrainOptions(Path dataset, Path output, String architecture, int epochs, int examplesPerEpoch,
         int batchSize, double learningRate, long seed, double validationFraction, int cnnWidth, Path yamnetWeights,
         int threads, double backgroundShare, double hardNegativeShare, int folds, int fold, String pooling,
-        boolean freezeBackbone, SourceFolds sourceFolds, Path backbone, int headHidden) {
+        boolean freezeBackbone, SourceFolds sourceFolds, Path backbone, int headHidden, boolean cascade) {
     public static final int DEFAULT_EPOCHS = 30;
     public static final int DEFAULT_EXAMPLES_PER_EPOCH = 4096;
     public static final int DEFAULT_BATCH = 64;
@@ -44,6 +46,9 @@ public record TrainOptions(Path dataset, Path output, String architecture, int e
         }
         if (architecture.equals("audioset") && backbone == null) {
             throw new IllegalArgumentException("architecture audioset needs the backbone's ONNX file");
+        }
+        if (cascade && (!architecture.equals("audioset") || yamnetWeights == null)) {
+            throw new IllegalArgumentException("a cascade needs the audioset architecture and the YAMNet-256 weights");
         }
         if (headHidden < 0 || headHidden > 4096) {
             throw new IllegalArgumentException("head hidden units must be in 0..4096, got " + headHidden);

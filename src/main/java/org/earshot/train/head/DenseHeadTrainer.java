@@ -226,6 +226,27 @@ public final class DenseHeadTrainer {
         return out;
     }
 
+    /** The head's sigmoid outputs for one input, as the composed ONNX graph computes them. */
+    public static float[] predict(List<Dense> head, float[] x) {
+        float[] z = x;
+        for (Dense d : head) {
+            float[] out = new float[d.out()];
+            for (int o = 0; o < d.out(); o++) {
+                double s = d.bias()[o];
+                for (int i = 0; i < d.in(); i++) {
+                    s += d.weight()[o * d.in() + i] * z[i];
+                }
+                out[o] = d.relu() ? (float) Math.max(0, s) : (float) s;
+            }
+            z = out;
+        }
+        float[] p = new float[z.length];
+        for (int c = 0; c < z.length; c++) {
+            p[c] = (float) (1 / (1 + Math.exp(-z[c])));
+        }
+        return p;
+    }
+
     /** W ((x - mean) / std) + b = (W / std) x + (b - W (mean / std)). */
     private static Dense foldStandardisation(Dense d, float[] mean, float[] std) {
         float[] w = d.weight().clone();

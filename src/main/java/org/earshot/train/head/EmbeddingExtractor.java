@@ -31,7 +31,8 @@ public final class EmbeddingExtractor implements AutoCloseable {
 
     /**
      * @param backbone the ONNX file
-     * @param patchInput the graph input that takes N x mel bands x frames patches
+     * @param patchInput the graph input that takes N x mel bands x frames patches (or, named
+     *                   {@value OnnxClassifier#INPUT_NAME}, N x 1 x mel bands x frames as the classifiers do)
      * @param embedding the graph output holding the embedding, N x features
      * @param threads OnnxRuntime intra-op threads
      */
@@ -46,8 +47,9 @@ public final class EmbeddingExtractor implements AutoCloseable {
                 for (int i = 0; i < patches.length; i++) {
                     System.arraycopy(patches[i], 0, flat, i * PATCH_SIZE, PATCH_SIZE);
                 }
-                NDArray x = ctx.getNDManager().create(flat,
-                        new Shape(patches.length, FrontEndSpec.MEL_BANDS, FrontEndSpec.PATCH_FRAMES));
+                NDArray x = ctx.getNDManager().create(flat, patchInput.equals(OnnxClassifier.INPUT_NAME)
+                        ? new Shape(patches.length, 1, FrontEndSpec.MEL_BANDS, FrontEndSpec.PATCH_FRAMES)
+                        : new Shape(patches.length, FrontEndSpec.MEL_BANDS, FrontEndSpec.PATCH_FRAMES));
                 x.setName(patchInput);
                 return new NDList(x);
             }

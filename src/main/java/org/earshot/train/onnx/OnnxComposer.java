@@ -38,8 +38,9 @@ public final class OnnxComposer {
     /**
      * The backbone with the head on top.
      *
-     * @param backbone an ONNX model whose graph has an input {@code patchInput} (N x mel bands x frames, mel-major)
-     *                 and a tensor {@code embedding} (N x features)
+     * @param backbone an ONNX model whose graph has an input {@code patchInput} (N x mel bands x frames, mel-major;
+     *                 or, named {@value OnnxExporter#INPUT_NAME}, the classifier input itself) and a tensor
+     *                 {@code embedding} (N x features)
      * @param head the head's layers, the first taking the embedding's features; a Sigmoid follows the last
      */
     public static byte[] compose(byte[] backbone, String patchInput, String embedding, List<Dense> head) {
@@ -61,9 +62,13 @@ public final class OnnxComposer {
         ProtoWriter graph = new ProtoWriter();
         List<ProtoWriter> initializers = new ArrayList<>();
         // The Reshape goes first: ONNX wants nodes in topological order, and the backbone's nodes read its output.
-        graph.message(GRAPH_NODE, node("Reshape", "head/reshape", List.of(INPUT_NAME,
-                int64Initializer(initializers, "head/reshape.shape",
-                        new long[] {-1, FrontEndSpec.MEL_BANDS, FrontEndSpec.PATCH_FRAMES})), patchInput, List.of()));
+        // A backbone exported by OnnxExporter already takes the classifier input as it is.
+        if (!patchInput.equals(INPUT_NAME)) {
+            graph.message(GRAPH_NODE, node("Reshape", "head/reshape", List.of(INPUT_NAME,
+                    int64Initializer(initializers, "head/reshape.shape",
+                            new long[] {-1, FrontEndSpec.MEL_BANDS, FrontEndSpec.PATCH_FRAMES})), patchInput,
+                    List.of()));
+        }
         for (ProtoReader.Field f : ProtoReader.fields(graphField.payload())) {
             if (f.number() == GRAPH_INPUT || f.number() == GRAPH_OUTPUT) {
                 continue;

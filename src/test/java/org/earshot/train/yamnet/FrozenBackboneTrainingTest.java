@@ -49,7 +49,7 @@ class FrozenBackboneTrainingTest {
         }
         for (boolean freeze : new boolean[] {true, false}) {
             TrainOptions options = new TrainOptions(data, dir.resolve("model"), "yamnet", 1, 64, 32, 0.01, 1L, 0.34,
-                    16, h5, 2, 0.4, 0, 0, 0, "mean", freeze, null, null, 0);
+                    16, h5, 2, 0.4, 0, 0, 0, "mean", freeze, null, null, 0, false);
             ByteArrayOutputStream progress = new ByteArrayOutputStream();
             try (ModelTrainer.Result result = new ModelTrainer(options,
                     new PrintStream(progress, true, StandardCharsets.UTF_8)).train()) {
@@ -78,7 +78,7 @@ class FrozenBackboneTrainingTest {
             }
         }
         assertThrows(IllegalArgumentException.class, () -> new TrainOptions(data, dir.resolve("cnn"), "cnn", 1, 64,
-                32, 0.01, 1L, 0.34, 16, null, 2, 0.4, 0, 0, 0, "mean", true, null, null, 0), "a CNN has no backbone to freeze");
+                32, 0.01, 1L, 0.34, 16, null, 2, 0.4, 0, 0, 0, "mean", true, null, null, 0, false), "a CNN has no backbone to freeze");
     }
 
     private static Block backboneOf(SequentialBlock network) {
