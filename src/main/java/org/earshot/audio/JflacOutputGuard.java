@@ -4,6 +4,7 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.Charset;
 import java.util.concurrent.Callable;
 
 /**
@@ -38,7 +39,11 @@ final class JflacOutputGuard extends FilterOutputStream {
 
     private static synchronized void install() {
         if (!(System.out instanceof Guarded)) {
-            System.setOut(new Guarded(new JflacOutputGuard(System.out)));
+            // The charset the JDK gives System.out (Java 17 has no PrintStream.charset() to ask it).
+            String encoding = System.getProperty("sun.stdout.encoding");
+            Charset charset = encoding != null && Charset.isSupported(encoding) ? Charset.forName(encoding)
+                    : Charset.defaultCharset();
+            System.setOut(new Guarded(new JflacOutputGuard(System.out), charset));
         }
     }
 
@@ -58,8 +63,8 @@ final class JflacOutputGuard extends FilterOutputStream {
 
     /** Marks the installed stream, so that it is installed once even if others wrap or replace it later. */
     private static final class Guarded extends PrintStream {
-        Guarded(OutputStream out) {
-            super(out, true);
+        Guarded(OutputStream out, Charset charset) {
+            super(out, true, charset);
         }
     }
 }

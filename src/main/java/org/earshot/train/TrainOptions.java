@@ -5,6 +5,7 @@ import java.nio.file.Path;
 /**
  * Settings of one training run, validated here so that a bad value stops the run before any work is done.
  *
+ * @param dataset the dataset folders read together and the clip qualities left out
  * @param architecture {@code cnn} (small CNN from scratch) or {@code yamnet} (YAMNet-256 backbone, fine-tuned)
  * @param yamnetWeights the YAMNet-256 Keras backbone file, needed for {@code yamnet}
  * @param backgroundShare share of training examples that hold no event
@@ -17,7 +18,7 @@ import java.nio.file.Path;
  * @param freezeBackbone {@code yamnet} only: keep the pretrained backbone's weights as they are and train the new
  *                       head alone (a linear probe of the embedding); its batch-norm statistics still adapt
  */
-public record TrainOptions(Path dataset, Path output, String architecture, int epochs, int examplesPerEpoch,
+public record TrainOptions(DatasetSelection dataset, Path output, String architecture, int epochs, int examplesPerEpoch,
         int batchSize, double learningRate, long seed, double validationFraction, int cnnWidth, Path yamnetWeights,
         int threads, double backgroundShare, double hardNegativeShare, int folds, int fold, String pooling,
         boolean freezeBackbone) {

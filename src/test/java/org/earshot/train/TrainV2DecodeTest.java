@@ -63,4 +63,28 @@ class TrainV2DecodeTest {
         assertEquals(List.of(), problems, problems.size() + " of " + decoded + " clips");
         assertTrue(decoded > 0, manifest + " lists no clips");
     }
+
+    /**
+     * train-v1 and train-v2 read together (the way the dataset's README says to train): no group collides, the
+     * clips add up, and the quality values are the two documented ones. Needs EARSHOT_DATASET (train-v1) too.
+     */
+    @Test
+    void readsTogetherWithTrainV1() throws IOException {
+        String v2 = System.getenv(ENV);
+        String v1 = System.getenv("EARSHOT_DATASET");
+        Assumptions.assumeTrue(v2 != null && !v2.isBlank() && v1 != null && !v1.isBlank()
+                        && !v1.contains(java.io.File.pathSeparator),
+                "EARSHOT_DATASET (train-v1) and " + ENV + " not both set: skipping reading them together");
+        DatasetManifest one = DatasetManifest.read(Path.of(v1));
+        DatasetManifest two = DatasetManifest.read(Path.of(v2));
+        DatasetManifest both = DatasetManifest.read(List.of(Path.of(v1), Path.of(v2)));
+        assertEquals(one.clips().size() + two.clips().size(), both.clips().size());
+        assertEquals(java.util.Set.of("labelled by the source dataset",
+                        "heuristic: emotion category + pitch/loudness rule, not listened to"),
+                two.qualityCounts().keySet());
+        DatasetManifest verified = both.excludingQualities(
+                List.of("heuristic: emotion category + pitch/loudness rule, not listened to"));
+        assertEquals(both.clips().size() - two.qualityCounts()
+                .get("heuristic: emotion category + pitch/loudness rule, not listened to"), verified.clips().size());
+    }
 }
