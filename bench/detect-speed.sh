@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Detection speed on one CPU core: `earshot detect` on a long recording, pinned with taskset to core 0.
-# Uses the 0 dB validation stream (about 25 minutes, events in real background) built from $EARSHOT_DATASET.
+# Uses the 0 dB validation stream (about 25 minutes, events in real background) built from $EARSHOT_DATASET
+# (one folder, or several separated by ':').
 # MODEL=DIR picks the model (default models/earshot-v2).
 # Prints the real-time factor of the processing (front end + gate + network + event tracking, from --stats) and
 # the wall time of the whole command (JVM start, model load and WAV decoding included).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-dataset="${EARSHOT_DATASET:-../shared/datasets/train-v1}"
+export EARSHOT_DATASET="${EARSHOT_DATASET:-../shared/datasets/train-v1}"
 work="${BENCH_WORK:-target/bench}"
 model="${MODEL:-models/earshot-v2}"
 mkdir -p "$work"
 if [ ! -f "$work/validation+0dB.wav" ]; then
-  ./earshot make-streams --dataset "$dataset" --out "$work" >&2
+  ./earshot make-streams --out "$work" >&2
 fi
 ./earshot --version >/dev/null   # builds the jar outside the timed runs
 for run in 1 2 3; do

@@ -30,7 +30,7 @@ final class CalibrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path data = dataset.resolve();
+        org.earshot.train.DatasetManifest data = dataset.read();
         List<ThresholdCalibrator.Choice> choices;
         ModelManifest manifest;
         try (LoadedModel m = LoadedModel.open(model)) {

@@ -67,8 +67,8 @@ final class CrossValidateCommand implements Callable<Integer> {
             throw new BadInputException("--target-false-alarms-per-hour must be >= 0, got " + target);
         }
         int topBackground = top.count();
-        Path data = dataset.resolve();
-        String sha = DatasetManifest.read(data).sha256();
+        DatasetManifest data = dataset.read();
+        String sha = data.sha256();
         ModelManifest writeTo = writeThresholds == null ? null : readManifest(writeThresholds);
         List<ModelManifest> manifests = new ArrayList<>();
         for (Path m : models) {
@@ -88,7 +88,8 @@ final class CrossValidateCommand implements Callable<Integer> {
         }
         CrossValidation cv = new CrossValidation(folds);
         PrintStream out = System.out;
-        out.printf(Locale.ROOT, "cross-validation: %d of %d folds of %s (seed %d), models %s%n", folds.size(), k, data,
+        out.printf(Locale.ROOT, "cross-validation: %d of %d folds of %s (seed %d), models %s%n", folds.size(), k,
+                data.describe(),
                 manifests.get(0).training.seed(), String.join(", ", manifests.stream().map(m -> m.name).toList()));
         if (folds.size() < k) {
             out.printf(Locale.ROOT, "warning: only %d of %d folds: the figures cover only part of the dataset%n",
@@ -213,7 +214,7 @@ final class CrossValidateCommand implements Callable<Integer> {
      * Every model must be a fold model of one partition (same K, seed and dataset) and hold out a different fold;
      * returns K.
      */
-    private int checkFolds(List<ModelManifest> manifests, String datasetSha, Path data) {
+    private int checkFolds(List<ModelManifest> manifests, String datasetSha, DatasetManifest data) {
         TreeSet<Integer> seen = new TreeSet<>();
         ModelManifest.Training first = null;
         for (int i = 0; i < manifests.size(); i++) {
@@ -224,8 +225,9 @@ final class CrossValidateCommand implements Callable<Integer> {
                         + "--fold k)");
             }
             if (!datasetSha.equals(t.datasetManifestSha256())) {
-                throw new BadInputException(where + "trained on another dataset manifest than " + data
-                        + " (sha256 differs)");
+                throw new BadInputException(where + "trained on " + t.dataset() + ", not on " + data.describe()
+                        + " (dataset sha256 differs: give the same --dataset folders, in the same order, and the "
+                        + "same --exclude-quality values as its training)");
             }
             if (first == null) {
                 first = t;

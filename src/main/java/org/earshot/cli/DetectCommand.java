@@ -19,11 +19,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code earshot detect FILE.wav}: one JSON object per detected event on standard output, nothing else there. */
+/**
+ * {@code earshot detect FILE}: one JSON object per detected event on standard output, nothing else there. WAV and
+ * FLAC are told apart by content ({@link AudioLoader}).
+ */
 @Command(name = "detect", mixinStandardHelpOptions = true,
-        description = "Detect events in a WAV file: one JSON object per event on standard output.")
+        description = "Detect events in a WAV or FLAC file: one JSON object per event on standard output.")
 final class DetectCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE.wav", description = "WAV file (PCM 8/16/24/32-bit or float, any rate)")
+    @Parameters(index = "0", paramLabel = "FILE", description = "Audio file: " + AudioLoader.FORMATS
+            + ", any channels and rate")
     Path file;
 
     @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: ${DEFAULT-VALUE})")

@@ -4,6 +4,7 @@ import org.earshot.audio.AudioClip;
 import org.earshot.audio.AudioLoader;
 import org.earshot.detect.DetectorConfig;
 import org.earshot.model.ModelManifest;
+import org.earshot.train.DatasetManifest;
 import org.earshot.train.Evaluation;
 import org.earshot.train.LoadedClip;
 import org.earshot.train.StreamGenerator;
@@ -62,14 +63,13 @@ final class EvaluateCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             int topBackground = top.count();
-            Path data = dataset.resolve();
+            DatasetManifest data = dataset.read();
             try (LoadedModel m = LoadedModel.open(model)) {
                 List<LoadedClip> clips;
                 if (validationSplit) {
                     clips = validation(data, m.manifest()).clips();
                 } else {
-                    clips = LoadedClip.loadAll(org.earshot.train.DatasetManifest.read(data).clips().stream()
-                            .filter(c -> !c.isAugmentOnly()).toList(), 2);
+                    clips = LoadedClip.loadAll(data.clips().stream().filter(c -> !c.isAugmentOnly()).toList(), 2);
                 }
                 System.err.printf("earshot: scoring %d clips%n", clips.size());
                 double[][] scores = Evaluation.clipScores(clips, m.classifier(), m.detectorConfig());
@@ -174,7 +174,7 @@ final class EvaluateCommand implements Runnable {
             if (!(backgroundDbfs >= -90 && backgroundDbfs <= -10)) {
                 throw new BadInputException("--background-dbfs must be between -90 and -10, got " + backgroundDbfs);
             }
-            Path data = dataset.resolve();
+            DatasetManifest data = dataset.read();
             try (LoadedModel m = LoadedModel.open(model)) {
                 ValidationData v = validation(data, m.manifest());
                 long s = seed != null ? seed : m.manifest().training.seed();
@@ -195,7 +195,7 @@ final class EvaluateCommand implements Runnable {
                 ungated.add(Evaluation.stream("validation background (no gate)", bg, m.classifier(),
                         config.withGateEnabled(false), collar));
                 System.out.printf(Locale.ROOT, "model %s, validation split of %s (seed %d)%s%n", m.manifest().name,
-                        data, s, (collar == EventMetrics.DEFAULT_COLLAR_SECONDS ? ""
+                        data.describe(), s, (collar == EventMetrics.DEFAULT_COLLAR_SECONDS ? ""
                                 : String.format(Locale.ROOT, ", onset collar %.2f s", collar))
                                 + (backgroundDbfs == StreamGenerator.BACKGROUND_RMS_DBFS ? ""
                                 : String.format(Locale.ROOT, ", background at %.0f dBFS", backgroundDbfs)));
@@ -275,9 +275,20 @@ final class EvaluateCommand implements Runnable {
         }
     }
 
-    static ValidationData validation(Path data, ModelManifest manifest) throws IOException {
+    /**
+     * The model's validation split rebuilt from {@code data}; warns on standard error when the model was trained on
+     * other data (another folder, another combination or other quality exclusions), where the "validation" clips
+     * may include clips the model trained on.
+     */
+    static ValidationData validation(DatasetManifest data, ModelManifest manifest) throws IOException {
         if (manifest.training == null) {
             throw new BadInputException("model manifest has no training section: cannot rebuild its validation split");
+        }
+        if (manifest.training.datasetManifestSha256() != null
+                && !manifest.training.datasetManifestSha256().equals(data.sha256())) {
+            System.err.printf("earshot: warning: model %s was trained on %s, not on %s (dataset sha256 differs): "
+                    + "its validation split is rebuilt from other data%n", manifest.name, manifest.training.dataset(),
+                    data.describe());
         }
         return ValidationData.load(data, split(manifest), 2);
     }

@@ -21,7 +21,7 @@ final class MakeDemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        DemoBuilder.build(dataset.resolve(), out, System.err);
+        DemoBuilder.build(dataset.single(), out, System.err);
         return 0;
     }
 }

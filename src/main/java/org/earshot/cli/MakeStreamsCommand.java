@@ -38,8 +38,8 @@ final class MakeStreamsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path data = dataset.resolve();
-        ValidationData v = ValidationData.load(data, seed, validationFraction, 2);
+        ValidationData v = ValidationData.load(dataset.read(),
+                org.earshot.train.GroupSplit.Spec.fraction(validationFraction, seed), 2);
         Files.createDirectories(out);
         for (double ratio : ValidationData.STREAM_RATIOS_DB) {
             write(v.mixedStream(ratio, seed), String.format(Locale.ROOT, "validation%+.0fdB", ratio));

@@ -7,6 +7,7 @@ import org.earshot.dsp.FrontEndSpec;
 import org.earshot.model.ModelManifest;
 import org.earshot.detect.Classifier;
 import org.earshot.model.ModelLoader;
+import org.earshot.train.DatasetSelection;
 import org.earshot.train.ModelTrainer;
 import org.earshot.train.ThresholdCalibrator;
 import org.earshot.train.TrainOptions;
@@ -132,7 +133,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path data = dataset.resolve();
+        DatasetSelection data = dataset.selection();
         Path weights = yamnetWeights != null ? yamnetWeights
                 : Paths.home().resolveSibling("shared/models/yamnet-256/yamnet_256_f32_backbone.h5");
         if (architecture.equals("yamnet") || cascade) {
@@ -207,7 +208,7 @@ final class TrainCommand implements Callable<Integer> {
             manifest.hopSeconds = DetectorConfig.DEFAULT_HOP_SECONDS;
             manifest.minDurationSeconds = DetectorConfig.DEFAULT_MIN_DURATION_SECONDS;
             manifest.mergeGapSeconds = DetectorConfig.DEFAULT_MERGE_GAP_SECONDS;
-            manifest.training = new ModelManifest.Training(data.getFileName().toString(), result.manifest().sha256(),
+            manifest.training = new ModelManifest.Training(result.manifest().describe(), result.manifest().sha256(),
                     codeVersion, architecture, seed, options.split().validationFraction(), epochs, examplesPerEpoch,
                     backgroundShare, Instant.now().toString(), Math.round(trainingSeconds), options.hardNegatives(),
                     options.folds(), fold, pooling, freezeBackbone, sources == null ? null : sources.bySourceList());

@@ -3,13 +3,15 @@ package org.earshot.train;
 import java.nio.file.Path;
 
 /**
- * One row of a dataset manifest (train-v1 layout): the clip's file, its path as the manifest writes it (relative to
- * the dataset folder), its label ({@code shout}, {@code glass_break}, {@code impact} or {@code background}), its use
- * ({@code train} or {@code augment}), its group (the original recording that clips must never be split across), and
- * the provenance columns {@code source}, {@code original_label} and {@code license} ("" where the manifest lacks them).
+ * One row of a dataset manifest: the clip's file (resolved in its dataset folder), its path as the manifest writes
+ * it (relative to that folder), its label ({@code shout}, {@code glass_break}, {@code impact} or {@code background}),
+ * its use ({@code train} or {@code augment}), its group (the original recording that clips must never be split
+ * across), and the provenance columns {@code source} (the collection it comes from), {@code original_label},
+ * {@code license} and {@code quality} (how the label was obtained, e.g. train-v2's "labelled by the source dataset"
+ * or its unverified "heuristic: ..."), each "" where the manifest lacks the column.
  */
 public record ClipEntry(Path file, String path, String label, String use, String group, String source,
-        String originalLabel, String license) {
+        String originalLabel, String license, String quality) {
     public ClipEntry {
         if (label == null || label.isBlank()) {
             throw new IllegalArgumentException("clip " + file + ": empty label");
@@ -17,6 +19,15 @@ public record ClipEntry(Path file, String path, String label, String use, String
         if (group == null || group.isBlank()) {
             throw new IllegalArgumentException("clip " + file + ": empty group");
         }
+        if (quality == null) {
+            throw new IllegalArgumentException("clip " + file + ": quality is null (\"\" when unknown)");
+        }
+    }
+
+    /** A clip of a manifest without a {@code quality} column. */
+    public ClipEntry(Path file, String path, String label, String use, String group, String source,
+            String originalLabel, String license) {
+        this(file, path, label, use, group, source, originalLabel, license, "");
     }
 
     public boolean isAugmentOnly() {

@@ -12,7 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.earshot.audio.AudioClip;
-import org.earshot.audio.WavReader;
+import org.earshot.audio.AudioLoader;
 import org.earshot.audio.WavWriter;
 import org.earshot.train.eval.Event;
 import org.earshot.train.eval.GroundTruth;
@@ -243,7 +243,7 @@ public final class DemoBuilder {
 
     /** Reads a clip as it is, without resampling, so the demo depends on the files alone. */
     private static LoadedClip load(ClipEntry entry) throws IOException {
-        AudioClip clip = WavReader.read(entry.file());
+        AudioClip clip = AudioLoader.read(entry.file());
         if (clip.sampleRate() != SAMPLE_RATE) {
             throw new IllegalStateException(entry.path() + " is at " + clip.sampleRate() + " Hz, expected "
                     + SAMPLE_RATE);

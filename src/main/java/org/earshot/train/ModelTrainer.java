@@ -57,7 +57,7 @@ public final class ModelTrainer {
     }
 
     public Result train() throws IOException {
-        DatasetManifest manifest = DatasetManifest.read(options.dataset());
+        DatasetManifest manifest = options.dataset().read();
         GroupSplit split = options.split().apply(manifest.clips());
         progress.printf("dataset %s: %d clips, %d for training, %d for validation (%s)%n", options.dataset(),
                 manifest.clips().size(), split.train().size(), split.validation().size(), options.split().describe());

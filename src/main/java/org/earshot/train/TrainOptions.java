@@ -6,6 +6,7 @@ import java.util.List;
 /**
  * Settings of one training run, validated here so that a bad value stops the run before any work is done.
  *
+ * @param dataset the dataset folders read together and the clip qualities left out
  * @param architecture {@code cnn} (small CNN from scratch) or {@code yamnet} (YAMNet-256 backbone, fine-tuned)
  * @param yamnetWeights the YAMNet-256 Keras backbone file, needed for {@code yamnet}
  * @param backgroundShare share of training examples that hold no event
@@ -24,7 +25,7 @@ import java.util.List;
  * @param cascade {@code audioset}: also train a cheap screen (YAMNet-256's pretrained backbone, from
  *                {@code yamnetWeights}, with a head of its own) that runs on every window in front of the backbone
  */
-public record TrainOptions(Path dataset, Path output, String architecture, int epochs, int examplesPerEpoch,
+public record TrainOptions(DatasetSelection dataset, Path output, String architecture, int epochs, int examplesPerEpoch,
         int batchSize, double learningRate, long seed, double validationFraction, int cnnWidth, Path yamnetWeights,
         int threads, double backgroundShare, double hardNegativeShare, int folds, int fold, String pooling,
         boolean freezeBackbone, SourceFolds sourceFolds, Path backbone, int headHidden, boolean cascade) {

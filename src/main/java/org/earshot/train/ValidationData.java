@@ -18,7 +18,12 @@ public record ValidationData(DatasetManifest manifest, GroupSplit split, List<Lo
     }
 
     public static ValidationData load(Path dataset, GroupSplit.Spec spec, int threads) throws IOException {
-        DatasetManifest manifest = DatasetManifest.read(dataset);
+        return load(DatasetManifest.read(dataset), spec, threads);
+    }
+
+    /** The validation clips of {@code manifest} (one dataset folder or several read together) under {@code spec}. */
+    public static ValidationData load(DatasetManifest manifest, GroupSplit.Spec spec, int threads)
+            throws IOException {
         GroupSplit split = spec.apply(manifest.clips());
         return new ValidationData(manifest, split, LoadedClip.loadAll(split.validation(), threads));
     }

@@ -44,4 +44,57 @@ class AudioLoaderTest {
         AudioFormatException e = assertThrows(AudioFormatException.class, () -> AudioLoader.load16k(file));
         assertEquals(true, e.getMessage().contains("one-sample.wav"));
     }
+
+    @Test
+    void choosesTheReaderByContentNotByName(@TempDir Path dir) throws IOException {
+        int[][] x = TestFlacs.pattern(2, 16, 1600);
+        Path flacNamedWav = dir.resolve("really-flac.wav");
+        Files.write(flacNamedWav, TestFlacs.flac(x).build());
+        Path wavNamedFlac = dir.resolve("really-wav.flac");
+        Files.write(wavNamedFlac, TestFlacs.wavOf(x, 16, 16_000));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(AudioLoader.load16k(wavNamedFlac).samples(),
+                AudioLoader.load16k(flacNamedWav).samples());
+    }
+
+    @Test
+    void resamplesFlacToFrontEndRate(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("stereo24-48k.flac");
+        try (var in = AudioLoaderTest.class.getResourceAsStream("/audio/stereo24-48k.flac")) {
+            Files.write(file, in.readAllBytes());
+        }
+        AudioClip clip = AudioLoader.load16k(file);
+        assertEquals(FrontEndSpec.SAMPLE_RATE, clip.sampleRate());
+        assertEquals(500, clip.samples().length);
+    }
+
+    @Test
+    void namesTheFormatsItReadsAndHowToConvert(@TempDir Path dir) throws IOException {
+        Path ogg = dir.resolve("clip.ogg");
+        Files.write(ogg, new byte[] {'O', 'g', 'g', 'S', 0, 2, 0, 0, 0, 0, 0, 0, 0, 0});
+        String message = assertThrows(AudioFormatException.class, () -> AudioLoader.load16k(ogg)).getMessage();
+        for (String fragment : new String[] {ogg.toString(), "unsupported audio format", "Ogg", "WAV", "FLAC",
+                "ffmpeg", "sox"}) {
+            assertEquals(true, message.contains(fragment), "'" + message + "' lacks '" + fragment + "'");
+        }
+        Path mp3 = dir.resolve("clip.mp3");
+        Files.write(mp3, new byte[] {'I', 'D', '3', 4, 0, 0, 0, 0, 0, 0});
+        assertEquals(true, assertThrows(AudioFormatException.class, () -> AudioLoader.load16k(mp3)).getMessage()
+                .contains("looks like MP3"));
+        Path text = dir.resolve("notes.wav");
+        Files.writeString(text, "hello, world");
+        assertEquals(true, assertThrows(AudioFormatException.class, () -> AudioLoader.load16k(text)).getMessage()
+                .contains("starts with 'hell'"));
+        Path empty = dir.resolve("empty.flac");
+        Files.write(empty, new byte[0]);
+        assertEquals(empty + ": empty file (0 bytes)",
+                assertThrows(AudioFormatException.class, () -> AudioLoader.load16k(empty)).getMessage());
+    }
+
+    @Test
+    void wavErrorsStillComeFromTheWavReader(@TempDir Path dir) throws IOException {
+        Path rifx = dir.resolve("big-endian.wav");
+        Files.write(rifx, wav().riff("RIFX").samples(new float[16]).build());
+        assertEquals(true, assertThrows(AudioFormatException.class, () -> AudioLoader.load16k(rifx)).getMessage()
+                .contains("big-endian RIFX files are not supported"));
+    }
 }

@@ -100,4 +100,46 @@ class DetectCommandTest {
         assertEquals(0, run.exitCode(), run.err());
         assertEquals("", run.out());
     }
+
+    /** A FLAC file of the demo's samples, named .flac or not, gives exactly the WAV's output. */
+    @Test
+    void flacOfTheDemoGivesTheSameEventsAsItsWav() throws IOException {
+        float[] samples = org.earshot.audio.WavReader.read(Path.of("demo/demo.wav")).samples();
+        int[] pcm = new int[samples.length];
+        for (int i = 0; i < samples.length; i++) {
+            pcm[i] = Math.round(samples[i] * 32768);
+        }
+        byte[] flac = org.earshot.audio.TestFlacs.flac(new int[][] {pcm}).blockSize(4096).build();
+        Path named = dir.resolve("demo.flac");
+        Files.write(named, flac);
+        Path misnamed = dir.resolve("demo-really-flac.wav");
+        Files.write(misnamed, flac);
+        CliRunner.Run wav = CliRunner.run("detect", "demo/demo.wav", "--model", MODEL.toString());
+        assertEquals(0, wav.exitCode(), wav.err());
+        assertTrue(wav.out().contains("\"class\":\"shout\""), wav.out());
+        for (Path f : new Path[] {named, misnamed}) {
+            CliRunner.Run run = CliRunner.run("detect", f.toString(), "--model", MODEL.toString());
+            assertEquals(0, run.exitCode(), run.err());
+            assertEquals(wav.out(), run.out(), f.toString());
+        }
+    }
+
+    @Test
+    void unsupportedFormatNamesWhatIsReadAndHowToConvert() throws IOException {
+        Path f = dir.resolve("clip.ogg");
+        Files.write(f, new byte[] {'O', 'g', 'g', 'S', 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+        CliRunner.Run run = CliRunner.run("detect", f.toString(), "--model", MODEL.toString());
+        run.assertRejected("clip.ogg");
+        for (String fragment : new String[] {"Ogg", "WAV", "FLAC", "ffmpeg"}) {
+            assertTrue(run.err().contains(fragment), run.err());
+        }
+    }
+
+    @Test
+    void truncatedFlacIsRejected() throws IOException {
+        byte[] flac = org.earshot.audio.TestFlacs.flac(org.earshot.audio.TestFlacs.pattern(1, 16, 20_000)).build();
+        Path cut = dir.resolve("cut.flac");
+        Files.write(cut, java.util.Arrays.copyOf(flac, flac.length - 500));
+        CliRunner.run("detect", cut.toString(), "--model", MODEL.toString()).assertRejected("cut.flac");
+    }
 }

@@ -22,6 +22,14 @@ public final class SyntheticDataset {
      * split; returns {@code root}.
      */
     public static Path write(Path root) throws IOException {
+        return write(root, "");
+    }
+
+    /**
+     * As {@link #write(Path)}, with every group id and source prefixed by {@code prefix}, so that two such datasets
+     * can be read together without sharing a group.
+     */
+    public static Path write(Path root, String prefix) throws IOException {
         Files.createDirectories(root);
         StringBuilder manifest = new StringBuilder("path,label,use,group,source,original_label,seconds,license\n");
         Random rng = new Random(11);
@@ -31,8 +39,8 @@ public final class SyntheticDataset {
                     String name = label + "-" + g + "-" + k + ".wav";
                     float[] x = sound(label, rng, (int) (1.5 * FS));
                     WavWriter.write16(root.resolve(name), x, FS);
-                    manifest.append(name).append(',').append(label).append(",train,").append(label).append(g)
-                            .append(",synthetic,").append(label).append(",1.5,CC0\n");
+                    manifest.append(name).append(',').append(label).append(",train,").append(prefix).append(label).append(g)
+                            .append(',').append(prefix).append("synthetic,").append(label).append(",1.5,CC0\n");
                 }
             }
         }

@@ -55,7 +55,7 @@ public final class EmbeddingHeadTrainer {
 
     /** Trains and writes the composed network to {@code modelFile}. */
     public Result train(Path modelFile) throws IOException {
-        DatasetManifest manifest = DatasetManifest.read(options.dataset());
+        DatasetManifest manifest = options.dataset().read();
         GroupSplit split = options.split().apply(manifest.clips());
         progress.printf("dataset %s: %d clips, %d for training, %d for validation (%s)%n", options.dataset(),
                 manifest.clips().size(), split.train().size(), split.validation().size(), options.split().describe());

@@ -12,6 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.util.Pair;
 import org.earshot.testing.SyntheticDataset;
+import org.earshot.train.DatasetSelection;
 import org.earshot.train.ModelTrainer;
 import org.earshot.train.TrainOptions;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class FrozenBackboneTrainingTest {
             initialHead = headWeight(fresh);
         }
         for (boolean freeze : new boolean[] {true, false}) {
-            TrainOptions options = new TrainOptions(data, dir.resolve("model"), "yamnet", 1, 64, 32, 0.01, 1L, 0.34,
+            TrainOptions options = new TrainOptions(DatasetSelection.of(data), dir.resolve("model"), "yamnet", 1, 64, 32, 0.01, 1L, 0.34,
                     16, h5, 2, 0.4, 0, 0, 0, "mean", freeze, null, null, 0, false);
             ByteArrayOutputStream progress = new ByteArrayOutputStream();
             try (ModelTrainer.Result result = new ModelTrainer(options,
@@ -77,7 +78,7 @@ class FrozenBackboneTrainingTest {
                 assertFalse(Arrays.equals(initialHead, headWeight(network)), "the head did not learn");
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> new TrainOptions(data, dir.resolve("cnn"), "cnn", 1, 64,
+        assertThrows(IllegalArgumentException.class, () -> new TrainOptions(DatasetSelection.of(data), dir.resolve("cnn"), "cnn", 1, 64,
                 32, 0.01, 1L, 0.34, 16, null, 2, 0.4, 0, 0, 0, "mean", true, null, null, 0, false), "a CNN has no backbone to freeze");
     }
 
