@@ -19,16 +19,24 @@ work="${WORK:-target/loso/$name}"
 folds=$(grep -v '^#' "$folds_file" | tail -n +2 | cut -d, -f2 | awk '!seen[$0]++' | wc -l)
 mkdir -p "$work" bench/results
 ./earshot --version >/dev/null
+# The audioset architecture trains every fold in one run (examples embedded once); the others one run per fold.
 models=()
-for ((k = 0; k < folds; k++)); do
-  dir="$work/fold$k"
-  if [ ! -f "$dir/manifest.json" ]; then
-    echo "loso: training fold $k of $folds ($(date -u +%T))" >&2
-    ./earshot train "${datasets[@]}" --source-folds "$folds_file" --fold "$k" --out "$dir" --name "$name-fold$k" "$@" \
-      > "$work/train-fold$k.log" 2>&1 || { tail -20 "$work/train-fold$k.log" >&2; exit 1; }
+for ((k = 0; k < folds; k++)); do models+=("$work/fold$k"); done
+if [[ " $* " == *" --architecture audioset "* ]]; then
+  if [ ! -f "$work/fold$((folds - 1))/manifest.json" ]; then
+    echo "loso: training all $folds folds ($(date -u +%T))" >&2
+    ./earshot train "${datasets[@]}" --source-folds "$folds_file" --all-folds --out "$work" --name "$name" "$@" \
+      > "$work/train.log" 2>&1 || { tail -20 "$work/train.log" >&2; exit 1; }
   fi
-  models+=("$dir")
-done
+else
+  for ((k = 0; k < folds; k++)); do
+    if [ ! -f "$work/fold$k/manifest.json" ]; then
+      echo "loso: training fold $k of $folds ($(date -u +%T))" >&2
+      ./earshot train "${datasets[@]}" --source-folds "$folds_file" --fold "$k" --out "$work/fold$k" \
+        --name "$name-fold$k" "$@" > "$work/train-fold$k.log" 2>&1 || { tail -20 "$work/train-fold$k.log" >&2; exit 1; }
+    fi
+  done
+fi
 echo "loso: evaluating ($(date -u +%T))" >&2
 {
   echo "# bench/loso.sh $name $* ($(date -u +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"

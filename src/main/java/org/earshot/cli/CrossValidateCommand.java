@@ -91,6 +91,14 @@ final class CrossValidateCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "cross-validation: %d of %d folds of %s (seed %d), models %s%n", folds.size(), k,
                 data.describe(),
                 manifests.get(0).training.seed(), String.join(", ", manifests.stream().map(m -> m.name).toList()));
+        java.util.Map<String, List<String>> sources = manifests.get(0).training.sourceFolds();
+        if (sources != null) {
+            out.println("folds of sources (leave-sources-out: each fold's events mixed into its own background):");
+            int f = 0;
+            for (java.util.Map.Entry<String, List<String>> e : sources.entrySet()) {
+                out.printf(Locale.ROOT, "   fold %d %s: %s%n", f++, e.getKey(), String.join(", ", e.getValue()));
+            }
+        }
         if (folds.size() < k) {
             out.printf(Locale.ROOT, "warning: only %d of %d folds: the figures cover only part of the dataset%n",
                     folds.size(), k);

@@ -3,6 +3,7 @@ package org.earshot.cli;
 import com.google.gson.JsonObject;
 import org.earshot.audio.AudioClip;
 import org.earshot.audio.AudioLoader;
+import org.earshot.detect.CascadeClassifier;
 import org.earshot.detect.Detection;
 import org.earshot.detect.DetectorConfig;
 import org.earshot.detect.FileDetector;
@@ -80,6 +81,11 @@ final class DetectCommand implements Callable<Integer> {
                                 + "%d skipped by the level gate (%.0f%%)%n", result.audioSeconds(), seconds,
                         result.audioSeconds() / seconds, result.windows(), result.gatedWindows(),
                         100.0 * result.gatedWindows() / Math.max(1, result.windows()));
+                if (loaded.classifier() instanceof CascadeClassifier cascade) {
+                    System.err.printf(Locale.ROOT, "earshot: cascade: the screen passed %d of %d windows (%.1f%%) to "
+                            + "the confirming network%n", cascade.confirmed(), cascade.screened(),
+                            100.0 * cascade.confirmed() / Math.max(1, cascade.screened()));
+                }
             }
         }
         return 0;

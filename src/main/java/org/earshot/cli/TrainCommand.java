@@ -7,7 +7,11 @@ import org.earshot.dsp.FrontEndSpec;
 import org.earshot.model.ModelManifest;
 import org.earshot.detect.Classifier;
 import org.earshot.model.ModelLoader;
+import org.earshot.train.DatasetManifest;
 import org.earshot.train.DatasetSelection;
+import org.earshot.train.GroupSplit;
+import org.earshot.train.LoadedClip;
+import org.earshot.train.SourceFolds;
 import org.earshot.train.ModelTrainer;
 import org.earshot.train.ThresholdCalibrator;
 import org.earshot.train.TrainOptions;
@@ -23,6 +27,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /**
@@ -94,6 +100,11 @@ final class TrainCommand implements Callable<Integer> {
             + "(screen.onnx; the manifest's cascade section)")
     boolean cascade;
 
+    @Option(names = "--all-folds", description = "audioset with --source-folds: train every fold's model at once into "
+            + "--out/fold<k> (examples embedded once for all of them; bench/loso.sh uses this), uncalibrated: "
+            + "pool them with 'earshot evaluate cross-validation'")
+    boolean allFolds;
+
     @Option(names = "--pooling", description = "Global pooling before the classifier head: mean (over bands and "
             + "time), or meanmax (mean over bands, then max plus mean over time: keeps short events) "
             + "(default: ${DEFAULT-VALUE})")
@@ -147,10 +158,10 @@ final class TrainCommand implements Callable<Integer> {
         if (sourceFolds != null && folds != 0) {
             throw new BadInputException("--source-folds and --folds exclude each other");
         }
-        org.earshot.train.SourceFolds sources = null;
+        SourceFolds sources = null;
         if (sourceFolds != null) {
             try {
-                sources = org.earshot.train.SourceFolds.read(sourceFolds);
+                sources = SourceFolds.read(sourceFolds);
             } catch (IOException e) {
                 throw new BadInputException(e.getMessage(), e);
             }
@@ -160,36 +171,47 @@ final class TrainCommand implements Callable<Integer> {
                 validationFraction, width, weights, threads, backgroundShare, hardNegativeShare,
                 sources != null ? sources.size() : folds, fold, pooling, freezeBackbone, sources, backboneFile,
                 headHidden, cascade);
+        if (allFolds && (sources == null || !architecture.equals("audioset"))) {
+            throw new BadInputException("--all-folds needs --source-folds and --architecture audioset");
+        }
         Files.createDirectories(out);
         PrintStream progress = System.err;
         // The code that trains is the code checked out now, not when training ends (the checkout may change).
         String codeVersion = CodeVersion.get();
         long start = System.nanoTime();
         try (PrintStream log = new PrintStream(Files.newOutputStream(out.resolve("training-log.txt")), true)) {
+            PrintStream tee = new Tee(progress, log);
+            if (allFolds) {
+                trainAllFolds(options, sources, codeVersion, tee);
+                return 0;
+            }
             Path onnx = out.resolve("model.onnx");
-            EmbeddingHeadTrainer.Result result;
+            Trained result;
             if (architecture.equals("audioset")) {
-                result = new EmbeddingHeadTrainer(options, new Tee(progress, log)).train(onnx);
+                DatasetManifest manifest = data.read();
+                GroupSplit split = options.split().apply(manifest.clips());
+                tee.printf("dataset %s: %d clips, %d for training, %d for validation (%s)%n", data,
+                        manifest.clips().size(), split.train().size(), split.validation().size(),
+                        options.split().describe());
+                List<LoadedClip> trainClips = LoadedClip.loadAll(split.train(), threads);
+                List<LoadedClip> validationClips = LoadedClip.loadAll(split.validation(), threads);
+                try (EmbeddingHeadTrainer trainer = new EmbeddingHeadTrainer(options, tee)) {
+                    ModelManifest.Cascade cascaded = trainer.train(trainer.embed(trainClips), Set.of(), out);
+                    result = new Trained(manifest, split, validationClips, cascaded);
+                }
             } else {
-                try (ModelTrainer.Result trained = new ModelTrainer(options, new Tee(progress, log)).train()) {
+                try (ModelTrainer.Result trained = new ModelTrainer(options, tee).train()) {
                     OnnxExporter.export(trained.block(), new Shape(1, 1, FrontEndSpec.MEL_BANDS,
                             FrontEndSpec.PATCH_FRAMES), onnx, true);
-                    result = new EmbeddingHeadTrainer.Result(trained.manifest(), trained.split(),
-                            trained.validationClips(), null);
+                    result = new Trained(trained.manifest(), trained.split(), trained.validationClips(), null);
                 }
                 progress.println("exported " + onnx);
             }
             double trainingSeconds = (System.nanoTime() - start) / 1e9;
-            ModelManifest manifest = new ModelManifest();
-            manifest.name = name != null ? name : out.toAbsolutePath().normalize().getFileName().toString();
-            manifest.architecture = architecture;
-            manifest.frontEnd = ModelManifest.FrontEnd.current();
-            manifest.labels = Labels.CLASSES;
-            manifest.cascade = result.cascade();
+            ModelManifest manifest = manifest(out, result.cascade());
             List<ThresholdCalibrator.Choice> choices;
             if (result.validationClips().isEmpty()) {
-                choices = Labels.CLASSES.stream().map(l -> new ThresholdCalibrator.Choice(l, UNCALIBRATED, 0, 0))
-                        .toList();
+                choices = uncalibrated();
                 progress.printf("no validation split: thresholds left at %.2f; choose them with 'earshot evaluate "
                         + "cross-validation --write-thresholds %s' over fold models of the same recipe%n", UNCALIBRATED,
                         out);
@@ -198,24 +220,81 @@ final class TrainCommand implements Callable<Integer> {
                         result.validationClips());
                 try (Classifier classifier = ModelLoader.classifier(out, manifest)) {
                     choices = ThresholdCalibrator.calibrate(classifier, validation.backgroundStream(seed),
-                            validation.mixedStream(0, seed), targetFalseAlarms, new Tee(progress, log));
+                            validation.mixedStream(0, seed), targetFalseAlarms, tee);
                 }
             }
             ThresholdCalibrator.apply(manifest, choices, targetFalseAlarms);
             if (result.validationClips().isEmpty()) {
                 manifest.thresholdRule = "not calibrated: trained on every group, without a validation split";
             }
-            manifest.hopSeconds = DetectorConfig.DEFAULT_HOP_SECONDS;
-            manifest.minDurationSeconds = DetectorConfig.DEFAULT_MIN_DURATION_SECONDS;
-            manifest.mergeGapSeconds = DetectorConfig.DEFAULT_MERGE_GAP_SECONDS;
-            manifest.training = new ModelManifest.Training(result.manifest().describe(), result.manifest().sha256(),
-                    codeVersion, architecture, seed, options.split().validationFraction(), epochs, examplesPerEpoch,
-                    backgroundShare, Instant.now().toString(), Math.round(trainingSeconds), options.hardNegatives(),
-                    options.folds(), fold, pooling, freezeBackbone, sources == null ? null : sources.bySourceList());
+            manifest.training = training(result.manifest(), options, codeVersion, trainingSeconds, fold, sources);
             manifest.write(out);
             progress.printf("wrote %s (training %.0f s)%n", out, trainingSeconds);
         }
         return 0;
+    }
+
+    /** What one training run gives the steps after it: the data, its split, the validation clips and any cascade. */
+    private record Trained(DatasetManifest manifest, GroupSplit split, List<LoadedClip> validationClips,
+            ModelManifest.Cascade cascade) {}
+
+    /**
+     * Every fold of a leave-sources-out validation at once, in {@code out/fold<k>}: the clips are loaded and the
+     * examples embedded once, and each fold's heads train on the examples that hold none of its sources. The fold
+     * models are left uncalibrated: {@code earshot evaluate cross-validation} chooses thresholds across them.
+     */
+    private void trainAllFolds(TrainOptions options, SourceFolds sources, String codeVersion, PrintStream tee)
+            throws IOException {
+        long start = System.nanoTime();
+        DatasetManifest manifest = options.dataset().read();
+        tee.printf("dataset %s: %d clips; %d folds of sources, each trained without its own%n", options.dataset(),
+                manifest.clips().size(), sources.size());
+        List<LoadedClip> clips = LoadedClip.loadAll(manifest.clips(), threads);
+        try (EmbeddingHeadTrainer trainer = new EmbeddingHeadTrainer(options, tee)) {
+            EmbeddingHeadTrainer.Bank bank = trainer.embed(clips);
+            for (int k = 0; k < sources.size(); k++) {
+                GroupSplit split = GroupSplit.Spec.sourceFold(sources, k, options.seed()).apply(manifest.clips());
+                Set<String> heldOut = new TreeSet<>();
+                split.validation().forEach(c -> heldOut.add(c.source()));
+                tee.printf("fold %d (%s): holding out %s%n", k, sources.names().get(k), heldOut);
+                Path dir = out.resolve("fold" + k);
+                Files.createDirectories(dir);
+                ModelManifest m = manifest(dir, trainer.train(bank, heldOut, dir));
+                ThresholdCalibrator.apply(m, uncalibrated(), targetFalseAlarms);
+                m.thresholdRule = "not calibrated: fold " + k + " of a leave-sources-out validation (thresholds are "
+                        + "chosen across the folds by 'earshot evaluate cross-validation')";
+                m.name = (name != null ? name : out.toAbsolutePath().normalize().getFileName().toString()) + "-fold" + k;
+                m.training = training(manifest, options, codeVersion, (System.nanoTime() - start) / 1e9, k, sources);
+                m.write(dir);
+                tee.printf("wrote %s%n", dir);
+            }
+        }
+    }
+
+    private static List<ThresholdCalibrator.Choice> uncalibrated() {
+        return Labels.CLASSES.stream().map(l -> new ThresholdCalibrator.Choice(l, UNCALIBRATED, 0, 0)).toList();
+    }
+
+    /** A manifest for the model in {@code dir}, thresholds and training record still to fill in. */
+    private ModelManifest manifest(Path dir, ModelManifest.Cascade cascaded) {
+        ModelManifest manifest = new ModelManifest();
+        manifest.name = name != null ? name : dir.toAbsolutePath().normalize().getFileName().toString();
+        manifest.architecture = architecture;
+        manifest.frontEnd = ModelManifest.FrontEnd.current();
+        manifest.labels = Labels.CLASSES;
+        manifest.cascade = cascaded;
+        manifest.hopSeconds = DetectorConfig.DEFAULT_HOP_SECONDS;
+        manifest.minDurationSeconds = DetectorConfig.DEFAULT_MIN_DURATION_SECONDS;
+        manifest.mergeGapSeconds = DetectorConfig.DEFAULT_MERGE_GAP_SECONDS;
+        return manifest;
+    }
+
+    private ModelManifest.Training training(DatasetManifest data, TrainOptions options, String codeVersion,
+            double trainingSeconds, int heldOutFold, SourceFolds sources) {
+        return new ModelManifest.Training(data.describe(), data.sha256(), codeVersion, architecture, seed,
+                options.split().validationFraction(), epochs, examplesPerEpoch, backgroundShare,
+                Instant.now().toString(), Math.round(trainingSeconds), options.hardNegatives(), options.folds(),
+                heldOutFold, pooling, freezeBackbone, sources == null ? null : sources.bySourceList());
     }
 
     /** Writes progress to the terminal and to the model's training log. */

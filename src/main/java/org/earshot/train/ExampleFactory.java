@@ -26,7 +26,8 @@ public final class ExampleFactory {
     private static final int MAX_CROSSFADE = FS / 4;
 
     /** A waveform segment of {@link #SEGMENT} samples and its label (one entry per class). */
-    public record Example(float[] waveform, float[] labels) {}
+    /** An example: its waveform, its labels and the sources of every clip mixed into it. */
+    public record Example(float[] waveform, float[] labels, java.util.Set<String> sources) {}
 
     /** Share of training events played faster or slower, by a factor up to this either way (+-6 semitones). */
     static final double SPEED_PROBABILITY = 0.5;
@@ -96,28 +97,30 @@ public final class ExampleFactory {
     /** One randomly augmented training example. */
     public Example trainingExample(Random rng) {
         float[] labels = new float[Labels.CLASSES.size()];
-        float[] mix = equalisedBackground(rng);
+        java.util.Set<String> sources = new java.util.TreeSet<>();
+        float[] mix = equalisedBackground(rng, sources);
         if (rng.nextDouble() >= backgroundShare) {
             int cls = rng.nextInt(labels.length);
-            addEvent(mix, cls, rng, labels, true);
+            addEvent(mix, cls, rng, labels, true, sources);
             if (rng.nextDouble() < 0.05) {
-                addEvent(mix, (cls + 1 + rng.nextInt(labels.length - 1)) % labels.length, rng, labels, true);
+                addEvent(mix, (cls + 1 + rng.nextInt(labels.length - 1)) % labels.length, rng, labels, true,
+                        sources);
             }
         }
         scaleToRandomPeak(mix, rng);
-        return new Example(mix, labels);
+        return new Example(mix, labels, sources);
     }
 
     /** A background example as {@link #trainingExample} makes one, without an event. */
     public float[] backgroundExample(Random rng) {
-        float[] mix = equalisedBackground(rng);
+        float[] mix = equalisedBackground(rng, new java.util.HashSet<>());
         scaleToRandomPeak(mix, rng);
         return mix;
     }
 
     /** A background segment, with random EQ in 30 % of them. */
-    private float[] equalisedBackground(Random rng) {
-        float[] mix = backgroundSegment(rng, SEGMENT);
+    private float[] equalisedBackground(Random rng, java.util.Set<String> sources) {
+        float[] mix = backgroundSegment(rng, SEGMENT, sources);
         return rng.nextDouble() < 0.3 ? Augment.randomEq(mix, rng, FS) : mix;
     }
 
@@ -130,8 +133,10 @@ public final class ExampleFactory {
         }
     }
 
-    private void addEvent(float[] mix, int cls, Random rng, float[] labels, boolean augment) {
+    private void addEvent(float[] mix, int cls, Random rng, float[] labels, boolean augment,
+            java.util.Set<String> sources) {
         LoadedClip clip = pick(eventGroups.get(cls), eventGroupWeights.get(cls), rng);
+        sources.add(clip.entry().source());
         double ratio = minRatioDb + rng.nextDouble() * (maxRatioDb - minRatioDb);
         double speed = augment && rng.nextDouble() < SPEED_PROBABILITY
                 ? Math.exp((2 * rng.nextDouble() - 1) * Math.log(MAX_SPEED_FACTOR)) : 1.0;
@@ -196,13 +201,20 @@ public final class ExampleFactory {
      * that a change of background is not an event.
      */
     public float[] backgroundSegment(Random rng, int length) {
+        return backgroundSegment(rng, length, new java.util.HashSet<>());
+    }
+
+    /** As {@link #backgroundSegment(Random, int)}, adding the sources of the clips it joins to {@code sources}. */
+    private float[] backgroundSegment(Random rng, int length, java.util.Set<String> sources) {
         float[] out = new float[length];
         int filled = 0;
         boolean forceJoin = rng.nextDouble() < 0.35;
         double previousRms = 0;
         while (filled < length) {
             int group = pickWeighted(backgroundGroupWeights, rng);
-            float[] s = backgroundGroups.get(group).get(pickWeighted(backgroundClipWeights[group], rng)).samples();
+            LoadedClip clip = backgroundGroups.get(group).get(pickWeighted(backgroundClipWeights[group], rng));
+            sources.add(clip.entry().source());
+            float[] s = clip.samples();
             int need = length - filled;
             if (filled == 0 && forceJoin) {
                 need = (int) (length * (0.2 + 0.6 * rng.nextDouble()));
@@ -255,11 +267,12 @@ public final class ExampleFactory {
                 for (LoadedClip clip : group) {
                     for (int k = 0; k < 2; k++) {
                         float[] labels = new float[Labels.CLASSES.size()];
-                        float[] mix = backgroundSegment(rng, SEGMENT);
+                        java.util.Set<String> sources = new java.util.TreeSet<>(List.of(clip.entry().source()));
+                        float[] mix = backgroundSegment(rng, SEGMENT, sources);
                         float[] event = placeEvent(clip, rng);
                         mixAt(mix, event, clip.activeRms(), 0.0);
                         labels[cls] = 1f;
-                        out.add(new Example(mix, labels));
+                        out.add(new Example(mix, labels, sources));
                     }
                 }
             }
@@ -268,7 +281,7 @@ public final class ExampleFactory {
             for (LoadedClip clip : group) {
                 float[] seg = new float[SEGMENT];
                 System.arraycopy(clip.samples(), 0, seg, 0, Math.min(SEGMENT, clip.samples().length));
-                out.add(new Example(seg, new float[Labels.CLASSES.size()]));
+                out.add(new Example(seg, new float[Labels.CLASSES.size()], java.util.Set.of(clip.entry().source())));
             }
         }
         return out;

@@ -167,6 +167,58 @@ public final class ThresholdCalibrator {
         return choices;
     }
 
+    /**
+     * Calibration for one site from its own background recordings (no events needed): per class, the lowest threshold
+     * of {@link #GRID} at or above the model's own ({@code current}) whose false alarms per hour on the recordings are
+     * within the target, else the highest of the grid with a warning. It never lowers a threshold: without events
+     * there is no measure of what a lower one would find, only of what it would falsely report. The choices carry
+     * NaN F1 (no events were measured).
+     */
+    public static List<Choice> forSite(List<ScoredStream> background, double[] current,
+            double targetFalseAlarmsPerHour, PrintStream log) {
+        int classes = Labels.CLASSES.size();
+        double hours = background.stream().mapToDouble(s -> s.stream().seconds()).sum() / 3600;
+        double[] chosen = new double[classes];
+        double[] chosenFa = new double[classes];
+        java.util.Map<Double, List<EventMetrics.ClassResult>> at = new java.util.HashMap<>();
+        for (int c = 0; c < classes; c++) {
+            chosen[c] = Double.NaN;
+            List<Double> candidates = new java.util.ArrayList<>(List.of(current[c]));
+            for (double t : GRID) {
+                if (t > current[c]) {
+                    candidates.add(t);
+                }
+            }
+            for (double t : candidates) {
+                double fa = at.computeIfAbsent(t, x -> pooled(background, config(x),
+                        EventMetrics.DEFAULT_COLLAR_SECONDS)).get(c).falsePositives() / hours;
+                chosenFa[c] = fa;
+                if (fa <= targetFalseAlarmsPerHour) {
+                    chosen[c] = t;
+                    break;
+                }
+            }
+        }
+        List<Choice> choices = new java.util.ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            String label = Labels.CLASSES.get(c);
+            if (Double.isNaN(chosen[c])) {
+                chosen[c] = Math.max(current[c], GRID[GRID.length - 1]);
+                if (log != null) {
+                    log.printf(java.util.Locale.ROOT, "warning: no threshold keeps %s within %.1f false alarms per hour "
+                            + "on the site's background; taking the highest (%.1f per hour)%n", label,
+                            targetFalseAlarmsPerHour, chosenFa[c]);
+                }
+            }
+            choices.add(new Choice(label, Math.round(chosen[c] * 1000) / 1000.0, Double.NaN, chosenFa[c]));
+            if (log != null) {
+                log.printf(java.util.Locale.ROOT, "threshold %-12s %.3f (was %.3f; site background false alarms/h "
+                        + "%.1f)%n", label, chosen[c], current[c], chosenFa[c]);
+            }
+        }
+        return choices;
+    }
+
     /** Writes the chosen thresholds (off-thresholds at the default ratio) and the rule into a manifest. */
     public static void apply(org.earshot.model.ModelManifest manifest, List<Choice> choices,
             double targetFalseAlarmsPerHour) {

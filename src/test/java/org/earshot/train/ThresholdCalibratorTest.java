@@ -79,4 +79,42 @@ class ThresholdCalibratorTest {
         assertEquals(120.0, choices.get(2).backgroundFalseAlarmsPerHour(), 1e-6);
         assertEquals(1.0, choices.get(2).f1(), 1e-9);
     }
+
+    /**
+     * Site calibration: three medium bursts in 12 min of a site's background (15 per hour, scoring 0.7) raise a threshold
+     * at or below 0.7 to the next candidate above it, leave one above 0.7 as it is, and never lower a threshold when
+     * the budget allows more; bursts that score above every candidate give the highest candidate and a warning.
+     */
+    @Test
+    void siteCalibrationRaisesThresholdsOverTheSitesOwnFalseAlarmsAndNeverLowersThem() {
+        float[] site = noise(12 * 60);
+        for (int k = 0; k < 3; k++) {
+            burst(site, 100 + 200 * k, 0.2);
+        }
+        ThresholdCalibrator.ScoredStream scored = ThresholdCalibrator.ScoredStream.score(new LoudnessClassifier(),
+                new StreamGenerator.Stream(site, java.util.List.of(), java.util.List.of()));
+        java.util.List<ThresholdCalibrator.Choice> c = ThresholdCalibrator.forSite(java.util.List.of(scored),
+                new double[] {0.5, 0.8, 0.7}, 1.0, null);
+        assertEquals(0.71, c.get(0).threshold(), 1e-9, "raised just above the bursts");
+        assertEquals(0.8, c.get(1).threshold(), 1e-9, "already above them: unchanged");
+        assertEquals(0.71, c.get(2).threshold(), 1e-9, "a threshold equal to the bursts' score still fires on them");
+        assertEquals(0.0, c.get(0).backgroundFalseAlarmsPerHour(), 1e-9);
+        java.util.List<ThresholdCalibrator.Choice> loose = ThresholdCalibrator.forSite(java.util.List.of(scored),
+                new double[] {0.5, 0.3, 0.2}, 20.0, null);
+        assertEquals(0.5, loose.get(0).threshold(), 1e-9, "within budget: never lowered, never raised");
+        assertEquals(15.0, loose.get(0).backgroundFalseAlarmsPerHour(), 1e-6);
+        assertEquals(0.3, loose.get(1).threshold(), 1e-9);
+
+        float[] loud = noise(12 * 60);
+        burst(loud, 300, 0.8);
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        java.util.List<ThresholdCalibrator.Choice> none = ThresholdCalibrator.forSite(java.util.List.of(
+                ThresholdCalibrator.ScoredStream.score(new LoudnessClassifier(), new StreamGenerator.Stream(loud,
+                        java.util.List.of(), java.util.List.of()))), new double[] {0.5, 0.5, 0.5}, 1.0,
+                new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(0.999, none.get(0).threshold(), 1e-9);
+        assertEquals(5.0, none.get(0).backgroundFalseAlarmsPerHour(), 1e-6);
+        assertTrue(log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("warning: no threshold keeps shout "
+                + "within 1.0 false alarms per hour on the site's background"), log.toString());
+    }
 }

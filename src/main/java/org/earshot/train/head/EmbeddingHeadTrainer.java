@@ -3,78 +3,92 @@ package org.earshot.train.head;
 import org.earshot.detect.Labels;
 import org.earshot.dsp.LogMel;
 import org.earshot.model.ModelManifest;
-import org.earshot.train.DatasetManifest;
 import org.earshot.train.ExampleFactory;
-import org.earshot.train.GroupSplit;
 import org.earshot.train.LoadedClip;
 import org.earshot.train.TrainOptions;
 import org.earshot.train.onnx.OnnxComposer;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Trains the {@code audioset} architecture: a pretrained backbone (YAMNet-AudioSet, frozen) and a small head on its
- * embedding. The backbone is costly to run and never changes, so the augmented examples are made once (events mixed
- * into background at random ratios, EQ, gain, exactly as {@link ExampleFactory} makes them for the other
- * architectures), embedded once, and the head trains for several epochs on that fixed set. The result is one ONNX
- * classifier ({@link OnnxComposer}): backbone and head together, served like any other model.
+ * embedding, optionally behind a cheap screen (a cascade). The backbones are costly to run and never change, so the
+ * augmented examples are made once (events mixed into background at random ratios, EQ, gain, exactly as
+ * {@link ExampleFactory} makes them for the other architectures) and embedded once into a {@link Bank}; heads then
+ * train for several epochs on it. One bank serves every fold of a leave-sources-out validation: a fold's heads train
+ * on the examples that hold no clip of its held-out sources. The result is one ONNX classifier per network
+ * ({@link OnnxComposer}): backbone and head together, served like any other model.
  */
-public final class EmbeddingHeadTrainer {
+public final class EmbeddingHeadTrainer implements AutoCloseable {
     /** The graph input and the embedding output of YAMNet-AudioSet's {@code yamnet_patch.onnx}. */
     public static final String PATCH_INPUT = "patch";
     public static final String EMBEDDING_OUTPUT = "embedding";
-    private static final int CHUNK = 512;
-    static final double DROPOUT = 0.3;
-    static final double WEIGHT_DECAY = 1e-4;
-
     /** The cascade's screen network, written beside {@code model.onnx}. */
     public static final String SCREEN_FILE = "screen.onnx";
     /** Share of the training examples of each class that the screen must pass on to the backbone. */
     static final double SCREEN_RECALL = 0.99;
     static final int SCREEN_HIDDEN = 64;
+    private static final int CHUNK = 512;
+    static final double DROPOUT = 0.3;
+    static final double WEIGHT_DECAY = 1e-4;
 
     /**
-     * A finished run: what it was trained and validated on, and the cascade it wrote (null: none). The other
-     * architectures give the same record without a cascade.
+     * Embedded examples: the backbone's and (for a cascade) the screen's embedding of each, its labels, and the
+     * sources of the clips mixed into it.
      */
-    public record Result(DatasetManifest manifest, GroupSplit split, List<LoadedClip> validationClips,
-            ModelManifest.Cascade cascade) {}
+    public record Bank(float[][] embeddings, float[][] screenEmbeddings, float[][] labels, List<Set<String>> sources) {
+        /** The examples that hold no clip of {@code heldOut}. */
+        Bank without(Set<String> heldOut) {
+            int[] keep = IntStream.range(0, labels.length)
+                    .filter(i -> sources.get(i).stream().noneMatch(heldOut::contains)).toArray();
+            return new Bank(pick(embeddings, keep), screenEmbeddings == null ? null : pick(screenEmbeddings, keep),
+                    pick(labels, keep), IntStream.of(keep).mapToObj(sources::get).toList());
+        }
+
+        int size() {
+            return labels.length;
+        }
+
+        private static float[][] pick(float[][] rows, int[] keep) {
+            return IntStream.of(keep).mapToObj(i -> rows[i]).toArray(float[][]::new);
+        }
+    }
 
     private final TrainOptions options;
     private final PrintStream progress;
+    /** YAMNet-256's backbone as ONNX, exported on first use for a cascade and deleted by {@link #close}. */
+    private Path screenBackbone;
 
     public EmbeddingHeadTrainer(TrainOptions options, PrintStream progress) {
         this.options = options;
         this.progress = progress;
     }
 
-    /** Trains and writes the composed network to {@code modelFile}. */
-    public Result train(Path modelFile) throws IOException {
-        DatasetManifest manifest = options.dataset().read();
-        GroupSplit split = options.split().apply(manifest.clips());
-        progress.printf("dataset %s: %d clips, %d for training, %d for validation (%s)%n", options.dataset(),
-                manifest.clips().size(), split.train().size(), split.validation().size(), options.split().describe());
-        List<LoadedClip> trainClips = LoadedClip.loadAll(split.train(), options.threads());
-        List<LoadedClip> validationClips = LoadedClip.loadAll(split.validation(), options.threads());
-        progress.printf("loaded %d training and %d validation clips%n", trainClips.size(), validationClips.size());
-
-        ExampleFactory factory = new ExampleFactory(trainClips, options.backgroundShare(), -6, 12);
+    /** {@code options.examplesPerEpoch()} augmented examples made from {@code clips}, embedded. */
+    public Bank embed(List<LoadedClip> clips) throws IOException {
+        ExampleFactory factory = new ExampleFactory(clips, options.backgroundShare(), -6, 12);
         int n = options.examplesPerEpoch();
         float[][] x = new float[n][];
+        float[][] xs = options.cascade() ? new float[n][] : null;
         float[][] y = new float[n][];
+        List<Set<String>> sources = new ArrayList<>();
         Random rng = new Random(options.seed());
         LogMel logMel = new LogMel();
-        float[][] xs = options.cascade() ? new float[n][] : null;
-        Path screenBackbone = options.cascade() ? ScreenBackbone.export(options.yamnetWeights()) : null;
         long start = System.nanoTime();
         try (EmbeddingExtractor backbone = new EmbeddingExtractor(options.backbone(), PATCH_INPUT, EMBEDDING_OUTPUT,
                 options.threads());
-             EmbeddingExtractor screen = screenBackbone == null ? null : new EmbeddingExtractor(screenBackbone,
+             EmbeddingExtractor screen = !options.cascade() ? null : new EmbeddingExtractor(screenBackbone(),
                      ScreenBackbone.INPUT, ScreenBackbone.EMBEDDING, options.threads())) {
             for (int from = 0; from < n; from += CHUNK) {
                 int count = Math.min(CHUNK, n - from);
@@ -83,6 +97,7 @@ public final class EmbeddingHeadTrainer {
                     ExampleFactory.Example e = factory.trainingExample(rng);
                     patches[i] = LogMel.toPatch(logMel.compute(e.waveform()), 0);
                     y[from + i] = e.labels();
+                    sources.add(e.sources());
                 }
                 System.arraycopy(backbone.embed(patches), 0, x, from, count);
                 if (screen != null) {
@@ -93,55 +108,61 @@ public final class EmbeddingHeadTrainer {
                             (System.nanoTime() - start) / 1e9);
                 }
             }
-            DenseHeadTrainer.Settings settings = new DenseHeadTrainer.Settings(options.headHidden(), options.epochs(),
-                    options.batchSize(), options.learningRate(), DROPOUT, WEIGHT_DECAY, 0.0, options.seed());
-            List<OnnxComposer.Dense> head = DenseHeadTrainer.train(x, y, settings, progress);
-            OnnxComposer.write(options.backbone(), PATCH_INPUT, EMBEDDING_OUTPUT, head, modelFile);
-            progress.println("wrote " + modelFile + " (backbone " + options.backbone().getFileName() + " + head "
-                    + describe(head) + ")");
-            ModelManifest.Cascade cascade = null;
-            if (screenBackbone != null) {
-                DenseHeadTrainer.Settings screenSettings = new DenseHeadTrainer.Settings(SCREEN_HIDDEN,
-                        options.epochs(), options.batchSize(), options.learningRate(), DROPOUT, WEIGHT_DECAY, 0.0,
-                        options.seed() + 1);
-                progress.println("screen: YAMNet-256 backbone + head");
-                List<OnnxComposer.Dense> screenHead = DenseHeadTrainer.train(xs, y, screenSettings, progress);
-                Path screenFile = modelFile.resolveSibling(SCREEN_FILE);
-                OnnxComposer.write(screenBackbone, ScreenBackbone.INPUT, ScreenBackbone.EMBEDDING, screenHead,
-                        screenFile);
-                cascade = new ModelManifest.Cascade(SCREEN_FILE, screenThresholds(xs, y, screenHead));
-            }
-            return new Result(manifest, split, validationClips, cascade);
-        } finally {
-            if (screenBackbone != null) {
-                java.nio.file.Files.deleteIfExists(screenBackbone);
-            }
         }
+        return new Bank(x, xs, y, sources);
     }
 
     /**
-     * Per class, the screen score that {@value #SCREEN_RECALL} of the training examples holding that class reach;
-     * reports the share of the training background that the screen would pass on.
+     * Trains the heads on the bank's examples that hold no clip of {@code heldOut}, writes {@code model.onnx} (and
+     * for a cascade {@value #SCREEN_FILE}) into {@code modelDir}, and returns the cascade (null: none).
      */
-    private java.util.Map<String, Double> screenThresholds(float[][] xs, float[][] y, List<OnnxComposer.Dense> head) {
-        int classes = Labels.CLASSES.size();
-        float[][] scores = new float[xs.length][];
-        for (int i = 0; i < xs.length; i++) {
-            scores[i] = DenseHeadTrainer.predict(head, xs[i]);
+    public ModelManifest.Cascade train(Bank all, Set<String> heldOut, Path modelDir) throws IOException {
+        Bank bank = heldOut.isEmpty() ? all : all.without(heldOut);
+        progress.printf(Locale.ROOT, "heads train on %d of %d embedded examples (those without held-out sources)%n",
+                bank.size(), all.size());
+        DenseHeadTrainer.Settings settings = new DenseHeadTrainer.Settings(options.headHidden(), options.epochs(),
+                options.batchSize(), options.learningRate(), DROPOUT, WEIGHT_DECAY, 0.0, options.seed());
+        List<OnnxComposer.Dense> head = DenseHeadTrainer.train(bank.embeddings(), bank.labels(), settings, progress);
+        Path modelFile = modelDir.resolve(org.earshot.model.ModelDirectory.MODEL_FILE);
+        OnnxComposer.write(options.backbone(), PATCH_INPUT, EMBEDDING_OUTPUT, head, modelFile);
+        progress.println("wrote " + modelFile + " (backbone " + options.backbone().getFileName() + " + head "
+                + describe(head) + ")");
+        if (bank.screenEmbeddings() == null) {
+            return null;
         }
-        java.util.Map<String, Double> thresholds = new java.util.LinkedHashMap<>();
-        double[] t = new double[classes];
+        DenseHeadTrainer.Settings screenSettings = new DenseHeadTrainer.Settings(SCREEN_HIDDEN, options.epochs(),
+                options.batchSize(), options.learningRate(), DROPOUT, WEIGHT_DECAY, 0.0, options.seed() + 1);
+        progress.println("screen: YAMNet-256 backbone + head");
+        List<OnnxComposer.Dense> screenHead = DenseHeadTrainer.train(bank.screenEmbeddings(), bank.labels(),
+                screenSettings, progress);
+        OnnxComposer.write(screenBackbone(), ScreenBackbone.INPUT, ScreenBackbone.EMBEDDING, screenHead,
+                modelDir.resolve(SCREEN_FILE));
+        return new ModelManifest.Cascade(SCREEN_FILE, screenThresholds(bank, screenHead));
+    }
+
+    /**
+     * Per class, the screen score that {@value #SCREEN_RECALL} of the training examples holding that class reach
+     * (at most 0.5); reports the share of the training background that the screen would pass on.
+     */
+    private Map<String, Double> screenThresholds(Bank bank, List<OnnxComposer.Dense> head) {
+        int classes = Labels.CLASSES.size();
+        float[][] y = bank.labels();
+        float[][] scores = new float[bank.size()][];
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] = DenseHeadTrainer.predict(head, bank.screenEmbeddings()[i]);
+        }
+        Map<String, Double> thresholds = new LinkedHashMap<>();
         for (int c = 0; c < classes; c++) {
             final int cls = c;
-            double[] positive = java.util.stream.IntStream.range(0, xs.length).filter(i -> y[i][cls] > 0.5f)
+            double[] positive = IntStream.range(0, scores.length).filter(i -> y[i][cls] > 0.5f)
                     .mapToDouble(i -> scores[i][cls]).sorted().toArray();
-            t[c] = positive.length == 0 ? 0.5
+            double t = positive.length == 0 ? 0.5
                     : Math.min(0.5, positive[(int) Math.floor((1 - SCREEN_RECALL) * positive.length)]);
-            thresholds.put(Labels.CLASSES.get(c), Math.round(t[c] * 1e6) / 1e6);
+            thresholds.put(Labels.CLASSES.get(c), Math.floor(t * 1e6) / 1e6);
         }
         int background = 0;
         int passed = 0;
-        for (int i = 0; i < xs.length; i++) {
+        for (int i = 0; i < scores.length; i++) {
             boolean event = false;
             boolean pass = false;
             for (int c = 0; c < classes; c++) {
@@ -157,6 +178,22 @@ public final class EmbeddingHeadTrainer {
                 + " of the training background%n", thresholds, SCREEN_RECALL * 100,
                 background == 0 ? 0.0 : 100.0 * passed / background);
         return thresholds;
+    }
+
+    private Path screenBackbone() throws IOException {
+        if (screenBackbone == null) {
+            screenBackbone = ScreenBackbone.export(options.yamnetWeights());
+        }
+        return screenBackbone;
+    }
+
+    /** Deletes the exported screen backbone, if any. */
+    @Override
+    public void close() throws IOException {
+        if (screenBackbone != null) {
+            Files.deleteIfExists(screenBackbone);
+            screenBackbone = null;
+        }
     }
 
     private static String describe(List<OnnxComposer.Dense> head) {
