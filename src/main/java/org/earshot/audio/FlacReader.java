@@ -35,12 +35,19 @@ public final class FlacReader {
     /** Initial output capacity cap, so a lying STREAMINFO cannot make us allocate gigabytes up front. */
     private static final int INITIAL_CAPACITY_CAP = 1 << 20;
     private static final int STREAMINFO_LENGTH = 34;
+    /** The largest byte array the JVM allocates; the file is held whole (see {@link #read(byte[], String)}). */
+    private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
 
     private FlacReader() {}
 
     /** Reads a FLAC file. */
     public static AudioClip read(Path path) throws IOException {
         Objects.requireNonNull(path, "path");
+        long size = Files.size(path);
+        if (size > MAX_FILE_BYTES) {
+            throw new AudioFormatException(path.toString(), "FLAC file of " + size + " bytes is too large to decode "
+                    + "in memory (at most " + MAX_FILE_BYTES + ")");
+        }
         return read(Files.readAllBytes(path), path.toString());
     }
 
