@@ -195,7 +195,11 @@ public final class FlacReader {
                             + " bits, " + h.sampleRate + " Hz; STREAMINFO says " + channels + ", " + bits + ", "
                             + sampleRate);
                 }
-                if (h.sampleNumber != frames) {
+                // Where STREAMINFO's minimum and maximum block sizes differ, jFLAC reads every frame's number as a
+                // sample number, so a fixed-block-size frame's "sample number" is then its frame number.
+                boolean numbered = h.sampleNumber == frames
+                        || (info.getMinBlockSize() != info.getMaxBlockSize() && h.sampleNumber == frameIndex);
+                if (!numbered) {
                     throw error("frame " + frameIndex + " starts at sample " + h.sampleNumber + ", expected "
                             + frames + " (a frame is missing or repeated)");
                 }
