@@ -48,7 +48,7 @@ public final class AudioLoader {
             in.reset();
             return switch (container(head)) {
                 case WAV -> WavReader.read(in, name);
-                case FLAC -> FlacReader.read(in, name);
+                case FLAC -> FlacReader.read(path); // held whole: its size is checked first
                 case UNKNOWN -> throw new AudioFormatException(name, unsupported(head));
             };
         }

@@ -35,12 +35,19 @@ public final class FlacReader {
     /** Initial output capacity cap, so a lying STREAMINFO cannot make us allocate gigabytes up front. */
     private static final int INITIAL_CAPACITY_CAP = 1 << 20;
     private static final int STREAMINFO_LENGTH = 34;
+    /** The largest byte array the JVM allocates; the file is held whole (see {@link #read(byte[], String)}). */
+    private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
 
     private FlacReader() {}
 
     /** Reads a FLAC file. */
     public static AudioClip read(Path path) throws IOException {
         Objects.requireNonNull(path, "path");
+        long size = Files.size(path);
+        if (size > MAX_FILE_BYTES) {
+            throw new AudioFormatException(path.toString(), "FLAC file of " + size + " bytes is too large to decode "
+                    + "in memory (at most " + MAX_FILE_BYTES + ")");
+        }
         return read(Files.readAllBytes(path), path.toString());
     }
 
@@ -188,7 +195,11 @@ public final class FlacReader {
                             + " bits, " + h.sampleRate + " Hz; STREAMINFO says " + channels + ", " + bits + ", "
                             + sampleRate);
                 }
-                if (h.sampleNumber != frames) {
+                // Where STREAMINFO's minimum and maximum block sizes differ, jFLAC reads every frame's number as a
+                // sample number, so a fixed-block-size frame's "sample number" is then its frame number.
+                boolean numbered = h.sampleNumber == frames
+                        || (info.getMinBlockSize() != info.getMaxBlockSize() && h.sampleNumber == frameIndex);
+                if (!numbered) {
                     throw error("frame " + frameIndex + " starts at sample " + h.sampleNumber + ", expected "
                             + frames + " (a frame is missing or repeated)");
                 }

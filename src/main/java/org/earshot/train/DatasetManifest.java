@@ -110,7 +110,8 @@ public final class DatasetManifest {
         for (String q : qualities) {
             if (!present.contains(q)) {
                 throw new IllegalArgumentException("no clip of " + name() + " has quality '" + q + "'; the qualities "
-                        + "are: " + String.join(" | ", present.stream().map(v -> "'" + v + "'").toList()));
+                        + "are: " + String.join(" | ", present.stream()
+                        .map(v -> v.isEmpty() ? "'' (clips without a quality column)" : "'" + v + "'").toList()));
             }
         }
         Set<String> excluded = new TreeSet<>(excludedQualities);

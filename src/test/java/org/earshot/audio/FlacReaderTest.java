@@ -118,6 +118,14 @@ class FlacReaderTest {
         assertEquals("after", captured.toString(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /** A fixed-block-size stream whose STREAMINFO gives the short last block as the minimum still decodes. */
+    @Test
+    void acceptsAMinimumBlockSizeBelowTheMaximum() throws IOException {
+        int[][] x = pattern(1, 16, 2500);
+        byte[] image = flac(x).blockSize(1024).minBlockSizeField(452).build();
+        assertArrayEquals(readWav(wavOf(x, 16, 16_000)).samples(), read(image).samples());
+    }
+
     @Test
     void readsFromAStream() throws IOException {
         byte[] image = resource("mono16.flac");

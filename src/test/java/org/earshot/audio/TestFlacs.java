@@ -67,6 +67,7 @@ public final class TestFlacs {
         private boolean writeMd5 = true;
         private Long totalSamplesField;
         private boolean escapeCoded;
+        private Integer minBlockSizeField;
         private final List<byte[]> extraMetadata = new ArrayList<>();
 
         Builder(int[][] samples) {
@@ -83,6 +84,8 @@ public final class TestFlacs {
         public Builder totalSamplesField(long n) { totalSamplesField = n; return this; }
         /** FIXED order-0 subframes whose residual is one escape-coded partition of raw samples, not VERBATIM. */
         public Builder escapeCoded() { escapeCoded = true; return this; }
+        /** STREAMINFO's minimum block size, e.g. the last (short) block's, as some encoders write it. */
+        public Builder minBlockSizeField(int n) { minBlockSizeField = n; return this; }
         /** A metadata block after STREAMINFO, written as given (type and body). */
         public Builder metadata(int type, byte[] body) {
             ByteBuffer b = ByteBuffer.allocate(4 + body.length);
@@ -130,7 +133,8 @@ public final class TestFlacs {
         private byte[] streamInfo(boolean last) {
             Bits b = new Bits();
             b.write(last ? 1 : 0, 1).write(0, 7).write(34, 24);
-            b.write(blockSize, 16).write(blockSize, 16).write(0, 24).write(0, 24);
+            b.write(minBlockSizeField != null ? minBlockSizeField : blockSize, 16).write(blockSize, 16).write(0, 24)
+                    .write(0, 24);
             b.write(sampleRate, 20).write(samples.length - 1, 3).write(bits - 1, 5);
             long total = totalSamplesField != null ? totalSamplesField : writeTotalSamples ? frames() : 0;
             b.write(total >>> 32, 4).write(total & 0xFFFF_FFFFL, 32);

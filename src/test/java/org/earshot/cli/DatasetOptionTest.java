@@ -20,13 +20,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code --exclude-quality}, end to end through {@code evaluate clips}.
  */
 class DatasetOptionTest {
-    private static final String HEURISTIC = "heuristic: emotion category + pitch/loudness rule, not listened to";
+    static final String HEURISTIC = "heuristic: emotion category + pitch/loudness rule, not listened to";
 
     @TempDir
     Path dir;
 
     /** Adds train-v2's quality column to a synthetic manifest: the shouts are the unverified ones. */
-    private static void addQualityColumn(Path dataset) throws IOException {
+    static void addQualityColumn(Path dataset) throws IOException {
         Path manifest = dataset.resolve("manifest.csv");
         List<String> lines = new ArrayList<>(Files.readAllLines(manifest));
         lines.set(0, lines.get(0) + ",quality");

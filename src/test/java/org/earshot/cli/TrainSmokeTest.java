@@ -157,6 +157,35 @@ class TrainSmokeTest {
                 .assertRejected("not a cross-validation fold model");
     }
 
+    /**
+     * A fold model trained on two folders read together, less the clips of one quality: its manifest names both
+     * folders and the exclusion and records the combination's hash, which cross-validation then requires.
+     */
+    @Test
+    void trainsOnTwoDatasetsLessAQualityAndRecordsWhich() throws IOException {
+        Path a = SyntheticDataset.write(dir.resolve("set-a"), "a:");
+        Path b = SyntheticDataset.write(dir.resolve("set-b"), "b:");
+        DatasetOptionTest.addQualityColumn(b);
+        Path model = dir.resolve("fold-0");
+        CliRunner.Run train = CliRunner.run("train", "--dataset", a.toString(), "--dataset", b.toString(),
+                "--exclude-quality", DatasetOptionTest.HEURISTIC, "--out", model.toString(), "--epochs", "1",
+                "--examples-per-epoch", "64", "--batch-size", "32", "--folds", "2", "--fold", "0");
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.err().contains(": 42 clips,"), "24 + 24 less b's 6 shouts: " + train.err());
+        ModelManifest manifest = ModelManifest.read(model);
+        assertEquals("set-a+set-b excluding quality '" + DatasetOptionTest.HEURISTIC + "'",
+                manifest.training.dataset());
+        assertEquals(DatasetManifest.read(List.of(a, b)).excludingQualities(List.of(DatasetOptionTest.HEURISTIC))
+                .sha256(), manifest.training.datasetManifestSha256());
+        CliRunner.run("evaluate", "cross-validation", "--dataset", a.toString(), "--dataset", b.toString(),
+                model.toString()).assertRejected("dataset sha256 differs");
+        CliRunner.Run streams = CliRunner.run("evaluate", "streams", "--dataset", b.toString(), "--dataset",
+                a.toString(), "--exclude-quality", DatasetOptionTest.HEURISTIC, "--model", model.toString());
+        assertEquals(0, streams.exitCode(), streams.err());
+        assertTrue(streams.err().contains("warning: model fold-0 was trained on set-a+set-b"), streams.err());
+        assertTrue(streams.out().contains("validation split of set-b+set-a excluding quality"), streams.out());
+    }
+
     private static float[] randomPatch() {
         Random r = new Random(3);
         float[] p = new float[64 * 96];
