@@ -95,6 +95,10 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     int headHidden = 256;
 
+    @Option(names = "--label-smoothing", description = "audioset: train the head toward y (1 - s) + s / 2 instead of 0 "
+            + "and 1, which keeps its scores where thresholds can tell them apart (default: ${DEFAULT-VALUE})")
+    double labelSmoothing = 0.1;
+
     @Option(names = "--cascade", description = "audioset: also train a cheap screen (YAMNet-256's pretrained backbone "
             + "and a head) that scores every window and passes to YAMNet-AudioSet only those that may hold an event "
             + "(screen.onnx; the manifest's cascade section)")
@@ -170,7 +174,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainOptions options = new TrainOptions(data, out, architecture, epochs, examplesPerEpoch, batchSize, lr, seed,
                 validationFraction, width, weights, threads, backgroundShare, hardNegativeShare,
                 sources != null ? sources.size() : folds, fold, pooling, freezeBackbone, sources, backboneFile,
-                headHidden, cascade);
+                new TrainOptions.Head(headHidden, labelSmoothing, cascade));
         if (allFolds && (sources == null || !architecture.equals("audioset"))) {
             throw new BadInputException("--all-folds needs --source-folds and --architecture audioset");
         }

@@ -91,7 +91,7 @@ public final class StreamGenerator {
             int activeEnd = Math.min(e.activeEnd() - e.activeStart(), length);
             truth.add(new Event(e.entry().label(), starts[i] / (double) FS,
                     (starts[i] + activeEnd) / (double) FS));
-            sources.add(e.entry().source() + "/" + e.entry().originalLabel());
+            sources.add(sourceKey(e.entry()));
         }
         float peak = Augment.peak(out);
         if (peak > 0.99f) {
@@ -162,5 +162,13 @@ public final class StreamGenerator {
             }
         }
         return out;
+    }
+
+    /**
+     * What a reference event's recall is reported by: its source and original label, without a parenthesised remark
+     * (train-v2 notes per clip how a label was chosen, which would give every clip a line of its own).
+     */
+    static String sourceKey(ClipEntry entry) {
+        return entry.source() + "/" + entry.originalLabel().replaceAll("\\s*\\(.*\\)\\s*$", "");
     }
 }

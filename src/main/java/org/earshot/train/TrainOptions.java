@@ -21,14 +21,34 @@ import java.util.List;
  * @param sourceFolds when not null, {@code fold} is a fold of these sources (leave-sources-out) and {@code folds}
  *                    their number
  * @param backbone {@code audioset}: the pretrained ONNX backbone (YAMNet-AudioSet) whose embedding the head reads
- * @param headHidden {@code audioset}: hidden units of the head, 0 for a linear head
- * @param cascade {@code audioset}: also train a cheap screen (YAMNet-256's pretrained backbone, from
- *                {@code yamnetWeights}, with a head of its own) that runs on every window in front of the backbone
+ * @param head {@code audioset}: the head on the backbone's embedding, and whether a screen goes in front
  */
 public record TrainOptions(DatasetSelection dataset, Path output, String architecture, int epochs, int examplesPerEpoch,
         int batchSize, double learningRate, long seed, double validationFraction, int cnnWidth, Path yamnetWeights,
         int threads, double backgroundShare, double hardNegativeShare, int folds, int fold, String pooling,
-        boolean freezeBackbone, SourceFolds sourceFolds, Path backbone, int headHidden, boolean cascade) {
+        boolean freezeBackbone, SourceFolds sourceFolds, Path backbone, Head head) {
+    /**
+     * The {@code audioset} architecture's head.
+     *
+     * @param hidden hidden units, 0 for a linear head
+     * @param labelSmoothing targets {@code y (1 - s) + s / 2}: keeps scores off 0 and 1, where thresholds cannot
+     *                       tell windows apart
+     * @param cascade also train a cheap screen (YAMNet-256's pretrained backbone, from {@code yamnetWeights}, with a
+     *                head of its own) that runs on every window in front of the backbone
+     */
+    public record Head(int hidden, double labelSmoothing, boolean cascade) {
+        public static final Head NONE = new Head(0, 0, false);
+
+        public Head {
+            if (hidden < 0 || hidden > 4096) {
+                throw new IllegalArgumentException("head hidden units must be in 0..4096, got " + hidden);
+            }
+            if (!(labelSmoothing >= 0 && labelSmoothing < 0.5)) {
+                throw new IllegalArgumentException("label smoothing must be in [0, 0.5), got " + labelSmoothing);
+            }
+        }
+    }
+
     public static final int DEFAULT_EPOCHS = 30;
     public static final int DEFAULT_EXAMPLES_PER_EPOCH = 4096;
     public static final int DEFAULT_BATCH = 64;
@@ -48,11 +68,8 @@ public record TrainOptions(DatasetSelection dataset, Path output, String archite
         if (architecture.equals("audioset") && backbone == null) {
             throw new IllegalArgumentException("architecture audioset needs the backbone's ONNX file");
         }
-        if (cascade && (!architecture.equals("audioset") || yamnetWeights == null)) {
+        if (head.cascade() && (!architecture.equals("audioset") || yamnetWeights == null)) {
             throw new IllegalArgumentException("a cascade needs the audioset architecture and the YAMNet-256 weights");
-        }
-        if (headHidden < 0 || headHidden > 4096) {
-            throw new IllegalArgumentException("head hidden units must be in 0..4096, got " + headHidden);
         }
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);

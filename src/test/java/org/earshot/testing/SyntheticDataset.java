@@ -30,6 +30,14 @@ public final class SyntheticDataset {
      * can be read together without sharing a group.
      */
     public static Path write(Path root, String prefix) throws IOException {
+        return write(root, prefix, 1);
+    }
+
+    /**
+     * As {@link #write(Path, String)}, with the groups dealt to {@code sources} sources ({@code synthetic-0},
+     * {@code synthetic-1}, ...; with one, {@code synthetic}), each holding every label.
+     */
+    public static Path write(Path root, String prefix, int sources) throws IOException {
         Files.createDirectories(root);
         StringBuilder manifest = new StringBuilder("path,label,use,group,source,original_label,seconds,license\n");
         Random rng = new Random(11);
@@ -40,7 +48,8 @@ public final class SyntheticDataset {
                     float[] x = sound(label, rng, (int) (1.5 * FS));
                     WavWriter.write16(root.resolve(name), x, FS);
                     manifest.append(name).append(',').append(label).append(",train,").append(prefix).append(label).append(g)
-                            .append(',').append(prefix).append("synthetic,").append(label).append(",1.5,CC0\n");
+                            .append(',').append(prefix).append(sources == 1 ? "synthetic" : "synthetic-" + g % sources)
+                            .append(',').append(label).append(",1.5,CC0\n");
                 }
             }
         }

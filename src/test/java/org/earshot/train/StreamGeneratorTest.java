@@ -99,4 +99,13 @@ class StreamGeneratorTest {
         assertEquals(-20, 20 * Math.log10(Augment.rms(quiet.samples(), from, to)
                 / Augment.rms(usual.samples(), from, to)), 0.1);
     }
+
+    @Test
+    void recallIsReportedBySourceAndLabelWithoutPerClipRemarks() {
+        assertEquals("emogator/Fear vocal burst", StreamGenerator.sourceKey(new ClipEntry(java.nio.file.Path.of("a.flac"),
+                "a.flac", "shout", "train", "g", "emogator", "Fear vocal burst (heuristic: voiced>=0.5s loud, F0med=485Hz)",
+                "Apache-2.0")));
+        assertEquals("us8k_partial/gun_shot", StreamGenerator.sourceKey(new ClipEntry(java.nio.file.Path.of("b.wav"),
+                "b.wav", "impact", "train", "g", "us8k_partial", "gun_shot", "CC BY-NC 3.0")));
+    }
 }

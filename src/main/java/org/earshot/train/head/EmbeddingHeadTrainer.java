@@ -80,7 +80,7 @@ public final class EmbeddingHeadTrainer implements AutoCloseable {
         ExampleFactory factory = new ExampleFactory(clips, options.backgroundShare(), -6, 12);
         int n = options.examplesPerEpoch();
         float[][] x = new float[n][];
-        float[][] xs = options.cascade() ? new float[n][] : null;
+        float[][] xs = options.head().cascade() ? new float[n][] : null;
         float[][] y = new float[n][];
         List<Set<String>> sources = new ArrayList<>();
         Random rng = new Random(options.seed());
@@ -88,7 +88,7 @@ public final class EmbeddingHeadTrainer implements AutoCloseable {
         long start = System.nanoTime();
         try (EmbeddingExtractor backbone = new EmbeddingExtractor(options.backbone(), PATCH_INPUT, EMBEDDING_OUTPUT,
                 options.threads());
-             EmbeddingExtractor screen = !options.cascade() ? null : new EmbeddingExtractor(screenBackbone(),
+             EmbeddingExtractor screen = !options.head().cascade() ? null : new EmbeddingExtractor(screenBackbone(),
                      ScreenBackbone.INPUT, ScreenBackbone.EMBEDDING, options.threads())) {
             for (int from = 0; from < n; from += CHUNK) {
                 int count = Math.min(CHUNK, n - from);
@@ -120,8 +120,9 @@ public final class EmbeddingHeadTrainer implements AutoCloseable {
         Bank bank = heldOut.isEmpty() ? all : all.without(heldOut);
         progress.printf(Locale.ROOT, "heads train on %d of %d embedded examples (those without held-out sources)%n",
                 bank.size(), all.size());
-        DenseHeadTrainer.Settings settings = new DenseHeadTrainer.Settings(options.headHidden(), options.epochs(),
-                options.batchSize(), options.learningRate(), DROPOUT, WEIGHT_DECAY, 0.0, options.seed());
+        DenseHeadTrainer.Settings settings = new DenseHeadTrainer.Settings(options.head().hidden(), options.epochs(),
+                options.batchSize(), options.learningRate(), DROPOUT, WEIGHT_DECAY, options.head().labelSmoothing(),
+                options.seed());
         List<OnnxComposer.Dense> head = DenseHeadTrainer.train(bank.embeddings(), bank.labels(), settings, progress);
         Path modelFile = modelDir.resolve(org.earshot.model.ModelDirectory.MODEL_FILE);
         OnnxComposer.write(options.backbone(), PATCH_INPUT, EMBEDDING_OUTPUT, head, modelFile);
@@ -131,7 +132,8 @@ public final class EmbeddingHeadTrainer implements AutoCloseable {
             return null;
         }
         DenseHeadTrainer.Settings screenSettings = new DenseHeadTrainer.Settings(SCREEN_HIDDEN, options.epochs(),
-                options.batchSize(), options.learningRate(), DROPOUT, WEIGHT_DECAY, 0.0, options.seed() + 1);
+                options.batchSize(), options.learningRate(), DROPOUT, WEIGHT_DECAY, options.head().labelSmoothing(),
+                options.seed() + 1);
         progress.println("screen: YAMNet-256 backbone + head");
         List<OnnxComposer.Dense> screenHead = DenseHeadTrainer.train(bank.screenEmbeddings(), bank.labels(),
                 screenSettings, progress);

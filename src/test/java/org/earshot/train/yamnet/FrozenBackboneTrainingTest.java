@@ -50,7 +50,7 @@ class FrozenBackboneTrainingTest {
         }
         for (boolean freeze : new boolean[] {true, false}) {
             TrainOptions options = new TrainOptions(DatasetSelection.of(data), dir.resolve("model"), "yamnet", 1, 64, 32, 0.01, 1L, 0.34,
-                    16, h5, 2, 0.4, 0, 0, 0, "mean", freeze, null, null, 0, false);
+                    16, h5, 2, 0.4, 0, 0, 0, "mean", freeze, null, null, TrainOptions.Head.NONE);
             ByteArrayOutputStream progress = new ByteArrayOutputStream();
             try (ModelTrainer.Result result = new ModelTrainer(options,
                     new PrintStream(progress, true, StandardCharsets.UTF_8)).train()) {
@@ -79,7 +79,7 @@ class FrozenBackboneTrainingTest {
             }
         }
         assertThrows(IllegalArgumentException.class, () -> new TrainOptions(DatasetSelection.of(data), dir.resolve("cnn"), "cnn", 1, 64,
-                32, 0.01, 1L, 0.34, 16, null, 2, 0.4, 0, 0, 0, "mean", true, null, null, 0, false), "a CNN has no backbone to freeze");
+                32, 0.01, 1L, 0.34, 16, null, 2, 0.4, 0, 0, 0, "mean", true, null, null, TrainOptions.Head.NONE), "a CNN has no backbone to freeze");
     }
 
     private static Block backboneOf(SequentialBlock network) {
