@@ -67,32 +67,19 @@ public final class JournalVerifier {
 
     /**
      * As {@link #verify(Path, Path, List, Checkpoint)}, also checking the journal against every checkpoint in {@code
-     * savedCheckpoints}: files of checkpoints saved elsewhere (from the API, an MQTT witness), one JSON object per
-     * line. Each must be validly signed, and the journal must extend it: the only way to see entries cut off after
-     * the journal's own newest checkpoint together with the checkpoints that covered them.
+     * savedCheckpoints}: checkpoints saved elsewhere (from the API, by a witness; {@link Checkpoint#readAll}). Each
+     * must be validly signed, and the journal must extend it: the only way to see entries cut off after the journal's
+     * own newest checkpoint together with the checkpoints that covered them.
      */
     public static Report verify(Path journal, Path checkpointsFile, List<PublicKey> keys, Checkpoint trusted,
-                                List<Path> savedCheckpoints) throws IOException {
+                                List<Checkpoint> savedCheckpoints) throws IOException {
         if (keys.isEmpty()) {
             throw new IllegalArgumentException("at least one public key is needed");
         }
         State state = new State();
         Path cpFile = checkpointsFile != null ? checkpointsFile
                 : Files.isDirectory(journal) ? journal.resolve(Journal.CHECKPOINTS_FILE) : null;
-        List<Checkpoint> saved = new ArrayList<>();
-        for (Path file : savedCheckpoints) {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++) {
-                if (lines.get(i).isBlank()) {
-                    continue;
-                }
-                try {
-                    saved.add(Checkpoint.parse(lines.get(i)));
-                } catch (JournalFormatException e) {
-                    throw new IOException(file + " line " + (i + 1) + ": " + e.getMessage());
-                }
-            }
-        }
+        List<Checkpoint> saved = List.copyOf(savedCheckpoints);
         // Entries from the newest checkpoint on are the ones the signed-history rule reads; the checkpoints are
         // checked after the entries, so their largest size is taken here (if one fails, so does the whole check).
         state.tailFrom = largestSize(cpFile, trusted, saved);
