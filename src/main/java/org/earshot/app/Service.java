@@ -131,7 +131,8 @@ public final class Service implements AutoCloseable {
         this.registry = registry;
         this.modelName = modelName;
         RegistryDirectory sensors = new RegistryDirectory(registry);
-        FrameIntake intake = new FrameIntake(pipeline, config.ingest().maxFrameBytes());
+        FrameIntake intake = new FrameIntake(pipeline, config.ingest().maxFrameBytes(),
+                Math.round(config.ingest().maxClockOffsetSeconds() * 1e6));
         Tls tls = config.tls().keystore() == null ? null
                 : new Tls(config.tls().keystore(), config.tls().keystorePassword());
         Map<String, BooleanSupplier> checks = new LinkedHashMap<>();

@@ -62,7 +62,7 @@ class BrokerModeIT {
         broker = MosquittoBroker.start(brokerDir, options);
         String config = """
                 {"data_dir": "@DATA@", "sensors_file": "@SENSORS@",
-                 "ingest": {"mode": "broker", "queue_seconds": 60},
+                 "ingest": {"mode": "broker", "queue_seconds": 60, "max_clock_offset_seconds": 3153600000},
                  "broker": {"host": "127.0.0.1", "port": %d, "username": "earshot", "password": "%s",
                             "reconnect_seconds": 0.2},
                  "websocket": {"enabled": false},
