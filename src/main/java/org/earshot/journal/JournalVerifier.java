@@ -141,10 +141,13 @@ public final class JournalVerifier {
         final List<RecordedConfig> configs = new ArrayList<>();
         /** Redaction entries: {entry seq, entry time, before_us}. */
         final List<long[]> redactionTimes = new ArrayList<>();
-        /** The entries from {@code tailFrom} on, for the signed-history rule: seq, time and type. */
+        /**
+         * The signed-history rule, fed the entries from {@code tailFrom} (the largest checkpoint size given) on as
+         * they are read, in constant memory; its first failure waits until the checkpoints themselves are checked.
+         */
         long tailFrom;
-        final List<long[]> tail = new ArrayList<>();
-        final List<String> tailTypes = new ArrayList<>();
+        SignedHistory rule;
+        JournalFormatException ruleFailure;
         int checkpoints;
         Checkpoint latest;
         /**
@@ -221,9 +224,17 @@ public final class JournalVerifier {
                     }
                     state.configs.add(RecordedConfig.of(seq, data));
                 }
-                if (seq >= state.tailFrom) {
-                    state.tail.add(new long[] {seq, line.timeMicros()});
-                    state.tailTypes.add(line.type());
+                if (seq >= state.tailFrom && state.ruleFailure == null) {
+                    if (state.rule == null) {
+                        // Every config entry before tailFrom has been read by now.
+                        state.rule = new SignedHistory(state.tailFrom,
+                                Journal.lastConfigBefore(state.configs, state.tailFrom));
+                    }
+                    try {
+                        state.rule.accept(seq, line.type(), line.timeMicros());
+                    } catch (JournalFormatException e) {
+                        state.ruleFailure = e;
+                    }
                 }
                 state.byType.merge(line.type(), 1L, Long::sum);
                 state.tree.append(line.leafHash());
@@ -357,12 +368,13 @@ public final class JournalVerifier {
     }
 
     private static void checkSignedHistory(State state, long signed) throws JournalFormatException {
-        SignedHistory rule = new SignedHistory(signed, Journal.lastConfigBefore(state.configs, signed));
-        for (int i = 0; i < state.tail.size(); i++) {
-            long[] entry = state.tail.get(i);
-            if (entry[0] >= signed) {
-                rule.accept(entry[0], state.tailTypes.get(i), entry[1]);
-            }
+        if (signed != state.tailFrom) {
+            // Only when a checkpoint failed, which has been reported already; never silently skip the rule.
+            throw new IllegalStateException("checkpoints of size " + state.tailFrom + " given, " + signed
+                    + " verified");
+        }
+        if (state.ruleFailure != null) {
+            throw state.ruleFailure;
         }
     }
 
