@@ -153,6 +153,14 @@ public final class Service implements AutoCloseable {
             ServeConfig.Broker b = config.broker();
             broker = new BrokerIngestVerticle(new BrokerIngestVerticle.Broker(b.host(), b.port(), b.username(),
                     b.password(), b.clientId(), b.tls(), b.reconnectSeconds()), sensors, intake, modelName);
+            // The newest signed checkpoint, retained on the broker for auditors: the listener first, then the one
+            // signed at start (the verticle keeps whichever is larger).
+            BrokerIngestVerticle publisher = broker;
+            journal.journal.addCheckpointListener(c -> publisher.checkpoint(c.treeSize(), c.toJson().toString()));
+            org.earshot.journal.Checkpoint signed = journal.journal.latestCheckpoint();
+            if (signed != null) {
+                broker.checkpoint(signed.treeSize(), signed.toJson().toString());
+            }
             deploy(broker);
             journal.sink.addOutput(broker);
             if (config.outputs().publishLevels()) {

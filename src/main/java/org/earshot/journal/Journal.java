@@ -128,6 +128,7 @@ public final class Journal implements Closeable {
     private final FileLock lock;
     private final ScheduledExecutorService scheduler;
     private final List<Consumer<JournalLine>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Checkpoint>> checkpointListeners = new CopyOnWriteArrayList<>();
 
     // Guarded by "this": the write side and the in-memory index.
     private final MerkleLog tree = new MerkleLog();
@@ -234,6 +235,14 @@ public final class Journal implements Closeable {
      */
     public void addListener(Consumer<JournalLine> listener) {
         listeners.add(listener);
+    }
+
+    /**
+     * Called with each checkpoint once it is signed and on disk (on the signing thread; must be quick), so that it
+     * can be published where auditors keep it.
+     */
+    public void addCheckpointListener(Consumer<Checkpoint> listener) {
+        checkpointListeners.add(listener);
     }
 
     /**
@@ -589,6 +598,14 @@ public final class Journal implements Closeable {
             synchronized (this) {
                 checkpoints.add(checkpoint);
                 latestCheckpoint = checkpoint;
+            }
+            for (Consumer<Checkpoint> listener : checkpointListeners) {
+                try {
+                    listener.accept(checkpoint);
+                } catch (RuntimeException e) {
+                    LOG.error("journal checkpoint listener failed on the checkpoint of size {}: {}",
+                            checkpoint.treeSize(), e.toString());
+                }
             }
             return checkpoint;
         }
