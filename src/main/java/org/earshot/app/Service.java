@@ -131,7 +131,8 @@ public final class Service implements AutoCloseable {
         this.registry = registry;
         this.modelName = modelName;
         RegistryDirectory sensors = new RegistryDirectory(registry);
-        FrameIntake intake = new FrameIntake(pipeline, config.ingest().maxFrameBytes());
+        FrameIntake intake = new FrameIntake(pipeline, config.ingest().maxFrameBytes(),
+                Math.round(config.ingest().maxClockOffsetSeconds() * 1e6));
         Tls tls = config.tls().keystore() == null ? null
                 : new Tls(config.tls().keystore(), config.tls().keystorePassword());
         Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
@@ -152,6 +153,14 @@ public final class Service implements AutoCloseable {
             ServeConfig.Broker b = config.broker();
             broker = new BrokerIngestVerticle(new BrokerIngestVerticle.Broker(b.host(), b.port(), b.username(),
                     b.password(), b.clientId(), b.tls(), b.reconnectSeconds()), sensors, intake, modelName);
+            // The newest signed checkpoint, retained on the broker for auditors: the listener first, then the one
+            // signed at start (the verticle keeps whichever is larger).
+            BrokerIngestVerticle publisher = broker;
+            journal.journal.addCheckpointListener(c -> publisher.checkpoint(c.treeSize(), c.toJson().toString()));
+            org.earshot.journal.Checkpoint signed = journal.journal.latestCheckpoint();
+            if (signed != null) {
+                broker.checkpoint(signed.treeSize(), signed.toJson().toString());
+            }
             deploy(broker);
             journal.sink.addOutput(broker);
             if (config.outputs().publishLevels()) {

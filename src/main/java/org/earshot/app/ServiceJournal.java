@@ -35,11 +35,11 @@ import org.slf4j.LoggerFactory;
  */
 final class ServiceJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceJournal.class);
-    static final String TYPE_START = "start";
-    static final String TYPE_STOP = "stop";
-    static final String TYPE_CONFIG = "config";
+    static final String TYPE_START = Journal.TYPE_START;
+    static final String TYPE_STOP = Journal.TYPE_STOP;
+    static final String TYPE_CONFIG = Journal.TYPE_CONFIG;
     /** Part of a configuration's sensor list too long for one entry; written before its {@code config} entry. */
-    static final String TYPE_CONFIG_SENSORS = "config_sensors";
+    static final String TYPE_CONFIG_SENSORS = Journal.TYPE_CONFIG_SENSORS;
     /**
      * A {@code config} entry larger than this carries its sensors in {@code config_sensors} entries of at most
      * {@link #SENSOR_PART_BYTES} each instead (a registry of about 350 sensors or more), keeping every entry under
@@ -176,6 +176,11 @@ final class ServiceJournal implements AutoCloseable {
                 : "ended without a stop entry (killed or crashed)");
         start.addProperty("pid", ProcessHandle.current().pid());
         journal.append(TYPE_START, start);
+        // Signed now, not within checkpoint_seconds: a run that has recorded its start has a checkpoint, so a crash
+        // loop leaves at most opening entries unsigned, and the verifier can require exactly that (SignedHistory).
+        if (journal.checkpoint() == null) {
+            throw new IOException("journal: no checkpoint after the start entry");
+        }
     }
 
     /**

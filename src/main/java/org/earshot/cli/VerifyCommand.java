@@ -48,6 +48,13 @@ final class VerifyCommand implements Callable<Integer> {
             description = "After a successful check, write the newest verified checkpoint here")
     Path saveCheckpoint;
 
+    @Option(names = "--checkpoints-from", paramLabel = "FILE|URL",
+            description = "Checkpoints saved elsewhere (from GET /api/v1/journal/checkpoints, the MQTT retained"
+                    + " checkpoint topic, a witness): JSON lines, each a checkpoint or an API page, or an http(s)"
+                    + " URL of the API's checkpoints endpoint (all pages are fetched; the API key is taken from the"
+                    + " EARSHOT_API_KEY environment variable). The journal must extend every one; repeatable")
+    java.util.List<String> checkpointsFrom = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         java.util.List<PublicKey> keys = new java.util.ArrayList<>();
@@ -59,7 +66,11 @@ final class VerifyCommand implements Callable<Integer> {
             }
         }
         Checkpoint trusted = null;
-        if (checkpoint != null) {
+        if (checkpoint != null && !Files.exists(checkpoint) && checkpoint.equals(saveCheckpoint)) {
+            // The README's routine, run for the first time: nothing saved yet, and this run saves the first one.
+            System.err.println(checkpoint + ": no saved checkpoint yet; first run, verifying without one (the newest"
+                    + " checkpoint will be saved there)");
+        } else if (checkpoint != null) {
             if (!Files.isRegularFile(checkpoint)) {
                 throw new BadInputException(checkpoint + ": no such checkpoint file");
             }
@@ -72,9 +83,13 @@ final class VerifyCommand implements Callable<Integer> {
         if (checkpoints != null && !Files.isRegularFile(checkpoints)) {
             throw new BadInputException(checkpoints + ": no such checkpoints file");
         }
+        java.util.List<Checkpoint> saved = new java.util.ArrayList<>();
+        for (String source : checkpointsFrom) {
+            saved.addAll(SavedCheckpoints.read(source));
+        }
         JournalVerifier.Report report;
         try {
-            report = JournalVerifier.verify(journal, checkpoints, keys, trusted);
+            report = JournalVerifier.verify(journal, checkpoints, keys, trusted, saved);
         } catch (IOException e) {
             throw new BadInputException(e.getMessage());
         }
@@ -91,9 +106,18 @@ final class VerifyCommand implements Callable<Integer> {
         if (trusted != null && report.ok()) {
             System.out.println("consistent with the saved checkpoint of size " + trusted.treeSize());
         }
+        if (!saved.isEmpty() && report.ok()) {
+            System.out.println("consistent with " + saved.size() + " checkpoints saved elsewhere (largest size "
+                    + saved.stream().mapToLong(Checkpoint::treeSize).max().orElse(0) + ")");
+        }
         if (report.unsignedTail() > 0 && report.ok()) {
             System.out.println("entries after the newest checkpoint (chained, not yet signed): "
                     + report.unsignedTail());
+        }
+        if (trusted == null && saved.isEmpty() && report.ok()) {
+            // What no offline check can tell, said where the auditor reads the result (docs/JOURNAL.md).
+            System.out.println("no saved checkpoint given: entries cut off after the newest checkpoint (with the"
+                    + " checkpoints after it) cannot be told from a crash; give --checkpoint or --checkpoints-from");
         }
         if (!report.ok()) {
             System.out.println("FAILED: " + report.failure());

@@ -59,6 +59,13 @@ final class ConfigKeys {
             Rule.doubles("> 0", v -> v > 0), Ingest.DEFAULT_IDLE_FLUSH_SECONDS, c -> c.ingest().idleFlushSeconds(),
             "After this many seconds without frames from a sensor, its buffered audio is processed "
                 + "and its open events are closed (more than 0).");
+    static final ConfigKey<Double> INGEST_MAX_CLOCK_OFFSET_SECONDS = key("ingest.max_clock_offset_seconds",
+            Rule.doubles(">= 1 and <= " + (long) Ingest.MAX_MAX_CLOCK_OFFSET_SECONDS,
+                    v -> v >= 1 && v <= Ingest.MAX_MAX_CLOCK_OFFSET_SECONDS),
+            Ingest.DEFAULT_MAX_CLOCK_OFFSET_SECONDS, c -> c.ingest().maxClockOffsetSeconds(),
+            "How far a frame's capture time may be from the service's clock when it arrives, in "
+                + "seconds (1..3153600000); frames outside, a wrong or jumping sensor clock, are refused "
+                + "(`clock_offset`), so that event times stay true.");
 
     static final ConfigKey<String> MQTT_HOST = key("mqtt.host", HOST, Mqtt.DEFAULT_HOST, c -> c.mqtt().host(),
             "Address the embedded MQTT endpoint listens on.");
@@ -228,6 +235,7 @@ final class ConfigKeys {
     /** Every key, in the order of the example file and of {@code describe()}. */
     static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, MODEL, SENSORS_FILE,
             INGEST_MODE, INGEST_MAX_FRAME_BYTES, INGEST_QUEUE_SECONDS, INGEST_REORDER_FRAMES, INGEST_IDLE_FLUSH_SECONDS,
+            INGEST_MAX_CLOCK_OFFSET_SECONDS,
             MQTT_HOST, MQTT_PORT, MQTT_TLS,
             BROKER_HOST, BROKER_PORT, BROKER_USERNAME, BROKER_PASSWORD, BROKER_CLIENT_ID, BROKER_TLS,
             BROKER_RECONNECT_SECONDS,

@@ -156,7 +156,7 @@ public record ServeConfig(
 
     /** How frames are received and buffered per sensor before detection. */
     public record Ingest(Mode mode, int maxFrameBytes, double queueSeconds, int reorderFrames,
-            double idleFlushSeconds) {
+            double idleFlushSeconds, double maxClockOffsetSeconds) {
         public static final Mode DEFAULT_MODE = Mode.EMBEDDED;
         /** 256 KiB: several seconds of 16 kHz 16-bit audio, far above a normal frame. */
         public static final int DEFAULT_MAX_FRAME_BYTES = 262_144;
@@ -167,6 +167,10 @@ public record ServeConfig(
         public static final int DEFAULT_REORDER_FRAMES = 8;
         public static final int MAX_REORDER_FRAMES = 1000;
         public static final double DEFAULT_IDLE_FLUSH_SECONDS = 5.0;
+        /** Ten minutes: far more than an NTP-synchronised sensor is ever off, far less than a wrapped clock. */
+        public static final double DEFAULT_MAX_CLOCK_OFFSET_SECONDS = 600.0;
+        /** 36,500 days, as for retention: tests and replays of old recordings may need a wide window. */
+        public static final double MAX_MAX_CLOCK_OFFSET_SECONDS = 36_500 * 86_400.0;
 
         public Ingest {
             mode = INGEST_MODE.check(mode);
@@ -174,11 +178,12 @@ public record ServeConfig(
             queueSeconds = INGEST_QUEUE_SECONDS.check(queueSeconds);
             reorderFrames = INGEST_REORDER_FRAMES.check(reorderFrames);
             idleFlushSeconds = INGEST_IDLE_FLUSH_SECONDS.check(idleFlushSeconds);
+            maxClockOffsetSeconds = INGEST_MAX_CLOCK_OFFSET_SECONDS.check(maxClockOffsetSeconds);
         }
 
         public static Ingest defaults() {
             return new Ingest(DEFAULT_MODE, DEFAULT_MAX_FRAME_BYTES, DEFAULT_QUEUE_SECONDS, DEFAULT_REORDER_FRAMES,
-                    DEFAULT_IDLE_FLUSH_SECONDS);
+                    DEFAULT_IDLE_FLUSH_SECONDS, DEFAULT_MAX_CLOCK_OFFSET_SECONDS);
         }
     }
 

@@ -121,7 +121,8 @@ final class ServeConfigLoader {
     private ServeConfig build() {
         return new ServeConfig(get(DATA_DIR), get(MODEL), get(SENSORS_FILE),
                 new Ingest(get(INGEST_MODE), get(INGEST_MAX_FRAME_BYTES), get(INGEST_QUEUE_SECONDS),
-                        get(INGEST_REORDER_FRAMES), get(INGEST_IDLE_FLUSH_SECONDS)),
+                        get(INGEST_REORDER_FRAMES), get(INGEST_IDLE_FLUSH_SECONDS),
+                        get(INGEST_MAX_CLOCK_OFFSET_SECONDS)),
                 new Mqtt(get(MQTT_HOST), get(MQTT_PORT), get(MQTT_TLS)),
                 new Broker(get(BROKER_HOST), get(BROKER_PORT), get(BROKER_USERNAME), get(BROKER_PASSWORD),
                         get(BROKER_CLIENT_ID), get(BROKER_TLS), get(BROKER_RECONNECT_SECONDS)),

@@ -69,6 +69,33 @@ public final class BrokerIngestVerticle extends VerticleBase implements Detectio
         return connected;
     }
 
+    /** The newest checkpoint to publish: tree size and JSON, replaced only by a larger one. */
+    private record Signed(long treeSize, String json) {}
+
+    private final java.util.concurrent.atomic.AtomicReference<Signed> checkpoint =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Publishes a signed journal checkpoint, retained, on {@link Topics#CHECKPOINT} (and again after each
+     * reconnection), so that anyone allowed to read the topic can keep the newest one: a later journal that does not
+     * extend it was truncated or rolled back. Any thread; an older checkpoint than the one held is ignored.
+     */
+    public void checkpoint(long treeSize, String json) {
+        Signed next = new Signed(treeSize, json);
+        Signed held = checkpoint.getAndUpdate(c -> c == null || c.treeSize() < treeSize ? next : c);
+        if ((held == null || held.treeSize() < treeSize) && context != null) {
+            context.runOnContext(v -> publishCheckpoint());
+        }
+    }
+
+    private void publishCheckpoint() {
+        Signed signed = checkpoint.get();
+        if (connected && signed != null) {
+            client.publish(Topics.CHECKPOINT, Buffer.buffer(signed.json()), MqttQoS.AT_LEAST_ONCE, false, true)
+                    .onFailure(e -> notPublished.increment());
+        }
+    }
+
     @Override
     public Future<?> start() {
         MqttClientOptions options = new MqttClientOptions().setClientId(broker.clientId()).setCleanSession(true)
@@ -116,6 +143,7 @@ public final class BrokerIngestVerticle extends VerticleBase implements Detectio
                     connects.increment();
                     LOG.info("broker: connected to {}:{} and subscribed to {} and {}", broker.host(), broker.port(),
                             Topics.ALL_AUDIO, Topics.ALL_STATUS);
+                    publishCheckpoint();
                     done.complete();
                 })
                 .onFailure(e -> {

@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FrameIntake {
     private static final Logger LOG = LoggerFactory.getLogger(FrameIntake.class);
+    /** The refusal reason of a frame whose capture time is too far from the receive clock. */
+    public static final String CLOCK_OFFSET = "clock_offset";
     static final long LOG_INTERVAL_MILLIS = 10_000;
 
     /** The outcome for one message: accepted, or refused with a fixed reason name and a message naming the problem. */
@@ -42,12 +44,18 @@ public final class FrameIntake {
     private final Pipeline pipeline;
     private final Metrics metrics;
     private final int maxFrameBytes;
+    private final long maxClockOffsetMicros;
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
 
-    public FrameIntake(Pipeline pipeline, int maxFrameBytes) {
+    /** @param maxClockOffsetMicros how far a frame's capture time may be from the receive clock */
+    public FrameIntake(Pipeline pipeline, int maxFrameBytes, long maxClockOffsetMicros) {
+        if (maxClockOffsetMicros <= 0) {
+            throw new IllegalArgumentException("the clock offset allowed must be positive");
+        }
         this.pipeline = pipeline;
         this.metrics = pipeline.metrics();
         this.maxFrameBytes = maxFrameBytes;
+        this.maxClockOffsetMicros = maxClockOffsetMicros;
     }
 
     public int maxFrameBytes() {
@@ -64,6 +72,16 @@ public final class FrameIntake {
             frame = FrameCodec.decode(message, maxFrameBytes);
         } catch (FrameFormatException e) {
             return refuse(transport, sensor, e.reason().wireName(), e.getMessage(), e.sequence().orElse(-1));
+        }
+        // A stream is timed from its first frame's capture time: a sensor clock far off (or wrapped near 2^63 us)
+        // would put every event of the stream at a false time, or overflow it. Both times are in 0..2^63, so the
+        // difference cannot overflow.
+        long offset = frame.captureMicros() - receivedMicros;
+        if (Math.abs(offset) > maxClockOffsetMicros) {
+            return refuse(transport, sensor, CLOCK_OFFSET, "frame has capture time " + frame.captureMicros()
+                    + " us, " + (offset / 1_000_000) + " s from the service's clock; accepted within "
+                    + maxClockOffsetMicros / 1_000_000 + " s (ingest.max_clock_offset_seconds): check the sensor's"
+                    + " clock", frame.sequence());
         }
         if (!pipeline.offer(sensor, frame, receivedMicros)) {
             return refuse(transport, sensor, "shutting_down", "the service is shutting down", frame.sequence());

@@ -9,6 +9,8 @@ public final class Topics {
     /** What the service subscribes to on an external broker. */
     public static final String ALL_AUDIO = PREFIX + "/sensors/+/audio";
     public static final String ALL_STATUS = PREFIX + "/sensors/+/status";
+    /** The newest signed journal checkpoint, retained (broker mode), for auditors to keep. */
+    public static final String CHECKPOINT = PREFIX + "/journal/checkpoint";
 
     /** The kinds of topic a sensor publishes to. */
     public enum Kind { AUDIO, STATUS }

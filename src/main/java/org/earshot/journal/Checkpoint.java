@@ -82,6 +82,69 @@ public record Checkpoint(long treeSize, byte[] rootHash, long timeMicros, String
         }
     }
 
+    /**
+     * Reads saved checkpoints, one JSON value per line (blank lines skipped): a checkpoint in the journal's format
+     * ({@link #toJson()}), one as the API shows it ({@code root_hash}, {@code signed_text}: {@code GET
+     * /api/v1/journal/checkpoints}, {@code /detections/{id}}'s proof), or a page of the API ({@code {"items":[...]}})
+     * as {@code curl} saves it. The message of a failure names the line.
+     */
+    public static java.util.List<Checkpoint> readAll(String text) throws JournalFormatException {
+        java.util.List<Checkpoint> out = new java.util.ArrayList<>();
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            try {
+                com.google.gson.JsonElement value;
+                try {
+                    value = JsonParser.parseString(line);
+                } catch (RuntimeException e) {
+                    throw new JournalFormatException(-1, "checkpoint: not JSON (" + e.getMessage() + ")");
+                }
+                if (value.isJsonObject() && value.getAsJsonObject().has("items")
+                        && value.getAsJsonObject().get("items").isJsonArray()) {
+                    for (com.google.gson.JsonElement item : value.getAsJsonObject().getAsJsonArray("items")) {
+                        out.add(parseAny(item));
+                    }
+                } else {
+                    out.add(parseAny(value));
+                }
+            } catch (JournalFormatException e) {
+                throw new JournalFormatException(-1, "line " + (i + 1) + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** A checkpoint in the journal's format or the API's (whose time is in its signed text, in µs). */
+    private static Checkpoint parseAny(com.google.gson.JsonElement value) throws JournalFormatException {
+        if (!value.isJsonObject()) {
+            throw new JournalFormatException(-1, "checkpoint: not a JSON object");
+        }
+        JsonObject o = value.getAsJsonObject();
+        if (o.has("root") || !o.has("root_hash")) {
+            return parse(o.toString());
+        }
+        try {
+            String[] signed = o.get("signed_text").getAsString().split("\n");
+            if (signed.length < 5 || !signed[0].equals(HEADER)) {
+                throw new JournalFormatException(-1, "checkpoint: signed_text is not an " + HEADER + " text");
+            }
+            JsonObject j = new JsonObject();
+            j.add("tree_size", o.get("tree_size"));
+            j.add("root", o.get("root_hash"));
+            j.addProperty("time_us", Long.parseLong(signed[4].strip()));
+            j.add("key_id", o.get("key_id"));
+            j.add("signature", o.get("signature"));
+            return parse(j.toString());
+        } catch (RuntimeException e) {
+            throw new JournalFormatException(-1, "checkpoint: not a checkpoint as the API shows it ("
+                    + e.getMessage() + ")");
+        }
+    }
+
     private static byte[] sign(PrivateKey key, String text) {
         try {
             Signature signer = Signature.getInstance("Ed25519");

@@ -75,6 +75,16 @@ public final class Journal implements Closeable {
     public static final String TYPE_RECOVERY = "recovery";
     public static final String TYPE_REDACTION = "redaction";
     public static final String TYPE_KEY_CHANGE = "key_change";
+    /**
+     * Entry types the service writes whose place the journal must know to tell which signed checkpoints must exist
+     * ({@link SignedHistory}): a run opens with {@code config_sensors}/{@code config} (when the configuration
+     * changed) and {@code start}, and ends cleanly with {@code stop}; a {@code config} entry's settings record the
+     * checkpoint rate and the retention the run used ({@link RecordedConfig}).
+     */
+    public static final String TYPE_CONFIG = "config";
+    public static final String TYPE_CONFIG_SENSORS = "config_sensors";
+    public static final String TYPE_START = "start";
+    public static final String TYPE_STOP = "stop";
 
     /**
      * @param segmentMaxEntries a segment is closed once it has this many entries
@@ -118,12 +128,15 @@ public final class Journal implements Closeable {
     private final FileLock lock;
     private final ScheduledExecutorService scheduler;
     private final List<Consumer<JournalLine>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Checkpoint>> checkpointListeners = new CopyOnWriteArrayList<>();
 
     // Guarded by "this": the write side and the in-memory index.
     private final MerkleLog tree = new MerkleLog();
     private final List<Segment> segments = new ArrayList<>();
     private long[] offsets = new long[1024];
     private final List<Checkpoint> checkpoints = new ArrayList<>();
+    /** Every {@code config} entry's journal settings, in order (few: one per configuration change). */
+    private final List<RecordedConfig> configs = new ArrayList<>();
     private volatile Checkpoint latestCheckpoint;
     private FileChannel current;
     private long currentBytes;
@@ -225,6 +238,14 @@ public final class Journal implements Closeable {
     }
 
     /**
+     * Called with each checkpoint once it is signed and on disk (on the signing thread; must be quick), so that it
+     * can be published where auditors keep it.
+     */
+    public void addCheckpointListener(Consumer<Checkpoint> listener) {
+        checkpointListeners.add(listener);
+    }
+
+    /**
      * Appends one entry and returns once it is on disk. {@code data} is a JSON object (at most {@link
      * #MAX_ENTRY_BYTES} when serialised).
      *
@@ -232,14 +253,19 @@ public final class Journal implements Closeable {
      *                     the same way, and {@link #healthy()} is false, until the service is restarted
      */
     public Appended append(String type, JsonObject data) throws IOException {
-        JournalLine line = write(type, data.toString());
+        JournalLine line = write(type, data.toString(), TYPE_CONFIG.equals(type) ? data : null, Long.MIN_VALUE);
         return afterWrite(line);
     }
 
     private Appended afterWrite(JournalLine line) throws IOException {
         sync(line.seq() + 1);
         notifyInOrder(line);
-        if ((line.seq() + 1) % options.checkpointEvery() == 0) {
+        Checkpoint signed = latestCheckpoint;
+        if (line.seq() + 1 - (signed == null ? 0 : signed.treeSize()) >= 2L * options.checkpointEvery()) {
+            // The scheduler is behind (a burst, a stalled disk): sign here, so that a crash can never leave more
+            // than about 2N entries unsigned, which is what the verifier allows a crash to leave (SignedHistory).
+            checkpointQuietly();
+        } else if ((line.seq() + 1) % options.checkpointEvery() == 0) {
             try {
                 scheduler.execute(this::checkpointQuietly);
             } catch (RejectedExecutionException e) {
@@ -271,7 +297,13 @@ public final class Journal implements Closeable {
         }
     }
 
-    private synchronized JournalLine write(String type, String data) throws IOException {
+    /**
+     * @param config         the data of a {@code config} entry (its settings are tracked), else null
+     * @param redactedBefore the cutoff of a {@code redaction} entry, checked against the entry's own time and the
+     *                       recorded retention; {@link Long#MIN_VALUE} for other entries
+     */
+    private synchronized JournalLine write(String type, String data, JsonObject config, long redactedBefore)
+            throws IOException {
         if (closed) {
             throw new IOException("journal " + dir + " is closed");
         }
@@ -280,6 +312,9 @@ public final class Journal implements Closeable {
         }
         long seq = tree.size();
         long time = Math.max(clockMicros.getAsLong(), lastTime);
+        if (redactedBefore != Long.MIN_VALUE) {
+            checkRetention(redactedBefore, time);
+        }
         JournalLine line = JournalLine.create(seq, time, type, lastLeaf, data);
         // Bytes, not characters: the limit is on what goes to disk, and a character can take up to 3 bytes.
         if (line.data().length > MAX_ENTRY_BYTES) {
@@ -308,7 +343,28 @@ public final class Journal implements Closeable {
         tree.append(line.leafHash());
         lastLeaf = line.leafHash();
         lastTime = time;
+        if (config != null) {
+            configs.add(RecordedConfig.of(seq, config));
+        }
         return line;
+    }
+
+    /**
+     * A redaction may delete only data older than the retention the journal recorded ({@code retention_days} of the
+     * last {@code config} entry; none if that is 0), counted back from the redaction entry's own time; with no
+     * retention recorded, at least nothing written after the entry. The verifier holds every redaction to the same.
+     */
+    private void checkRetention(long before, long entryTime) {
+        Integer days = configs.isEmpty() ? null : configs.get(configs.size() - 1).retentionDays();
+        if (days != null && days == 0) {
+            throw new IllegalArgumentException("the recorded retention is 0 (keep forever): no data may be deleted");
+        }
+        long latest = days == null ? entryTime : entryTime - days * 86_400_000_000L;
+        if (before > latest) {
+            throw new IllegalArgumentException("a redaction up to " + before + " would delete data younger than the"
+                    + " recorded retention" + (days == null ? "" : " of " + days + " days") + " allows (up to "
+                    + latest + ")");
+        }
     }
 
     /** Blocks until the first {@code count} entries are on disk; one caller forces for everyone waiting. */
@@ -543,6 +599,14 @@ public final class Journal implements Closeable {
                 checkpoints.add(checkpoint);
                 latestCheckpoint = checkpoint;
             }
+            for (Consumer<Checkpoint> listener : checkpointListeners) {
+                try {
+                    listener.accept(checkpoint);
+                } catch (RuntimeException e) {
+                    LOG.error("journal checkpoint listener failed on the checkpoint of size {}: {}",
+                            checkpoint.treeSize(), e.toString());
+                }
+            }
             return checkpoint;
         }
     }
@@ -612,7 +676,7 @@ public final class Journal implements Closeable {
             count += r[1] - r[0] + 1;
         }
         data.add("ranges", rangeList);
-        append(TYPE_REDACTION, data);
+        afterWrite(write(TYPE_REDACTION, data.toString(), null, cutoffMicros));
         for (Map.Entry<Segment, Set<Long>> segment : touched.entrySet()) {
             rewriteRedacted(segment.getKey(), segment.getValue());
         }
@@ -717,6 +781,9 @@ public final class Journal implements Closeable {
             LOG.warn("journal {}: cut off a torn last line of {} bytes in {} (a write interrupted by a crash;"
                     + " it was never acknowledged)", dir, truncatedBytes, tornSegment.getFileName());
         }
+        // After the torn line is gone (it was never acknowledged, and reading it back would fail), before anything
+        // is appended: a journal whose signed history is missing is refused as it was found.
+        checkSignedHistory();
         if (!segments.isEmpty()) {
             Segment lastSegment = segments.get(segments.size() - 1);
             current = FileChannel.open(lastSegment.path(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
@@ -788,6 +855,9 @@ public final class Journal implements Closeable {
                     throw new JournalFormatException(seq, file.getFileName() + ": " + e.getMessage());
                 }
                 checkChain(file, line, seq);
+                if (TYPE_CONFIG.equals(line.type()) && !line.redacted()) {
+                    configs.add(RecordedConfig.of(seq, parseConfig(line)));
+                }
                 setOffset(seq, position);
                 tree.append(line.leafHash());
                 lastLeaf = line.leafHash();
@@ -853,6 +923,48 @@ public final class Journal implements Closeable {
             }
             LOG.warn("journal {}: cut off a torn last checkpoint line", dir);
         }
+    }
+
+    private static JsonObject parseConfig(JournalLine line) {
+        try {
+            return line.dataJson();
+        } catch (RuntimeException e) {
+            return null; // not an object: no settings recorded
+        }
+    }
+
+    /**
+     * The entries no signed checkpoint covers must be what a crash can leave ({@link SignedHistory}): otherwise the
+     * checkpoints that would show a rewritten past were removed, and the service would sign over that past.
+     */
+    private void checkSignedHistory() throws IOException, JournalFormatException {
+        long signed = latestCheckpoint == null ? 0 : latestCheckpoint.treeSize();
+        SignedHistory rule = new SignedHistory(signed, lastConfigBefore(configs, signed));
+        for (long seq = signed; seq < tree.size(); ) {
+            List<JournalLine> lines = read(seq, 4096);
+            if (lines.isEmpty()) {
+                throw new IOException("journal " + dir + ": cannot read entry " + seq);
+            }
+            for (JournalLine line : lines) {
+                try {
+                    rule.accept(line.seq(), line.type(), line.timeMicros());
+                } catch (JournalFormatException e) {
+                    throw new JournalFormatException(e.seq(), "journal " + dir + ": " + e.getMessage());
+                }
+            }
+            seq += lines.size();
+        }
+    }
+
+    /** The last recorded configuration with an entry number below {@code size}, or null. */
+    static RecordedConfig lastConfigBefore(List<RecordedConfig> configs, long size) {
+        RecordedConfig last = null;
+        for (RecordedConfig c : configs) {
+            if (c.seq() < size) {
+                last = c;
+            }
+        }
+        return last;
     }
 
     private void setOffset(long seq, long offset) {

@@ -62,10 +62,27 @@ public final class JournalVerifier {
      */
     public static Report verify(Path journal, Path checkpointsFile, List<PublicKey> keys, Checkpoint trusted)
             throws IOException {
+        return verify(journal, checkpointsFile, keys, trusted, List.of());
+    }
+
+    /**
+     * As {@link #verify(Path, Path, List, Checkpoint)}, also checking the journal against every checkpoint in {@code
+     * savedCheckpoints}: checkpoints saved elsewhere (from the API, by a witness; {@link Checkpoint#readAll}). Each
+     * must be validly signed, and the journal must extend it: the only way to see entries cut off after the journal's
+     * own newest checkpoint together with the checkpoints that covered them.
+     */
+    public static Report verify(Path journal, Path checkpointsFile, List<PublicKey> keys, Checkpoint trusted,
+                                List<Checkpoint> savedCheckpoints) throws IOException {
         if (keys.isEmpty()) {
             throw new IllegalArgumentException("at least one public key is needed");
         }
         State state = new State();
+        Path cpFile = checkpointsFile != null ? checkpointsFile
+                : Files.isDirectory(journal) ? journal.resolve(Journal.CHECKPOINTS_FILE) : null;
+        List<Checkpoint> saved = List.copyOf(savedCheckpoints);
+        // Entries from the newest checkpoint on are the ones the signed-history rule reads; the checkpoints are
+        // checked after the entries, so their largest size is taken here (if one fails, so does the whole check).
+        state.tailFrom = largestSize(cpFile, trusted, saved);
         List<Path> files = segmentFiles(journal);
         if (files.isEmpty()) {
             throw new IOException(journal + ": no journal segments (segment-*.jsonl) found");
@@ -86,13 +103,24 @@ public final class JournalVerifier {
                 throw state.pendingBreak;
             }
             checkRedactions(state);
-            Path cpFile = checkpointsFile != null ? checkpointsFile
-                    : Files.isDirectory(journal) ? journal.resolve(Journal.CHECKPOINTS_FILE) : null;
             if (cpFile != null && Files.exists(cpFile)) {
                 verifyCheckpoints(cpFile, keys, state);
             }
+            long signed = state.latest == null ? 0 : state.latest.treeSize();
             if (trusted != null) {
-                verifyTrusted(trusted, keys, state);
+                verifyTrusted(trusted, keys, state, "the saved checkpoint (size " + trusted.treeSize() + ")");
+                signed = Math.max(signed, trusted.treeSize());
+            }
+            for (Checkpoint c : saved) {
+                verifyTrusted(c, keys, state, "saved checkpoint of size " + c.treeSize() + " ("
+                        + iso(c.timeMicros()) + ")");
+                signed = Math.max(signed, c.treeSize());
+            }
+            checkRetention(state, signed);
+            // A directory's checkpoints file is part of the journal: missing, emptied or cut back, the rule sees it.
+            // An export given without checkpoints has no signed history to judge: only its entries were checked.
+            if (cpFile != null) {
+                checkSignedHistory(state, signed);
             }
         } catch (JournalFormatException e) {
             // A chain break not yet resolved is an earlier entry's failure than whatever stopped the reading.
@@ -110,6 +138,16 @@ public final class JournalVerifier {
         /** Redaction entries: {first, last, entry seq, before_us}. */
         final List<long[]> redactions = new ArrayList<>();
         final Map<String, Long> byType = new TreeMap<>();
+        final List<RecordedConfig> configs = new ArrayList<>();
+        /** Redaction entries: {entry seq, entry time, before_us}. */
+        final List<long[]> redactionTimes = new ArrayList<>();
+        /**
+         * The signed-history rule, fed the entries from {@code tailFrom} (the largest checkpoint size given) on as
+         * they are read, in constant memory; its first failure waits until the checkpoints themselves are checked.
+         */
+        long tailFrom;
+        SignedHistory rule;
+        JournalFormatException ruleFailure;
         int checkpoints;
         Checkpoint latest;
         /**
@@ -177,6 +215,26 @@ public final class JournalVerifier {
                     state.redactedSeqTimes.add(new long[] {seq, line.timeMicros()});
                 } else if (line.type().equals(Journal.TYPE_REDACTION)) {
                     readRedaction(line, state, where);
+                } else if (line.type().equals(Journal.TYPE_CONFIG)) {
+                    JsonObject data;
+                    try {
+                        data = line.dataJson();
+                    } catch (RuntimeException e) {
+                        data = null;
+                    }
+                    state.configs.add(RecordedConfig.of(seq, data));
+                }
+                if (seq >= state.tailFrom && state.ruleFailure == null) {
+                    if (state.rule == null) {
+                        // Every config entry before tailFrom has been read by now.
+                        state.rule = new SignedHistory(state.tailFrom,
+                                Journal.lastConfigBefore(state.configs, state.tailFrom));
+                    }
+                    try {
+                        state.rule.accept(seq, line.type(), line.timeMicros());
+                    } catch (JournalFormatException e) {
+                        state.ruleFailure = e;
+                    }
                 }
                 state.byType.merge(line.type(), 1L, Long::sum);
                 state.tree.append(line.leafHash());
@@ -205,6 +263,7 @@ public final class JournalVerifier {
             JsonObject data = line.dataJson();
             long before = data.get("before_us").getAsLong();
             JsonArray ranges = data.getAsJsonArray("ranges");
+            state.redactionTimes.add(new long[] {line.seq(), line.timeMicros(), before});
             for (JsonElement r : ranges) {
                 JsonArray pair = r.getAsJsonArray();
                 state.redactions.add(new long[] {pair.get(0).getAsLong(), pair.get(1).getAsLong(), line.seq(),
@@ -258,19 +317,92 @@ public final class JournalVerifier {
         }
     }
 
-    private static void verifyTrusted(Checkpoint trusted, List<PublicKey> key, State state)
+    private static void verifyTrusted(Checkpoint trusted, List<PublicKey> key, State state, String what)
             throws JournalFormatException {
-        checkOne(trusted, key, state, "the saved checkpoint (size " + trusted.treeSize() + ")", 0);
+        checkOne(trusted, key, state, what, 0);
         // The consistency proof is what a remote auditor would fetch; checking it here exercises the same path.
         long size = state.tree.size();
         List<byte[]> proof = state.tree.consistencyProof((int) trusted.treeSize(), (int) size);
         if (!MerkleTree.verifyConsistency(trusted.treeSize(), size, trusted.rootHash(),
                 state.tree.root((int) size), proof)) {
-            throw new JournalFormatException(-1, "the journal is not consistent with the saved checkpoint");
+            throw new JournalFormatException(-1, "the journal is not consistent with " + what);
         }
         if (state.latest == null || state.latest.treeSize() < trusted.treeSize()) {
             state.latest = trusted;
         }
+    }
+
+    /**
+     * Each redaction may delete only what the retention recorded at the time allowed: its {@code before_us} no later
+     * than its own time less {@code retention_days} of the last {@code config} entry before it (none at all when that
+     * is 0). A {@code config} entry no signed checkpoint covers could be the attacker's: then the last covered one
+     * counts too, and the stricter of the two applies. With no retention recorded, {@code before_us} must at least
+     * not be after the redaction entry itself.
+     */
+    private static void checkRetention(State state, long signed) throws JournalFormatException {
+        for (long[] r : state.redactionTimes) {
+            long seq = r[0];
+            RecordedConfig inEffect = Journal.lastConfigBefore(state.configs, seq);
+            Integer days = inEffect == null ? null : inEffect.retentionDays();
+            if (inEffect != null && inEffect.seq() >= signed) {
+                RecordedConfig covered = Journal.lastConfigBefore(state.configs, Math.min(signed, seq));
+                Integer signedDays = covered == null ? null : covered.retentionDays();
+                if (signedDays != null && (days == null || signedDays == 0
+                        || days != 0 && signedDays > days)) {
+                    days = signedDays;
+                }
+            }
+            if (days != null && days == 0) {
+                throw new JournalFormatException(seq, "redaction entry " + seq + " deletes data although the"
+                        + " recorded retention is 0 (keep forever)");
+            }
+            long latest = days == null ? r[1] : r[1] - days * 86_400_000_000L;
+            if (r[2] > latest) {
+                throw new JournalFormatException(seq, "redaction entry " + seq + " deletes data up to "
+                        + iso(r[2]) + ", younger than the recorded retention"
+                        + (days == null ? "" : " of " + days + " days") + " allows at its time "
+                        + iso(r[1]) + " (up to " + iso(latest) + "): an early deletion, not"
+                        + " retention");
+            }
+        }
+    }
+
+    private static void checkSignedHistory(State state, long signed) throws JournalFormatException {
+        if (signed != state.tailFrom) {
+            // Only when a checkpoint failed, which has been reported already; never silently skip the rule.
+            throw new IllegalStateException("checkpoints of size " + state.tailFrom + " given, " + signed
+                    + " verified");
+        }
+        if (state.ruleFailure != null) {
+            throw state.ruleFailure;
+        }
+    }
+
+    private static String iso(long micros) {
+        try {
+            return java.time.Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                    Math.floorMod(micros, 1_000_000L) * 1000).toString();
+        } catch (java.time.DateTimeException e) {
+            return micros + " µs";
+        }
+    }
+
+    /** The largest tree size any of the checkpoints names (0 without any); unreadable lines are skipped here. */
+    private static long largestSize(Path cpFile, Checkpoint trusted, List<Checkpoint> saved) throws IOException {
+        long largest = trusted == null ? 0 : trusted.treeSize();
+        for (Checkpoint c : saved) {
+            largest = Math.max(largest, c.treeSize());
+        }
+        if (cpFile != null && Files.exists(cpFile)) {
+            for (String line : Files.readAllLines(cpFile, StandardCharsets.UTF_8)) {
+                try {
+                    largest = Math.max(largest, Checkpoint.parse(line).treeSize());
+                } catch (JournalFormatException e) {
+                    // reported when the checkpoints are checked
+                }
+            }
+        }
+        return largest;
     }
 
     /** @param matchedBefore entries known to match an earlier checkpoint, to narrow down where a change is */

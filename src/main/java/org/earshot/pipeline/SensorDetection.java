@@ -24,11 +24,11 @@ public record SensorDetection(SensorProfile sensor, Stage stage, Detection detec
     }
 
     public long onsetMicros() {
-        return streamStartMicros + Math.round(detection.onset() * 1e6);
+        return Math.addExact(streamStartMicros, Math.round(detection.onset() * 1e6));
     }
 
     public long offsetMicros() {
-        return streamStartMicros + Math.round(detection.offset() * 1e6);
+        return Math.addExact(streamStartMicros, Math.round(detection.offset() * 1e6));
     }
 
     /** Stable id of the event: sensor, capture-clock onset and class (a started alert and its record share it). */

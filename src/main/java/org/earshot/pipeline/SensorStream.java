@@ -159,7 +159,7 @@ final class SensorStream {
         metrics.windows.add(windows[0]);
         metrics.gatedWindows.add(windows[1]);
         for (LevelMeter.Block b : out.levels()) {
-            long start = from.startMicros() + Math.round(b.startSample() * 1e6 / from.sampleRate());
+            long start = Math.addExact(from.startMicros(), Math.round(b.startSample() * 1e6 / from.sampleRate()));
             outputs.level(new LevelReading(sensor, start, b.laeqDbfs(), b.peakDbfs()));
         }
         emit(from, out.started(), SensorDetection.Stage.STARTED);

@@ -56,13 +56,14 @@ class BrokerModeIT {
                 .withAcl("user earshot", "topic read earshot/v1/sensors/+/audio",
                         "topic read earshot/v1/sensors/+/status", "topic write earshot/v1/detections/#",
                         "topic write earshot/v1/alerts/#", "topic write earshot/v1/levels/#",
-                        "user dashboard", "topic read earshot/v1/detections/#", "topic read earshot/v1/alerts/#",
+                        "topic write earshot/v1/journal/checkpoint",
+                        "user dashboard", "topic read earshot/v1/journal/checkpoint", "topic read earshot/v1/detections/#", "topic read earshot/v1/alerts/#",
                         "pattern write earshot/v1/sensors/%u/audio", "pattern write earshot/v1/sensors/%u/status");
         Path brokerDir = Files.createDirectories(dir.resolve("mosquitto"));
         broker = MosquittoBroker.start(brokerDir, options);
         String config = """
                 {"data_dir": "@DATA@", "sensors_file": "@SENSORS@",
-                 "ingest": {"mode": "broker", "queue_seconds": 60},
+                 "ingest": {"mode": "broker", "queue_seconds": 60, "max_clock_offset_seconds": 3153600000},
                  "broker": {"host": "127.0.0.1", "port": %d, "username": "earshot", "password": "%s",
                             "reconnect_seconds": 0.2},
                  "websocket": {"enabled": false},
@@ -149,5 +150,34 @@ class BrokerModeIT {
         LiveHarness.Monitor monitor = dashboard();
         streamDemo("s2", LiveHarness.T0 + 3_600_000_000L, monitor);
         LiveHarness.await(monitor.client.disconnect());
+    }
+
+    /**
+     * The newest signed checkpoint is retained on the broker, for auditors to keep: a subscriber gets it at once, it
+     * verifies with the journal's public key, and after the broker restarted (the test before) it is there again.
+     */
+    @Test
+    @Order(4)
+    void theNewestCheckpointIsRetainedOnTheBrokerForAuditors() throws Exception {
+        MqttClient client = MqttClient.create(live.clients, new MqttClientOptions().setClientId("auditor")
+                .setUsername("dashboard").setPassword(DASHBOARD_PASSWORD).setMaxMessageSize(65536));
+        List<String> received = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        client.publishHandler(m -> {
+            if (m.topicName().equals(org.earshot.ingest.Topics.CHECKPOINT) && m.isRetain()) {
+                received.add(m.payload().toString());
+            }
+        });
+        Await.until(() -> live.service.brokerConnected(), LiveHarness.WAIT, () -> "the service did not reconnect");
+        LiveHarness.await(client.connect(broker.port(), broker.host()));
+        try {
+            LiveHarness.await(client.subscribe(Map.of(org.earshot.ingest.Topics.CHECKPOINT, 1)));
+            Await.until(() -> !received.isEmpty(), LiveHarness.WAIT, () -> "no retained checkpoint");
+            org.earshot.journal.Checkpoint c = org.earshot.journal.Checkpoint.parse(received.get(0));
+            assertTrue(c.treeSize() > 0);
+            assertTrue(c.verify(org.earshot.journal.JournalKeys.readPublic(
+                    live.dir.resolve("keys").resolve("journal-ed25519.pem.pub"))), "signed by the journal's key");
+        } finally {
+            LiveHarness.await(client.disconnect());
+        }
     }
 }

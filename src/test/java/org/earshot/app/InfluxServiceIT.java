@@ -179,7 +179,8 @@ class InfluxServiceIT {
                 fieldKeys("earshot_levels", "sensor_health"));
         assertEquals(Set.of("model"), tagKeys("earshot_levels", "service_status"));
         assertEquals(Map.of("model_name", "string", "journal_entries", "integer", "journal_healthy", "boolean",
-                        "checkpoint_tree_size", "integer", "unsigned_entries", "integer"),
+                        "checkpoint_tree_size", "integer", "unsigned_entries", "integer",
+                        "checkpoint_age_s", "float"), // a checkpoint is signed as soon as the start is recorded
                 fieldKeys("earshot_levels", "service_status"));
         // Only the documented measurements, each in its policy (no API request was made: no api_access).
         assertEquals(Set.of("detection", "sensor_health", "sound_level", "service_status"), measurements());

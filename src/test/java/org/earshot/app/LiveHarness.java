@@ -94,12 +94,13 @@ final class LiveHarness implements AutoCloseable {
 
     /**
      * Loopback, free ports. The tests stream faster than real time, acknowledged frame by frame; the queue bound is
-     * raised so that the pipeline's overload policy (drop the oldest audio) does not cut their streams.
+     * raised so that the pipeline's overload policy (drop the oldest audio) does not cut their streams. Their
+     * recordings carry fixed capture times (T0), not the clock's: the clock offset allowed is the widest.
      */
     static String embeddedConfig() {
         return """
                 {"data_dir": "@DATA@", "sensors_file": "@SENSORS@",
-                 "ingest": {"queue_seconds": 60},
+                 "ingest": {"queue_seconds": 60, "max_clock_offset_seconds": 3153600000},
                  "mqtt": {"host": "127.0.0.1", "port": 0},
                  "websocket": {"host": "127.0.0.1", "port": 0},
                  "http": {"host": "127.0.0.1", "port": 0}}

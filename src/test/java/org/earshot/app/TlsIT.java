@@ -40,7 +40,7 @@ class TlsIT {
         tokens.put("s2", SensorRegistry.newToken());
         String config = """
                 {"data_dir": "@DATA@", "sensors_file": "@SENSORS@",
-                 "ingest": {"queue_seconds": 60},
+                 "ingest": {"queue_seconds": 60, "max_clock_offset_seconds": 3153600000},
                  "mqtt": {"host": "127.0.0.1", "port": 0, "tls": true},
                  "websocket": {"host": "127.0.0.1", "port": 0, "tls": true},
                  "http": {"host": "127.0.0.1", "port": 0, "tls": true},

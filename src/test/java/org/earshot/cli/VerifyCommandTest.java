@@ -147,4 +147,113 @@ class VerifyCommandTest {
         assertTrue(unsigned.err().contains("no signed checkpoint to save"), unsigned.err());
         assertFalse(Files.exists(saved));
     }
+
+    @Test
+    void theReadmeRoutineWorksTheFirstTimeWhenNothingIsSavedYet() throws Exception {
+        Path saved = root.resolve("saved.json");
+        CliRunner.Run first = verify("--checkpoint", saved.toString(), "--save-checkpoint", saved.toString());
+        assertEquals(0, first.exitCode(), first.out() + first.err());
+        assertTrue(first.err().contains("no saved checkpoint yet; first run"), first.err());
+        assertTrue(Files.readString(saved).contains("\"tree_size\":20"));
+        CliRunner.Run second = verify("--checkpoint", saved.toString(), "--save-checkpoint", saved.toString());
+        assertEquals(0, second.exitCode(), second.out() + second.err());
+        assertTrue(second.out().contains("consistent with the saved checkpoint of size 20"), second.out());
+        // Only that routine: a missing checkpoint file that is not also the one to save stays bad input.
+        verify("--checkpoint", root.resolve("typo.json").toString(), "--save-checkpoint", saved.toString())
+                .assertRejected("typo.json: no such checkpoint file");
+    }
+
+    @Test
+    void deletedCheckpointsOfAJournalWithStopsFailWithOneLine() throws Exception {
+        try (Journal journal = f.open(JournalFixture.options(8, 1000))) {
+            journal.append("start", new com.google.gson.JsonObject());
+            journal.append("stop", new com.google.gson.JsonObject());
+        }
+        try (Journal journal = f.open(JournalFixture.options(8, 1000))) {
+            journal.append("start", new com.google.gson.JsonObject());
+        }
+        assertEquals(0, verify().exitCode());
+        Files.delete(f.dir.resolve(Journal.CHECKPOINTS_FILE));
+        CliRunner.Run run = verify();
+        assertEquals(1, run.exitCode(), run.out() + run.err());
+        assertTrue(run.out().contains("FAILED: signed history missing: stop entry 21 is followed by entry 22"),
+                run.out());
+    }
+
+    /** The last 5 entries cut off with their checkpoint: only a checkpoint saved elsewhere shows it. */
+    @Test
+    void checkpointsFromAFileOrTheApiCatchACutTheJournalAloneCannotShow() throws Exception {
+        Path old = root.resolve("old-copy");
+        Files.createDirectories(old);
+        try (Stream<Path> files = Files.list(f.dir)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, old.resolve(file.getFileName()));
+            }
+        }
+        try (Journal journal = f.open(JournalFixture.options(8, 1000))) {
+            for (int i = 20; i < 25; i++) {
+                journal.append("detection", JournalFixture.detection(i));
+            }
+        }
+        String newest = Files.readAllLines(f.dir.resolve(Journal.CHECKPOINTS_FILE)).get(1);
+        org.earshot.journal.Checkpoint c = org.earshot.journal.Checkpoint.parse(newest);
+        // As GET /api/v1/journal/checkpoints answers (one page), and as checkpoints.jsonl holds them.
+        String apiPage = "{\"items\":[{\"tree_size\":" + c.treeSize() + ",\"root_hash\":\""
+                + java.util.HexFormat.of().formatHex(c.rootHash()) + "\",\"time\":\"2026-11-01T00:00:00Z\","
+                + "\"key_id\":\"" + c.keyId() + "\",\"signature\":\""
+                + java.util.Base64.getEncoder().encodeToString(c.signature()) + "\",\"signed_text\":"
+                + new com.google.gson.Gson().toJson(c.signedText()) + "}],\"next_after\":null}";
+        Path fromApi = Files.writeString(root.resolve("from-api.jsonl"), apiPage + "\n");
+        Path lines = Files.writeString(root.resolve("lines.jsonl"), newest + "\n");
+
+        CliRunner.Run alone = CliRunner.run("verify", old.toString(), "--public-key", f.publicKeyFile().toString());
+        assertEquals(0, alone.exitCode(), alone.out() + alone.err());
+        assertTrue(alone.out().contains("cannot be told from a crash"), alone.out());
+        for (Path saved : new Path[] {fromApi, lines}) {
+            CliRunner.Run run = CliRunner.run("verify", old.toString(), "--public-key", f.publicKeyFile().toString(),
+                    "--checkpoints-from", saved.toString());
+            assertEquals(1, run.exitCode(), run.out() + run.err());
+            assertTrue(run.out().contains("FAILED: saved checkpoint of size 25"), run.out());
+            assertTrue(run.out().contains("truncated or rolled back"), run.out());
+            CliRunner.Run good = verify("--checkpoints-from", saved.toString());
+            assertEquals(0, good.exitCode(), good.out() + good.err());
+            assertTrue(good.out().contains("consistent with 1 checkpoints saved elsewhere (largest size 25)"),
+                    good.out());
+        }
+
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        server.createContext("/api/v1/journal/checkpoints", exchange -> {
+            asked.add(exchange.getRequestURI().getQuery() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+            byte[] body = apiPage.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/api/v1/journal/checkpoints?after=0";
+            CliRunner.Run run = CliRunner.run("verify", old.toString(), "--public-key", f.publicKeyFile().toString(),
+                    "--checkpoints-from", url);
+            assertEquals(1, run.exitCode(), run.out() + run.err());
+            assertTrue(run.out().contains("FAILED: saved checkpoint of size 25"), run.out());
+            assertEquals(1, asked.size(), asked.toString());
+            CliRunner.Run missing = CliRunner.run("verify", old.toString(), "--public-key",
+                    f.publicKeyFile().toString(), "--checkpoints-from", "http://127.0.0.1:"
+                            + server.getAddress().getPort() + "/nothing");
+            missing.assertRejected("HTTP 404");
+        } finally {
+            server.stop(0);
+        }
+        verify("--checkpoints-from", root.resolve("none.jsonl").toString())
+                .assertRejected("none.jsonl: no such checkpoints file");
+    }
+
+    @Test
+    void theAfterParameterIsReplacedOrAdded() {
+        assertEquals("http://h/c?after=7", SavedCheckpoints.withAfter("http://h/c", 7));
+        assertEquals("http://h/c?after=7", SavedCheckpoints.withAfter("http://h/c?after=0", 7));
+        assertEquals("http://h/c?limit=5&after=7", SavedCheckpoints.withAfter("http://h/c?after=0&limit=5", 7));
+    }
 }

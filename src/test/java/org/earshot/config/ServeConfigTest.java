@@ -138,7 +138,7 @@ class ServeConfigTest {
     void unknownKeysAreNamedWithTheFileAndTheirFullDottedName() throws Exception {
         assertTrue(error("{\"ingest\": {\"queue_secs\": 1.0}}").endsWith(
                 "config.json: unknown key ingest.queue_secs (known here: mode, max_frame_bytes, queue_seconds,"
-                        + " reorder_frames, idle_flush_seconds)"));
+                        + " reorder_frames, idle_flush_seconds, max_clock_offset_seconds)"));
         assertTrue(error("{\"datadir\": \"x\"}").contains("config.json: unknown key datadir (known here: data_dir,"
                 + " model, sensors_file, ingest, mqtt, broker, websocket, http, tls, pipeline, outputs, journal, influx,"
                 + " api)"));
@@ -424,10 +424,10 @@ class ServeConfigTest {
         assertEquals("mqtt.port must be an integer 0..65535, got 70000",
                 assertThrows(IllegalArgumentException.class, () -> new Mqtt("h", 70000, false)).getMessage());
         assertEquals("ingest.mode must be one of embedded, broker, got null",
-                assertThrows(IllegalArgumentException.class, () -> new Ingest(null, 100, 1, 1, 1)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> new Ingest(null, 100, 1, 1, 1, 600)).getMessage());
         assertEquals("ingest.idle_flush_seconds must be a number > 0, got Infinity",
                 assertThrows(IllegalArgumentException.class,
-                        () -> new Ingest(Mode.BROKER, 100, 1, 1, Double.POSITIVE_INFINITY)).getMessage());
+                        () -> new Ingest(Mode.BROKER, 100, 1, 1, Double.POSITIVE_INFINITY, 600)).getMessage());
         assertEquals("data_dir must be a non-empty path without control characters, got null",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig(null, Path.of("m"), null,
                         Ingest.defaults(), Mqtt.defaults(), Broker.defaults(), ServeConfig.WebSocket.defaults(),

@@ -303,6 +303,9 @@ class ComposeConsistencyTest {
         }
         assertTrue(acl.mayWrite(service, Topics.levels("s1")));
         assertFalse(acl.mayWrite(service, Topics.audio("s1")), "the service sends no audio");
+        assertTrue(acl.mayWrite(service, Topics.CHECKPOINT), "the service publishes its newest checkpoint");
+        assertTrue(acl.mayRead("auditor", Topics.CHECKPOINT), "any account may keep the newest checkpoint");
+        assertFalse(acl.mayWrite("s1", Topics.CHECKPOINT), "a sensor forging checkpoints");
 
         assertTrue(acl.mayWrite("s1", Topics.audio("s1")));
         assertTrue(acl.mayWrite("s1", Topics.status("s1")));

@@ -273,7 +273,7 @@ class DashboardQueryIT {
         Path config = data.resolve("config.json");
         Files.writeString(config, """
                 {"data_dir": "%s", "sensors_file": "%s",
-                 "ingest": {"queue_seconds": 60},
+                 "ingest": {"queue_seconds": 60, "max_clock_offset_seconds": 3153600000},
                  "mqtt": {"host": "127.0.0.1", "port": 0},
                  "websocket": {"host": "127.0.0.1", "port": 0},
                  "http": {"host": "127.0.0.1", "port": 0},

@@ -377,8 +377,11 @@ class JournalTest {
             assertEquals("[[0,0],[2,2],[4,4],[6,6]]", data.getAsJsonArray("ranges").toString());
             assertRedacted(journal, Set.of(0L, 2L, 4L, 6L));
 
+            // A cutoff after the redaction entry's own time is no retention (no retention is recorded here).
+            assertThrows(IllegalArgumentException.class,
+                    () -> journal.redact(Long.MAX_VALUE, Set.of("detection"), "retention"));
             // Everything old enough, but the open segment (10..) keeps its data.
-            assertEquals(1, journal.redact(Long.MAX_VALUE, Set.of("detection"), "retention"));
+            assertEquals(1, journal.redact(f.clock.get(), Set.of("detection"), "retention"));
             assertEquals("[[8,8]]", journal.read(13).dataJson().getAsJsonArray("ranges").toString());
             assertRedacted(journal, Set.of(0L, 2L, 4L, 6L, 8L));
 

@@ -121,6 +121,8 @@ public final class ServiceProcess implements AutoCloseable {
         // Streams in tests run faster than real time; a larger queue keeps the overload policy out of their way.
         JsonObject ingest = new JsonObject();
         ingest.addProperty("queue_seconds", 60);
+        // Their recordings carry fixed capture times, not the clock's: allow the widest clock offset.
+        ingest.addProperty("max_clock_offset_seconds", 3_153_600_000L);
         c.add("ingest", ingest);
         for (Map.Entry<String, com.google.gson.JsonElement> e : extra.entrySet()) {
             if (e.getValue().isJsonObject() && c.has(e.getKey()) && c.get(e.getKey()).isJsonObject()) {
