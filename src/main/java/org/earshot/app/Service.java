@@ -137,7 +137,9 @@ public final class Service implements AutoCloseable {
         Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
         checks.put("journal_writable", journal.journal::healthy);
         if (config.ingest().mode() == ServeConfig.Mode.EMBEDDED) {
-            mqtt = new MqttHub(metrics, modelName);
+            ServeConfig.Mqtt m = config.mqtt();
+            mqtt = new MqttHub(metrics, modelName, new MqttHub.Limits(m.maxConnectionsPerSensor(),
+                    m.maxSubscriptionsPerConnection(), m.connectTimeoutSeconds()));
             Listen listen = new Listen(config.mqtt().host(), config.mqtt().port(), config.mqtt().tls() ? tls : null);
             MqttHub hub = mqtt;
             // One endpoint instance per core: Vert.x spreads the connections over their event loops.

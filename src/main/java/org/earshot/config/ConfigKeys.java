@@ -66,6 +66,24 @@ final class ConfigKeys {
             "Its port (0..65535; 0 takes any free port, for tests).");
     static final ConfigKey<Boolean> MQTT_TLS = key("mqtt.tls", BOOL, Mqtt.DEFAULT_TLS, c -> c.mqtt().tls(),
             "Serve MQTT over TLS with `tls.keystore` (the usual port is then 8883).");
+    static final ConfigKey<Integer> MQTT_MAX_CONNECTIONS_PER_SENSOR = key("mqtt.max_connections_per_sensor",
+            Rule.ints(1, Mqtt.MAX_MAX_CONNECTIONS_PER_SENSOR), Mqtt.DEFAULT_MAX_CONNECTIONS_PER_SENSOR,
+            c -> c.mqtt().maxConnectionsPerSensor(),
+            "Most connections the embedded endpoint holds at once for one sensor's credentials "
+                + "(1..10000); a further CONNECT is refused and counted (`earshot_refused_total{reason="
+                + "\"too_many_connections\"}`). A reconnection with a client id the sensor already holds "
+                + "replaces that connection and is always accepted.");
+    static final ConfigKey<Integer> MQTT_MAX_SUBSCRIPTIONS_PER_CONNECTION =
+            key("mqtt.max_subscriptions_per_connection", Rule.ints(1, Mqtt.MAX_MAX_SUBSCRIPTIONS_PER_CONNECTION),
+            Mqtt.DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION, c -> c.mqtt().maxSubscriptionsPerConnection(),
+            "Most topic filters one connection to the embedded endpoint may hold (1..10000); a filter "
+                + "over the limit gets the SUBACK failure code and is counted (`earshot_refused_total{reason="
+                + "\"too_many_subscriptions\"}`).");
+    static final ConfigKey<Integer> MQTT_CONNECT_TIMEOUT_SECONDS = key("mqtt.connect_timeout_seconds",
+            Rule.ints(1, Mqtt.MAX_CONNECT_TIMEOUT_SECONDS), Mqtt.DEFAULT_CONNECT_TIMEOUT_SECONDS,
+            c -> c.mqtt().connectTimeoutSeconds(),
+            "A connection to the embedded endpoint that has not sent CONNECT within this many seconds "
+                + "of opening is closed (1..300), so that idle sockets cannot pile up.");
 
     static final ConfigKey<String> BROKER_HOST =
             key("broker.host", HOST, Broker.DEFAULT_HOST, c -> c.broker().host(),
@@ -228,7 +246,8 @@ final class ConfigKeys {
     /** Every key, in the order of the example file and of {@code describe()}. */
     static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, MODEL, SENSORS_FILE,
             INGEST_MODE, INGEST_MAX_FRAME_BYTES, INGEST_QUEUE_SECONDS, INGEST_REORDER_FRAMES, INGEST_IDLE_FLUSH_SECONDS,
-            MQTT_HOST, MQTT_PORT, MQTT_TLS,
+            MQTT_HOST, MQTT_PORT, MQTT_TLS, MQTT_MAX_CONNECTIONS_PER_SENSOR, MQTT_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            MQTT_CONNECT_TIMEOUT_SECONDS,
             BROKER_HOST, BROKER_PORT, BROKER_USERNAME, BROKER_PASSWORD, BROKER_CLIENT_ID, BROKER_TLS,
             BROKER_RECONNECT_SECONDS,
             WEBSOCKET_ENABLED, WEBSOCKET_HOST, WEBSOCKET_PORT, WEBSOCKET_TLS,

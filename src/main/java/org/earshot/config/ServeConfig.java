@@ -183,18 +183,31 @@ public record ServeConfig(
     }
 
     /** The embedded MQTT endpoint sensors publish to (used when the ingest mode is {@code embedded}). */
-    public record Mqtt(String host, int port, boolean tls) {
+    public record Mqtt(String host, int port, boolean tls, int maxConnectionsPerSensor,
+            int maxSubscriptionsPerConnection, int connectTimeoutSeconds) {
         public static final String DEFAULT_HOST = "0.0.0.0";
         public static final int DEFAULT_PORT = 1883;
         public static final boolean DEFAULT_TLS = false;
+        /** A sensor needs one connection; a few more let a technician watch its errors topic alongside. */
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_SENSOR = 4;
+        public static final int MAX_MAX_CONNECTIONS_PER_SENSOR = 10_000;
+        /** Dashboards subscribe to a handful of filters; each one held costs memory and fan-out work. */
+        public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 32;
+        public static final int MAX_MAX_SUBSCRIPTIONS_PER_CONNECTION = 10_000;
+        public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+        public static final int MAX_CONNECT_TIMEOUT_SECONDS = 300;
 
         public Mqtt {
             host = MQTT_HOST.check(host);
             port = MQTT_PORT.check(port);
+            maxConnectionsPerSensor = MQTT_MAX_CONNECTIONS_PER_SENSOR.check(maxConnectionsPerSensor);
+            maxSubscriptionsPerConnection = MQTT_MAX_SUBSCRIPTIONS_PER_CONNECTION.check(maxSubscriptionsPerConnection);
+            connectTimeoutSeconds = MQTT_CONNECT_TIMEOUT_SECONDS.check(connectTimeoutSeconds);
         }
 
         public static Mqtt defaults() {
-            return new Mqtt(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TLS);
+            return new Mqtt(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TLS, DEFAULT_MAX_CONNECTIONS_PER_SENSOR,
+                    DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION, DEFAULT_CONNECT_TIMEOUT_SECONDS);
         }
     }
 

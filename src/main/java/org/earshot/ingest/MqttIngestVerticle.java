@@ -3,9 +3,7 @@ package org.earshot.ingest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -34,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * levels, which the instances' shared {@link MqttHub} fans out (it is an endpoint, not a general broker). Identity comes from the
  * CONNECT credentials only: a publish on another sensor's topic is refused, counted and logged. QoS 1 audio is
  * acknowledged only after the pipeline has taken the frame (or refused it with a counted reason). A second
- * connection with the same client id replaces the first, as MQTT prescribes.
+ * connection of the same sensor with the same client id replaces the first, as MQTT prescribes; a client id is a
+ * session only within one sensor's credentials, so no other credential can take it over. Connections per sensor,
+ * filters per connection and the time to send CONNECT are limited ({@link MqttHub.Limits}); refusals are counted.
  */
 public final class MqttIngestVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(MqttIngestVerticle.class);
@@ -48,8 +48,6 @@ public final class MqttIngestVerticle extends VerticleBase {
     private final FrameIntake intake;
     private final Metrics metrics;
     private final MqttHub hub;
-    private final Map<MqttEndpoint, MqttHub.Subscriber> subscribers;
-    private final Map<String, MqttEndpoint> connected;
     private final java.util.Set<MqttEndpoint> streaming;
     private MqttServer server;
 
@@ -60,15 +58,13 @@ public final class MqttIngestVerticle extends VerticleBase {
         this.intake = intake;
         this.metrics = intake.pipeline().metrics();
         this.hub = hub;
-        this.subscribers = hub.subscribers;
-        this.connected = hub.connected;
         this.streaming = hub.streaming;
     }
 
     @Override
     public Future<?> start() {
         MqttServerOptions options = new MqttServerOptions().setHost(listen.host()).setPort(listen.port())
-                .setMaxMessageSize(intake.maxFrameBytes() + PACKET_OVERHEAD).setTimeoutOnConnect(30);
+                .setMaxMessageSize(intake.maxFrameBytes() + PACKET_OVERHEAD).setTimeoutOnConnect(hub.limits().connectTimeoutSeconds());
         if (listen.tls() != null) {
             options.setSsl(true).setKeyCertOptions(listen.tls().pfx());
         }
@@ -105,6 +101,17 @@ public final class MqttIngestVerticle extends VerticleBase {
             return;
         }
         SensorProfile profile = sensor.get();
+        String clientId = endpoint.clientIdentifier();
+        MqttHub.Admission admission = hub.admit(profile.id(), clientId, endpoint);
+        if (!admission.accepted()) {
+            metrics.refused(TRANSPORT, "too_many_connections");
+            LOG.warn("mqtt: refused CONNECT from {} as '{}': the sensor already holds {} connections", remote,
+                    profile.id(), hub.limits().maxConnectionsPerSensor());
+            // MQTT 3.1.1 has no code for a quota; "server unavailable" tells a client to try again later.
+            endpoint.reject(endpoint.protocolVersion() >= 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+            return;
+        }
         Context context = vertx.getOrCreateContext();
         endpoint.publishAutoAck(false);
         endpoint.subscriptionAutoAck(false);
@@ -112,9 +119,9 @@ public final class MqttIngestVerticle extends VerticleBase {
         endpoint.publishReleaseHandler(endpoint::publishComplete);
         endpoint.subscribeHandler(m -> onSubscribe(endpoint, context, profile, m));
         endpoint.unsubscribeHandler(m -> {
-            MqttHub.Subscriber s = subscribers.get(endpoint);
+            MqttHub.Subscriber s = hub.subscriberOf(endpoint);
             if (s != null) {
-                m.topics().forEach(s.filters()::remove);
+                m.topics().forEach(f -> hub.unsubscribe(s, f));
             }
             endpoint.unsubscribeAcknowledge(m.messageId());
         });
@@ -128,26 +135,25 @@ public final class MqttIngestVerticle extends VerticleBase {
                 LOG.warn("mqtt: sensor {}: {}", profile.id(), e.toString());
             }
         });
-        endpoint.closeHandler(v -> onClose(endpoint, profile));
-        MqttEndpoint previous = connected.put(endpoint.clientIdentifier(), endpoint);
+        endpoint.closeHandler(v -> onClose(endpoint, clientId, profile));
+        MqttEndpoint previous = admission.replaced();
         if (previous != null && previous != endpoint) {
-            LOG.info("mqtt: client {} (sensor {}) connected again; closing its previous connection",
-                    endpoint.clientIdentifier(), profile.id());
+            LOG.info("mqtt: client {} (sensor {}) connected again; closing its previous connection", clientId,
+                    profile.id());
             previous.close();
         }
         endpoint.accept(false);
         LOG.info("mqtt: sensor {} connected from {}", profile.id(), remote);
     }
 
-    private void onClose(MqttEndpoint endpoint, SensorProfile profile) {
-        subscribers.remove(endpoint);
-        connected.remove(endpoint.clientIdentifier(), endpoint);
+    private void onClose(MqttEndpoint endpoint, String clientId, SensorProfile profile) {
+        hub.closed(profile.id(), clientId, endpoint);
         // Only the connection that streamed audio ends the stream: a monitoring client with the same credentials
         // leaving must not cut the sensor's analysis short.
         if (streaming.remove(endpoint)) {
             intake.pipeline().endStream(profile.id());
         }
-        LOG.info("mqtt: client {} (sensor {}) disconnected", endpoint.clientIdentifier(), profile.id());
+        LOG.info("mqtt: client {} (sensor {}) disconnected", clientId, profile.id());
     }
 
     private void onPublish(MqttEndpoint endpoint, Context context, SensorProfile profile, MqttPublishMessage m) {
@@ -197,27 +203,38 @@ public final class MqttIngestVerticle extends VerticleBase {
 
     private void onSubscribe(MqttEndpoint endpoint, Context context, SensorProfile profile, MqttSubscribeMessage m) {
         List<MqttQoS> granted = new ArrayList<>();
-        MqttHub.Subscriber s = subscribers.computeIfAbsent(endpoint,
-                e -> new MqttHub.Subscriber(e, context, profile.id(), new ConcurrentHashMap<>()));
+        MqttHub.Subscriber s = hub.subscriber(endpoint, context, profile.id());
+        int refusedOverLimit = 0;
         for (MqttTopicSubscription t : m.topicSubscriptions()) {
             if (Topics.maySubscribe(t.topicName(), profile.id())) {
                 MqttQoS qos = t.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE
                         : MqttQoS.AT_LEAST_ONCE;
-                s.filters().put(t.topicName(), qos);
-                granted.add(qos);
+                if (hub.subscribe(s, t.topicName(), qos)) {
+                    granted.add(qos);
+                } else {
+                    metrics.refused(TRANSPORT, "too_many_subscriptions");
+                    refusedOverLimit++;
+                    granted.add(MqttQoS.FAILURE);
+                }
             } else {
                 metrics.refused(TRANSPORT, "forbidden_subscription");
                 LOG.warn("mqtt: sensor {} may not subscribe to {}", profile.id(), t.topicName());
                 granted.add(MqttQoS.FAILURE);
             }
         }
+        if (refusedOverLimit > 0) {
+            LOG.warn("mqtt: sensor {} (client {}): refused {} subscription(s) over the limit of {} per connection",
+                    profile.id(), endpoint.clientIdentifier(), refusedOverLimit,
+                    hub.limits().maxSubscriptionsPerConnection());
+        }
         endpoint.subscribeAcknowledge(m.messageId(), granted);
     }
 
     private void sendError(MqttEndpoint endpoint, String sensorId, FrameIntake.Result result) {
-        MqttHub.Subscriber s = subscribers.get(endpoint);
+        MqttHub.Subscriber s = hub.subscriberOf(endpoint);
         String topic = Topics.errors(sensorId);
-        if (s != null && s.filters().keySet().stream().anyMatch(f -> Topics.matches(f, topic))) {
+        // At most the connection's few filters, on its own event loop.
+        if (s != null && s.filters.keySet().stream().anyMatch(f -> Topics.matches(f, topic))) {
             endpoint.publish(topic, Buffer.buffer(result.errorJson()), MqttQoS.AT_MOST_ONCE, false, false);
         }
     }

@@ -9,6 +9,11 @@ public final class Topics {
     /** What the service subscribes to on an external broker. */
     public static final String ALL_AUDIO = PREFIX + "/sensors/+/audio";
     public static final String ALL_STATUS = PREFIX + "/sensors/+/status";
+    /**
+     * Longest filter the embedded endpoint accepts: every topic it publishes is far shorter (sensor ids have at most
+     * 64 characters), and a longer filter would only cost memory.
+     */
+    public static final int MAX_FILTER_LENGTH = 256;
 
     /** The kinds of topic a sensor publishes to. */
     public enum Kind { AUDIO, STATUS }
@@ -62,10 +67,11 @@ public final class Topics {
     /**
      * Whether a client of the embedded endpoint, authenticated as {@code sensorId}, may subscribe to {@code filter}:
      * the output trees (detections, alerts, levels) and its own errors topic. Wildcards above those trees (such as
-     * {@code #}) are refused so that no filter can reach another sensor's errors.
+     * {@code #}) are refused so that no filter can reach another sensor's errors, and so are filters longer than
+     * {@link #MAX_FILTER_LENGTH}.
      */
     public static boolean maySubscribe(String filter, String sensorId) {
-        if (filter == null || !validFilter(filter)) {
+        if (filter == null || filter.length() > MAX_FILTER_LENGTH || !validFilter(filter)) {
             return false;
         }
         for (String tree : new String[] {"detections", "alerts", "levels"}) {

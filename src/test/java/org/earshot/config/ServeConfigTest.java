@@ -422,7 +422,7 @@ class ServeConfigTest {
     @Test
     void recordsNameTheKeyOfABadValue() {
         assertEquals("mqtt.port must be an integer 0..65535, got 70000",
-                assertThrows(IllegalArgumentException.class, () -> new Mqtt("h", 70000, false)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> new Mqtt("h", 70000, false, 1, 1, 1)).getMessage());
         assertEquals("ingest.mode must be one of embedded, broker, got null",
                 assertThrows(IllegalArgumentException.class, () -> new Ingest(null, 100, 1, 1, 1)).getMessage());
         assertEquals("ingest.idle_flush_seconds must be a number > 0, got Infinity",
