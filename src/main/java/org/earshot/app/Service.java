@@ -136,6 +136,9 @@ public final class Service implements AutoCloseable {
                 : new Tls(config.tls().keystore(), config.tls().keystorePassword());
         Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
         checks.put("journal_writable", journal.journal::healthy);
+        // Threads the service cannot do without: should one stop for good, /health names it instead of saying ok.
+        checks.put("journal_checkpoints", journal.journal::checkpointsHealthy);
+        checks.put("inference_threads", pipeline::inferenceThreadsAlive);
         if (config.ingest().mode() == ServeConfig.Mode.EMBEDDED) {
             ServeConfig.Mqtt m = config.mqtt();
             mqtt = new MqttHub(metrics, modelName, new MqttHub.Limits(m.maxConnectionsPerSensor(),

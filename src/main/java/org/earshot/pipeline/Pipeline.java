@@ -80,7 +80,8 @@ public final class Pipeline implements AutoCloseable {
             for (DetectionSink sink : detectionSinks) {
                 try {
                     sink.accept(d);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
+                    // An output that fails (out of heap, say) misses this detection; the analysis goes on.
                     Pipeline.this.metrics.sinkError();
                     LOG.error("detection sink {} failed for {}: {}", sink.getClass().getSimpleName(), d.id(),
                             e.toString());
@@ -93,7 +94,7 @@ public final class Pipeline implements AutoCloseable {
             for (LevelSink sink : levelSinks) {
                 try {
                     sink.accept(reading);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     Pipeline.this.metrics.sinkError();
                     LOG.error("level sink {} failed for sensor {}: {}", sink.getClass().getSimpleName(),
                             reading.sensor().id(), e.toString());
@@ -132,6 +133,12 @@ public final class Pipeline implements AutoCloseable {
         timer.scheduleAtFixedRate(this::flushIdle, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
         metrics.gauge("earshot_inference_waiting_requests", batching::waiting);
         metrics.gauge("earshot_worker_backlog", () -> workers.getQueue().size());
+        metrics.gauge("earshot_inference_failures_total", batching::failures);
+    }
+
+    /** For the health check: every inference thread is running. */
+    public boolean inferenceThreadsAlive() {
+        return batching.allAlive();
     }
 
     /** Adds an output (transports that publish are deployed after the pipeline is built). */
@@ -196,6 +203,15 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void flushIdle() {
+        try {
+            flushIdleSensors();
+        } catch (RuntimeException | Error e) {
+            // Nothing may escape a periodic task: the scheduler would cancel it, silently, for good.
+            LOG.error("idle flush failed, tried again at the next period: {}", e.toString());
+        }
+    }
+
+    private void flushIdleSensors() {
         long idleNanos = Math.round(options.idleFlushSeconds() * 1e9);
         long now = System.nanoTime();
         for (Slot slot : slots.values()) {
@@ -230,6 +246,29 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * One turn of a sensor. Should anything escape {@link #work} (restarting a failed stream can fail again while
+     * the heap is exhausted), the sensor must not stay marked as scheduled, or it would never get a turn again and
+     * its frames would be acknowledged and queued but never analysed.
+     */
+    private void turn(Slot slot) {
+        try {
+            work(slot);
+        } catch (RuntimeException | Error e) {
+            slot.metrics.errors.increment();
+            LOG.error("sensor {}: a turn of analysis failed, it gets the next one: {}", slot.sensor.id(),
+                    e.toString());
+            boolean again;
+            synchronized (slot) {
+                again = !slot.queue.isEmpty() || slot.flushRequested;
+                slot.scheduled = again;
+            }
+            if (again) {
+                submit(slot);
+            }
+        }
+    }
+
     private void work(Slot slot) {
         // While closing there is no next turn to wait for: work the queue off in one go.
         for (int turn = 0; closed || turn < FRAMES_PER_TURN; turn++) {
@@ -255,8 +294,9 @@ public final class Pipeline implements AutoCloseable {
                 } else {
                     slot.stream.accept(item.frame(), item.receivedMicros(), item.afterDrop());
                 }
-            } catch (RuntimeException e) {
-                // One sensor's failure must not stop the others: restart its analysis and carry on.
+            } catch (RuntimeException | Error e) {
+                // One sensor's failure must not stop the others, nor this sensor's later audio: an Error too (the
+                // heap exhausted elsewhere in the process) restarts its analysis, and the sensor keeps its turns.
                 slot.metrics.errors.increment();
                 LOG.error("sensor {}: analysis failed, stream restarted: {}", slot.sensor.id(), e.toString());
                 slot.stream = slot.newStream();
@@ -272,7 +312,7 @@ public final class Pipeline implements AutoCloseable {
 
     private boolean trySubmit(Slot slot) {
         try {
-            workers.execute(() -> work(slot));
+            workers.execute(() -> turn(slot));
             return true;
         } catch (java.util.concurrent.RejectedExecutionException e) {
             return false;
