@@ -1,12 +1,15 @@
 package org.earshot.api;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import com.google.gson.JsonObject;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -20,16 +23,39 @@ import org.slf4j.LoggerFactory;
  * The service's HTTP API. For now: {@code GET /health} (200 when every check passes, 503 with the failing ones
  * otherwise, as load balancers and orchestrators expect) and {@code GET /metrics} (Prometheus text format: frames,
  * gaps, drops, queue depth, inference latency and last-seen time per sensor), and, when given a {@link QueryApi}, the
- * auditors' query API under {@code /api/v1}. No endpoint returns audio.
+ * auditors' query API under {@code /api/v1}. No endpoint returns audio. Slow or idle clients cannot hold
+ * connections: a connection must send a complete request head within {@link Limits#headerTimeoutSeconds} of
+ * opening or of its previous response, an idle one is closed, and connections beyond {@link Limits#maxConnections}
+ * are closed at once; closures for the first and last reason are counted in {@code earshot_refused_total}.
  */
 public final class ApiVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
+    static final String TRANSPORT = "http";
+
+    /** How long a client may take to send a request head, how long a connection may idle, how many there may be. */
+    public record Limits(int headerTimeoutSeconds, int idleTimeoutSeconds, int maxConnections) {
+        public Limits {
+            if (headerTimeoutSeconds < 1 || idleTimeoutSeconds < 1 || maxConnections < 1) {
+                throw new IllegalArgumentException("HTTP limits must be >= 1");
+            }
+        }
+
+        public static Limits defaults() {
+            return new Limits(org.earshot.config.ServeConfig.Http.DEFAULT_HEADER_TIMEOUT_SECONDS,
+                    org.earshot.config.ServeConfig.Http.DEFAULT_IDLE_TIMEOUT_SECONDS,
+                    org.earshot.config.ServeConfig.Http.DEFAULT_MAX_CONNECTIONS);
+        }
+    }
 
     private final Listen listen;
     private final Metrics metrics;
     private final Map<String, String> info;
     private final Map<String, BooleanSupplier> checks;
     private final QueryApi queryApi;
+    private final Limits limits;
+    /** Per connection, the timer that closes it unless a request head arrives; on this verticle's event loop. */
+    private final Map<HttpConnection, Long> headerTimers = new HashMap<>();
+    private int open;
     private final long startedMillis = System.currentTimeMillis();
     private HttpServer server;
 
@@ -44,7 +70,14 @@ public final class ApiVerticle extends VerticleBase {
     /** As above, and with the query API mounted under /api/v1 when {@code queryApi} is not null. */
     public ApiVerticle(Listen listen, Metrics metrics, Map<String, String> info, Map<String, BooleanSupplier> checks,
                        QueryApi queryApi) {
+        this(listen, metrics, info, checks, queryApi, Limits.defaults());
+    }
+
+    /** As above, with the given limits on slow, idle and surplus connections. */
+    public ApiVerticle(Listen listen, Metrics metrics, Map<String, String> info, Map<String, BooleanSupplier> checks,
+                       QueryApi queryApi, Limits limits) {
         this.queryApi = queryApi;
+        this.limits = limits;
         this.listen = listen;
         this.metrics = metrics;
         this.info = new LinkedHashMap<>(info);
@@ -59,11 +92,21 @@ public final class ApiVerticle extends VerticleBase {
         if (queryApi != null) {
             queryApi.mount(router);
         }
-        HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port());
+        HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port())
+                .setIdleTimeout(limits.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
+                // HTTP/1.1 only: with clear-text HTTP/2 detection on, Vert.x reports a connection only once its
+                // first request head is complete, too late to time out a client that never completes it.
+                .setHttp2ClearTextEnabled(false);
         if (listen.tls() != null) {
             options.setSsl(true).setKeyCertOptions(listen.tls().pfx());
         }
-        server = vertx.createHttpServer(options).requestHandler(router);
+        server = vertx.createHttpServer(options).connectionHandler(this::onConnection).requestHandler(request -> {
+            HttpConnection connection = request.connection();
+            cancelHeaderTimer(connection);
+            // Keep-alive: the next request head must come as promptly as the first.
+            request.response().endHandler(v -> armHeaderTimer(connection));
+            router.handle(request);
+        });
         return server.listen().onSuccess(s -> LOG.info("http: listening on {}:{}{} (/health, /metrics{})",
                 listen.host(), s.actualPort(), listen.tls() == null ? "" : " (TLS)",
                 queryApi == null ? "" : ", /api/v1"));
@@ -72,6 +115,38 @@ public final class ApiVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         return server == null ? Future.succeededFuture() : server.close();
+    }
+
+    private void onConnection(HttpConnection connection) {
+        open++;
+        connection.closeHandler(v -> {
+            open--;
+            cancelHeaderTimer(connection);
+        });
+        if (open > limits.maxConnections()) {
+            metrics.refused(TRANSPORT, "too_many_connections");
+            connection.close();
+            return;
+        }
+        armHeaderTimer(connection);
+    }
+
+    private void armHeaderTimer(HttpConnection connection) {
+        cancelHeaderTimer(connection);
+        long timer = vertx.setTimer(TimeUnit.SECONDS.toMillis(limits.headerTimeoutSeconds()), id -> {
+            if (headerTimers.remove(connection) != null) {
+                metrics.refused(TRANSPORT, "header_timeout");
+                connection.close();
+            }
+        });
+        headerTimers.put(connection, timer);
+    }
+
+    private void cancelHeaderTimer(HttpConnection connection) {
+        Long timer = headerTimers.remove(connection);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
+        }
     }
 
     public int actualPort() {

@@ -177,7 +177,9 @@ public final class Service implements AutoCloseable {
         info.put("ingest_mode", config.ingest().mode().name().toLowerCase(java.util.Locale.ROOT));
         info.put("sensors_known", String.valueOf(registry.sensors().size()));
         api = new ApiVerticle(new Listen(config.http().host(), config.http().port(), config.http().tls() ? tls : null),
-                metrics, info, checks, queryApi(config, registry));
+                metrics, info, checks, queryApi(config, registry), new ApiVerticle.Limits(
+                        config.http().headerTimeoutSeconds(), config.http().idleTimeoutSeconds(),
+                        config.http().maxConnections()));
         deploy(api);
     }
 

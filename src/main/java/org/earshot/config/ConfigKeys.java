@@ -129,6 +129,21 @@ final class ConfigKeys {
             "Its port (0 = any free port).");
     static final ConfigKey<Boolean> HTTP_TLS = key("http.tls", BOOL, Http.DEFAULT_TLS, c -> c.http().tls(),
             "Serve HTTPS with `tls.keystore`.");
+    static final ConfigKey<Integer> HTTP_HEADER_TIMEOUT_SECONDS = key("http.header_timeout_seconds",
+            Rule.ints(1, Http.MAX_HEADER_TIMEOUT_SECONDS), Http.DEFAULT_HEADER_TIMEOUT_SECONDS,
+            c -> c.http().headerTimeoutSeconds(),
+            "A connection that has not sent a complete request head within this many seconds of "
+                + "opening, or of its previous response, is closed and counted (1..300), so that slow clients "
+                + "cannot hold connections.");
+    static final ConfigKey<Integer> HTTP_IDLE_TIMEOUT_SECONDS = key("http.idle_timeout_seconds",
+            Rule.ints(1, Http.MAX_IDLE_TIMEOUT_SECONDS), Http.DEFAULT_IDLE_TIMEOUT_SECONDS,
+            c -> c.http().idleTimeoutSeconds(),
+            "A connection on which nothing is sent or received for this many seconds is closed "
+                + "(1..3600).");
+    static final ConfigKey<Integer> HTTP_MAX_CONNECTIONS = key("http.max_connections",
+            Rule.ints(1, Http.MAX_MAX_CONNECTIONS), Http.DEFAULT_MAX_CONNECTIONS, c -> c.http().maxConnections(),
+            "Most connections the HTTP listener holds at once (1..100000); a further one is closed at "
+                + "once and counted (`earshot_refused_total{transport=\"http\",reason=\"too_many_connections\"}`).");
 
     static final ConfigKey<Path> TLS_KEYSTORE =
             key("tls.keystore", Rule.paths(true), Tls.DEFAULT_KEYSTORE, c -> c.tls().keystore(),
@@ -251,7 +266,8 @@ final class ConfigKeys {
             BROKER_HOST, BROKER_PORT, BROKER_USERNAME, BROKER_PASSWORD, BROKER_CLIENT_ID, BROKER_TLS,
             BROKER_RECONNECT_SECONDS,
             WEBSOCKET_ENABLED, WEBSOCKET_HOST, WEBSOCKET_PORT, WEBSOCKET_TLS,
-            HTTP_HOST, HTTP_PORT, HTTP_TLS,
+            HTTP_HOST, HTTP_PORT, HTTP_TLS, HTTP_HEADER_TIMEOUT_SECONDS, HTTP_IDLE_TIMEOUT_SECONDS,
+            HTTP_MAX_CONNECTIONS,
             TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD,
             PIPELINE_WORKERS, PIPELINE_INFERENCE_THREADS, PIPELINE_MAX_BATCH,
             OUTPUTS_PUBLISH_LEVELS,

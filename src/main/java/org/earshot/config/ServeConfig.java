@@ -271,18 +271,29 @@ public record ServeConfig(
     }
 
     /** The HTTP listener (health, metrics). */
-    public record Http(String host, int port, boolean tls) {
+    public record Http(String host, int port, boolean tls, int headerTimeoutSeconds, int idleTimeoutSeconds,
+            int maxConnections) {
         public static final String DEFAULT_HOST = "0.0.0.0";
         public static final int DEFAULT_PORT = 8080;
         public static final boolean DEFAULT_TLS = false;
+        public static final int DEFAULT_HEADER_TIMEOUT_SECONDS = 10;
+        public static final int MAX_HEADER_TIMEOUT_SECONDS = 300;
+        public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+        public static final int MAX_IDLE_TIMEOUT_SECONDS = 3600;
+        public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+        public static final int MAX_MAX_CONNECTIONS = 100_000;
 
         public Http {
             host = HTTP_HOST.check(host);
             port = HTTP_PORT.check(port);
+            headerTimeoutSeconds = HTTP_HEADER_TIMEOUT_SECONDS.check(headerTimeoutSeconds);
+            idleTimeoutSeconds = HTTP_IDLE_TIMEOUT_SECONDS.check(idleTimeoutSeconds);
+            maxConnections = HTTP_MAX_CONNECTIONS.check(maxConnections);
         }
 
         public static Http defaults() {
-            return new Http(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TLS);
+            return new Http(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TLS, DEFAULT_HEADER_TIMEOUT_SECONDS,
+                    DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_CONNECTIONS);
         }
     }
 
