@@ -139,6 +139,7 @@ public final class Service implements AutoCloseable {
         // Threads the service cannot do without: should one stop for good, /health names it instead of saying ok.
         checks.put("journal_checkpoints", journal.journal::checkpointsHealthy);
         checks.put("inference_threads", pipeline::inferenceThreadsAlive);
+        checks.put("pipeline_progress", pipeline::progressing);
         if (config.ingest().mode() == ServeConfig.Mode.EMBEDDED) {
             ServeConfig.Mqtt m = config.mqtt();
             mqtt = new MqttHub(metrics, modelName, new MqttHub.Limits(m.maxConnectionsPerSensor(),

@@ -34,6 +34,11 @@ public final class Pipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
     /** Frames a worker takes from one sensor before giving the other sensors a turn. */
     private static final int FRAMES_PER_TURN = 4;
+    /**
+     * Longest a sensor's queued audio may wait for a worker before {@link #progressing()} says the analysis is stuck:
+     * far more than a turn takes even when overloaded (the queues hold seconds of audio, and the oldest is dropped).
+     */
+    public static final long STALL_SECONDS = 30;
 
     /** Sizes and policies of the pipeline, validated here. */
     public record Options(int workers, int inferenceThreads, int maxBatch, double queueSeconds, int reorderFrames,
@@ -62,6 +67,8 @@ public final class Pipeline implements AutoCloseable {
         boolean flushRequested;
         boolean flushedSinceFrame = true;
         long lastFrameNanos;
+        /** When a worker last took a frame from this queue, or when the queue last became non-empty. */
+        long progressNanos = System.nanoTime();
 
         Slot(SensorProfile sensor) {
             this.sensor = sensor;
@@ -141,6 +148,27 @@ public final class Pipeline implements AutoCloseable {
         return batching.allAlive();
     }
 
+    /**
+     * For the health check: no sensor's queued audio has waited longer than {@link #STALL_SECONDS} without a worker
+     * taking a frame of it. False when the analysis is stuck (frames are still accepted, and acknowledged, but not
+     * analysed), whatever the cause.
+     */
+    public boolean progressing() {
+        return progressing(STALL_SECONDS * 1_000_000_000L);
+    }
+
+    boolean progressing(long stallNanos) {
+        long now = System.nanoTime();
+        for (Slot slot : slots.values()) {
+            synchronized (slot) {
+                if (!slot.queue.isEmpty() && now - slot.progressNanos > stallNanos) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** Adds an output (transports that publish are deployed after the pipeline is built). */
     public void addSink(DetectionSink sink) {
         detectionSinks.add(sink);
@@ -166,6 +194,9 @@ public final class Pipeline implements AutoCloseable {
         long micros = Math.round(frame.durationSeconds() * 1e6);
         boolean schedule;
         synchronized (slot) {
+            if (slot.queue.isEmpty()) {
+                slot.progressNanos = System.nanoTime();
+            }
             slot.queue.addLast(new Item(frame, receivedMicros, slot.dropped));
             slot.dropped = false;
             slot.queuedMicros += micros;
@@ -277,6 +308,7 @@ public final class Pipeline implements AutoCloseable {
             synchronized (slot) {
                 item = slot.queue.pollFirst();
                 if (item != null) {
+                    slot.progressNanos = System.nanoTime();
                     slot.queuedMicros -= Math.round(item.frame().durationSeconds() * 1e6);
                     slot.metrics.queuedFrames.set(slot.queue.size());
                     slot.metrics.queuedAudioMicros.set(slot.queuedMicros);
