@@ -1,6 +1,5 @@
 package org.earshot.api;
 
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -9,11 +8,11 @@ import java.util.function.BooleanSupplier;
 import com.google.gson.JsonObject;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.earshot.ingest.HttpConnectionGuard;
 import org.earshot.ingest.Listen;
 import org.earshot.pipeline.Metrics;
 import org.slf4j.Logger;
@@ -53,9 +52,6 @@ public final class ApiVerticle extends VerticleBase {
     private final Map<String, BooleanSupplier> checks;
     private final QueryApi queryApi;
     private final Limits limits;
-    /** Per connection, the timer that closes it unless a request head arrives; on this verticle's event loop. */
-    private final Map<HttpConnection, Long> headerTimers = new HashMap<>();
-    private int open;
     private final long startedMillis = System.currentTimeMillis();
     private HttpServer server;
 
@@ -92,19 +88,17 @@ public final class ApiVerticle extends VerticleBase {
         if (queryApi != null) {
             queryApi.mount(router);
         }
-        HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port())
-                .setIdleTimeout(limits.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
-                // HTTP/1.1 only: with clear-text HTTP/2 detection on, Vert.x reports a connection only once its
-                // first request head is complete, too late to time out a client that never completes it.
-                .setHttp2ClearTextEnabled(false);
+        HttpServerOptions options = HttpConnectionGuard.apply(new HttpServerOptions().setHost(listen.host())
+                .setPort(listen.port()).setIdleTimeout(limits.idleTimeoutSeconds())
+                .setIdleTimeoutUnit(TimeUnit.SECONDS));
+        HttpConnectionGuard guard = new HttpConnectionGuard(vertx, metrics, TRANSPORT, limits.headerTimeoutSeconds(),
+                limits.maxConnections());
         if (listen.tls() != null) {
             options.setSsl(true).setKeyCertOptions(listen.tls().pfx());
         }
-        server = vertx.createHttpServer(options).connectionHandler(this::onConnection).requestHandler(request -> {
-            HttpConnection connection = request.connection();
-            cancelHeaderTimer(connection);
-            // Keep-alive: the next request head must come as promptly as the first.
-            request.response().endHandler(v -> armHeaderTimer(connection));
+        server = vertx.createHttpServer(options).connectionHandler(guard::opened).requestHandler(request -> {
+            guard.headReceived(request.remoteAddress());
+            request.response().endHandler(v -> guard.responded(request.remoteAddress()));
             router.handle(request);
         });
         return server.listen().onSuccess(s -> LOG.info("http: listening on {}:{}{} (/health, /metrics{})",
@@ -115,38 +109,6 @@ public final class ApiVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         return server == null ? Future.succeededFuture() : server.close();
-    }
-
-    private void onConnection(HttpConnection connection) {
-        open++;
-        connection.closeHandler(v -> {
-            open--;
-            cancelHeaderTimer(connection);
-        });
-        if (open > limits.maxConnections()) {
-            metrics.refused(TRANSPORT, "too_many_connections");
-            connection.close();
-            return;
-        }
-        armHeaderTimer(connection);
-    }
-
-    private void armHeaderTimer(HttpConnection connection) {
-        cancelHeaderTimer(connection);
-        long timer = vertx.setTimer(TimeUnit.SECONDS.toMillis(limits.headerTimeoutSeconds()), id -> {
-            if (headerTimers.remove(connection) != null) {
-                metrics.refused(TRANSPORT, "header_timeout");
-                connection.close();
-            }
-        });
-        headerTimers.put(connection, timer);
-    }
-
-    private void cancelHeaderTimer(HttpConnection connection) {
-        Long timer = headerTimers.remove(connection);
-        if (timer != null) {
-            vertx.cancelTimer(timer);
-        }
     }
 
     public int actualPort() {

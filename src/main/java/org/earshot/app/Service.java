@@ -167,7 +167,10 @@ public final class Service implements AutoCloseable {
         }
         if (config.websocket().enabled()) {
             websocket = new WebSocketIngestVerticle(new Listen(config.websocket().host(), config.websocket().port(),
-                    config.websocket().tls() ? tls : null), sensors, intake, config.ingest().queueSeconds());
+                    config.websocket().tls() ? tls : null), sensors, intake, config.ingest().queueSeconds(),
+                    new WebSocketIngestVerticle.Limits(config.websocket().maxConnectionsPerSensor(),
+                            config.websocket().headerTimeoutSeconds(), config.websocket().idleTimeoutSeconds(),
+                            config.websocket().maxConnections()));
             deploy(websocket);
         }
         if (config.influx().enabled()) {

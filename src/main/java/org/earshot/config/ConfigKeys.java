@@ -122,6 +122,29 @@ final class ConfigKeys {
     static final ConfigKey<Boolean> WEBSOCKET_TLS =
             key("websocket.tls", BOOL, WebSocket.DEFAULT_TLS, c -> c.websocket().tls(),
             "Serve WebSocket over TLS (`wss://`) with `tls.keystore`.");
+    static final ConfigKey<Integer> WEBSOCKET_MAX_CONNECTIONS_PER_SENSOR = key("websocket.max_connections_per_sensor",
+            Rule.ints(1, WebSocket.MAX_MAX_CONNECTIONS_PER_SENSOR), WebSocket.DEFAULT_MAX_CONNECTIONS_PER_SENSOR,
+            c -> c.websocket().maxConnectionsPerSensor(),
+            "Most WebSocket connections one sensor may hold at once (1..1000); a further handshake is "
+                + "refused with HTTP 429 and counted (`earshot_refused_total{transport=\"websocket\",reason="
+                + "\"too_many_connections\"}`).");
+    static final ConfigKey<Integer> WEBSOCKET_HEADER_TIMEOUT_SECONDS = key("websocket.header_timeout_seconds",
+            Rule.ints(1, WebSocket.MAX_HEADER_TIMEOUT_SECONDS), WebSocket.DEFAULT_HEADER_TIMEOUT_SECONDS,
+            c -> c.websocket().headerTimeoutSeconds(),
+            "A connection that has not sent a complete handshake request within this many seconds of "
+                + "opening is closed and counted (1..300).");
+    static final ConfigKey<Integer> WEBSOCKET_IDLE_TIMEOUT_SECONDS = key("websocket.idle_timeout_seconds",
+            Rule.ints(1, WebSocket.MAX_IDLE_TIMEOUT_SECONDS), WebSocket.DEFAULT_IDLE_TIMEOUT_SECONDS,
+            c -> c.websocket().idleTimeoutSeconds(),
+            "A connection on which nothing arrives or leaves for this many seconds is closed (1..3600): "
+                + "a sensor whose network dropped would otherwise keep counting against its connection "
+                + "limit. Keep it well above the time the endpoint may pause a sensor's socket for "
+                + "backpressure (at most a quarter of `ingest.queue_seconds` of audio to analyse).");
+    static final ConfigKey<Integer> WEBSOCKET_MAX_CONNECTIONS = key("websocket.max_connections",
+            Rule.ints(1, WebSocket.MAX_MAX_CONNECTIONS), WebSocket.DEFAULT_MAX_CONNECTIONS,
+            c -> c.websocket().maxConnections(),
+            "Most connections the WebSocket listener holds at once, all sensors together "
+                + "(1..1000000); a further one is closed at once and counted.");
 
     static final ConfigKey<String> HTTP_HOST = key("http.host", HOST, Http.DEFAULT_HOST, c -> c.http().host(),
             "Address of the HTTP listener (health, metrics).");
@@ -265,7 +288,8 @@ final class ConfigKeys {
             MQTT_CONNECT_TIMEOUT_SECONDS,
             BROKER_HOST, BROKER_PORT, BROKER_USERNAME, BROKER_PASSWORD, BROKER_CLIENT_ID, BROKER_TLS,
             BROKER_RECONNECT_SECONDS,
-            WEBSOCKET_ENABLED, WEBSOCKET_HOST, WEBSOCKET_PORT, WEBSOCKET_TLS,
+            WEBSOCKET_ENABLED, WEBSOCKET_HOST, WEBSOCKET_PORT, WEBSOCKET_TLS, WEBSOCKET_MAX_CONNECTIONS_PER_SENSOR,
+            WEBSOCKET_HEADER_TIMEOUT_SECONDS, WEBSOCKET_IDLE_TIMEOUT_SECONDS, WEBSOCKET_MAX_CONNECTIONS,
             HTTP_HOST, HTTP_PORT, HTTP_TLS, HTTP_HEADER_TIMEOUT_SECONDS, HTTP_IDLE_TIMEOUT_SECONDS,
             HTTP_MAX_CONNECTIONS,
             TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD,

@@ -64,7 +64,8 @@ public final class MqttIngestVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         MqttServerOptions options = new MqttServerOptions().setHost(listen.host()).setPort(listen.port())
-                .setMaxMessageSize(intake.maxFrameBytes() + PACKET_OVERHEAD).setTimeoutOnConnect(hub.limits().connectTimeoutSeconds());
+                .setMaxMessageSize(intake.maxFrameBytes() + PACKET_OVERHEAD)
+                .setTimeoutOnConnect(hub.limits().connectTimeoutSeconds());
         if (listen.tls() != null) {
             options.setSsl(true).setKeyCertOptions(listen.tls().pfx());
         }

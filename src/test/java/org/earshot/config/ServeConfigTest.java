@@ -437,7 +437,7 @@ class ServeConfigTest {
         assertEquals("websocket.tls is true but tls.keystore is not set",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig(Path.of("d"), Path.of("m"), null,
                         Ingest.defaults(), Mqtt.defaults(), Broker.defaults(),
-                        new ServeConfig.WebSocket(true, "h", 1, true), ServeConfig.Http.defaults(), Tls.defaults(),
+                        new ServeConfig.WebSocket(true, "h", 1, true, 1, 1, 1, 1), ServeConfig.Http.defaults(), Tls.defaults(),
                         Pipeline.defaults(), ServeConfig.Outputs.defaults(), ServeConfig.Journal.defaults(),
                         ServeConfig.Influx.defaults(), ServeConfig.Api.defaults())).getMessage());
         assertEquals("influx.url must start with http:// or https://, got localhost:8086",

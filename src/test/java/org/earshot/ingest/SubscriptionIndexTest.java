@@ -76,7 +76,8 @@ class SubscriptionIndexTest {
         index.put("a", "earshot/v1/alerts/#", MqttQoS.AT_LEAST_ONCE);
         index.put("b", "earshot/v1/alerts/+", MqttQoS.AT_MOST_ONCE);
         assertEquals(Map.of("a", MqttQoS.AT_LEAST_ONCE), index.match("earshot/v1/alerts"));
-        assertEquals(Map.of("a", MqttQoS.AT_LEAST_ONCE, "b", MqttQoS.AT_MOST_ONCE), index.match("earshot/v1/alerts/s1"));
+        assertEquals(Map.of("a", MqttQoS.AT_LEAST_ONCE, "b", MqttQoS.AT_MOST_ONCE),
+                index.match("earshot/v1/alerts/s1"));
         assertEquals(Map.of("a", MqttQoS.AT_LEAST_ONCE), index.match("earshot/v1/alerts/s1/shout"));
         assertEquals(Map.of(), index.match("earshot/v1/levels/s1"));
     }
