@@ -63,6 +63,8 @@ public final class MqttHub implements DetectionSink, LevelSink {
     private final Map<String, Integer> perSensor = new HashMap<>();
     final Set<MqttEndpoint> streaming = ConcurrentHashMap.newKeySet();
     private final LongAdder publishFailures = new LongAdder();
+    /** When a refusal was last logged, per sensor: refusals are counted each time but logged sparingly. */
+    private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
     private final String modelName;
     private volatile int port = -1;
 
@@ -85,6 +87,20 @@ public final class MqttHub implements DetectionSink, LevelSink {
 
     void listening(int actualPort) {
         port = actualPort;
+    }
+
+    /**
+     * Whether a refusal of this (authenticated, so known) sensor may be logged now: at most one line per sensor
+     * every {@link FrameIntake#LOG_INTERVAL_MILLIS}, so that a client repeating refused requests cannot flood the log.
+     */
+    boolean mayLog(String sensorId) {
+        long now = System.currentTimeMillis();
+        Long last = lastLogged.get(sensorId);
+        if (last != null && now - last < FrameIntake.LOG_INTERVAL_MILLIS) {
+            return false;
+        }
+        lastLogged.put(sensorId, now);
+        return true;
     }
 
     private static String sessionKey(String sensorId, String clientId) {

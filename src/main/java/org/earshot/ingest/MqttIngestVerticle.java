@@ -106,8 +106,11 @@ public final class MqttIngestVerticle extends VerticleBase {
         MqttHub.Admission admission = hub.admit(profile.id(), clientId, endpoint);
         if (!admission.accepted()) {
             metrics.refused(TRANSPORT, "too_many_connections");
-            LOG.warn("mqtt: refused CONNECT from {} as '{}': the sensor already holds {} connections", remote,
-                    profile.id(), hub.limits().maxConnectionsPerSensor());
+            if (hub.mayLog(profile.id())) {
+                LOG.warn("mqtt: refused CONNECT from {} as '{}': the sensor already holds {} connections (counted in"
+                        + " earshot_refused_total; logged at most every {} s)", remote, profile.id(),
+                        hub.limits().maxConnectionsPerSensor(), FrameIntake.LOG_INTERVAL_MILLIS / 1000);
+            }
             // MQTT 3.1.1 has no code for a quota; "server unavailable" tells a client to try again later.
             endpoint.reject(endpoint.protocolVersion() >= 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
                     : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
@@ -206,6 +209,7 @@ public final class MqttIngestVerticle extends VerticleBase {
         List<MqttQoS> granted = new ArrayList<>();
         MqttHub.Subscriber s = hub.subscriber(endpoint, context, profile.id());
         int refusedOverLimit = 0;
+        int forbidden = 0;
         for (MqttTopicSubscription t : m.topicSubscriptions()) {
             if (Topics.maySubscribe(t.topicName(), profile.id())) {
                 MqttQoS qos = t.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE
@@ -219,14 +223,15 @@ public final class MqttIngestVerticle extends VerticleBase {
                 }
             } else {
                 metrics.refused(TRANSPORT, "forbidden_subscription");
-                LOG.warn("mqtt: sensor {} may not subscribe to {}", profile.id(), t.topicName());
+                forbidden++;
                 granted.add(MqttQoS.FAILURE);
             }
         }
-        if (refusedOverLimit > 0) {
-            LOG.warn("mqtt: sensor {} (client {}): refused {} subscription(s) over the limit of {} per connection",
-                    profile.id(), endpoint.clientIdentifier(), refusedOverLimit,
-                    hub.limits().maxSubscriptionsPerConnection());
+        if ((refusedOverLimit > 0 || forbidden > 0) && hub.mayLog(profile.id())) {
+            LOG.warn("mqtt: sensor {} (client {}): refused {} subscription(s) to topics it may not read and {} over"
+                    + " the limit of {} per connection (counted in earshot_refused_total; logged at most every {} s)",
+                    profile.id(), endpoint.clientIdentifier(), forbidden, refusedOverLimit,
+                    hub.limits().maxSubscriptionsPerConnection(), FrameIntake.LOG_INTERVAL_MILLIS / 1000);
         }
         endpoint.subscribeAcknowledge(m.messageId(), granted);
     }
