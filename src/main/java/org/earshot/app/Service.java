@@ -31,6 +31,7 @@ import org.earshot.ingest.FrameIntake;
 import org.earshot.ingest.Listen;
 import org.earshot.ingest.MqttHub;
 import org.earshot.ingest.MqttIngestVerticle;
+import org.earshot.ingest.ReaderDirectory;
 import org.earshot.ingest.Tls;
 import org.earshot.ingest.WebSocketIngestVerticle;
 import org.earshot.pipeline.Metrics;
@@ -134,6 +135,8 @@ public final class Service implements AutoCloseable {
         FrameIntake intake = new FrameIntake(pipeline, config.ingest().maxFrameBytes());
         Tls tls = config.tls().keystore() == null ? null
                 : new Tls(config.tls().keystore(), config.tls().keystorePassword());
+        // One view of the API keys file for the query API and for the MQTT endpoint's readers.
+        ApiKeysWatcher keys = new ApiKeysWatcher(config.apiKeysFile(), journal);
         Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
         checks.put("journal_writable", journal.journal::healthy);
         // Threads the service cannot do without: should one stop for good, /health names it instead of saying ok.
@@ -147,7 +150,8 @@ public final class Service implements AutoCloseable {
             Listen listen = new Listen(config.mqtt().host(), config.mqtt().port(), config.mqtt().tls() ? tls : null);
             MqttHub hub = mqtt;
             // One endpoint instance per core: Vert.x spreads the connections over their event loops.
-            deployments.add(vertx.deployVerticle(() -> new MqttIngestVerticle(listen, sensors, intake, hub),
+            ReaderDirectory readers = (name, secret) -> readerKey(keys.get(), name, secret);
+            deployments.add(vertx.deployVerticle(() -> new MqttIngestVerticle(listen, sensors, intake, hub, readers),
                     new io.vertx.core.DeploymentOptions().setInstances(MQTT_INSTANCES))
                     .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS));
             journal.sink.addOutput(mqtt);
@@ -181,7 +185,7 @@ public final class Service implements AutoCloseable {
         info.put("ingest_mode", config.ingest().mode().name().toLowerCase(java.util.Locale.ROOT));
         info.put("sensors_known", String.valueOf(registry.sensors().size()));
         api = new ApiVerticle(new Listen(config.http().host(), config.http().port(), config.http().tls() ? tls : null),
-                metrics, info, checks, queryApi(config, registry), new ApiVerticle.Limits(
+                metrics, info, checks, queryApi(config, registry, keys), new ApiVerticle.Limits(
                         config.http().headerTimeoutSeconds(), config.http().idleTimeoutSeconds(),
                         config.http().maxConnections()));
         deploy(api);
@@ -256,9 +260,9 @@ public final class Service implements AutoCloseable {
      * The auditors' query API over the journal: API keys from the keys file (none while it does not exist: only the
      * public transparency figures answer; read again when it changes), JWTs when a secret is configured.
      */
-    private QueryApi queryApi(ServeConfig config, SensorRegistry registry) throws ConfigException {
+    private QueryApi queryApi(ServeConfig config, SensorRegistry registry, ApiKeysWatcher keys)
+            throws ConfigException {
         Path keysFile = config.apiKeysFile();
-        ApiKeysWatcher keys = new ApiKeysWatcher(keysFile, journal);
         ServeConfig.Api a = config.api();
         JwtVerifier jwt = a.jwtSecret() == null ? null
                 : new JwtVerifier(a.jwtSecret().getBytes(StandardCharsets.UTF_8), a.jwtAudience(), a.jwtIssuer(),
@@ -268,6 +272,17 @@ public final class Service implements AutoCloseable {
         JournalRecords records = new JournalRecords(journal, registry, config.settings(), apiRequests, apiRefused);
         return new QueryApi(new QueryService(records, new Authenticator(keys, jwt), Clock.systemUTC()));
     }
+
+    /**
+     * MQTT readers are API keys of the operator or auditor role (both may read detections through the API), named
+     * by the key's name; sensors' tokens read only their own errors topic.
+     */
+    static boolean readerKey(org.earshot.config.ApiKeyRegistry keys, String name, String secret) {
+        return keys.authenticate(secret).filter(k -> k.name().equals(name))
+                .filter(k -> READER_ROLES.contains(k.role())).isPresent();
+    }
+
+    static final java.util.Set<String> READER_ROLES = java.util.Set.of("operator", "auditor");
 
     private void deploy(io.vertx.core.Deployable verticle) throws Exception {
         Future<String> id = vertx.deployVerticle(verticle);

@@ -69,8 +69,8 @@ final class ConfigKeys {
     static final ConfigKey<Integer> MQTT_MAX_CONNECTIONS_PER_SENSOR = key("mqtt.max_connections_per_sensor",
             Rule.ints(1, Mqtt.MAX_MAX_CONNECTIONS_PER_SENSOR), Mqtt.DEFAULT_MAX_CONNECTIONS_PER_SENSOR,
             c -> c.mqtt().maxConnectionsPerSensor(),
-            "Most connections the embedded endpoint holds at once for one sensor's credentials "
-                + "(1..10000); a further CONNECT is refused and counted (`earshot_refused_total{reason="
+            "Most connections the embedded endpoint holds at once for one sensor's (or reader's) "
+                + "credentials (1..10000); a further CONNECT is refused and counted (`earshot_refused_total{reason="
                 + "\"too_many_connections\"}`). A reconnection with a client id the sensor already holds "
                 + "replaces that connection and is always accepted.");
     static final ConfigKey<Integer> MQTT_MAX_SUBSCRIPTIONS_PER_CONNECTION =

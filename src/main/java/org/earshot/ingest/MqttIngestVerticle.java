@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embedded MQTT endpoint, {@code earshot serve}'s default: sensors connect with their id and token, publish
- * audio frames and status, and other clients (with a sensor's credentials) subscribe to detections, alerts and
- * levels, which the instances' shared {@link MqttHub} fans out (it is an endpoint, not a general broker). Identity comes from the
- * CONNECT credentials only: a publish on another sensor's topic is refused, counted and logged. QoS 1 audio is
+ * audio frames and status and may read their own errors topic; readers ({@link ReaderDirectory}: API keys of the
+ * operator or auditor role) subscribe to detections, alerts and levels, which the instances' shared {@link MqttHub}
+ * fans out (it is an endpoint, not a general broker), and publish nothing. Identity comes from the CONNECT
+ * credentials only: a publish on another sensor's topic is refused, counted and logged. QoS 1 audio is
  * acknowledged only after the pipeline has taken the frame (or refused it with a counted reason). A second
  * connection of the same sensor with the same client id replaces the first, as MQTT prescribes; a client id is a
  * session only within one sensor's credentials, so no other credential can take it over. Connections per sensor,
@@ -41,6 +42,8 @@ public final class MqttIngestVerticle extends VerticleBase {
     static final String TRANSPORT = "mqtt";
     /** MQTT fixed header, topic and packet id around a frame: allowed on top of the largest frame. */
     static final int PACKET_OVERHEAD = 1024;
+    /** How a reader is named as a principal (sessions, limits, logs): sensor ids cannot contain ':'. */
+    static final String READER_PRINCIPAL = "reader:";
 
 
     private final Listen listen;
@@ -48,11 +51,17 @@ public final class MqttIngestVerticle extends VerticleBase {
     private final FrameIntake intake;
     private final Metrics metrics;
     private final MqttHub hub;
+    private final ReaderDirectory readers;
     private final java.util.Set<MqttEndpoint> streaming;
     private MqttServer server;
 
-    /** One instance per event loop may share a {@link MqttHub}: Vert.x spreads the connections over them. */
-    public MqttIngestVerticle(Listen listen, SensorDirectory sensors, FrameIntake intake, MqttHub hub) {
+    /**
+     * One instance per event loop may share a {@link MqttHub}: Vert.x spreads the connections over them. {@code
+     * readers} may be null: then only sensors connect.
+     */
+    public MqttIngestVerticle(Listen listen, SensorDirectory sensors, FrameIntake intake, MqttHub hub,
+                              ReaderDirectory readers) {
+        this.readers = readers;
         this.listen = listen;
         this.sensors = sensors;
         this.intake = intake;
@@ -94,26 +103,97 @@ public final class MqttIngestVerticle extends VerticleBase {
             return;
         }
         Optional<SensorProfile> sensor = sensors.authenticate(auth.getUsername(), auth.getPassword());
-        if (sensor.isEmpty()) {
-            metrics.refused(TRANSPORT, "bad_credentials");
-            LOG.warn("mqtt: refused CONNECT from {} as '{}': unknown or disabled sensor, or wrong token", remote,
-                    auth.getUsername());
-            endpoint.reject(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
+        if (sensor.isPresent()) {
+            onSensorConnect(endpoint, sensor.get(), remote);
             return;
         }
-        SensorProfile profile = sensor.get();
+        if (readers == null) {
+            refuseCredentials(endpoint, remote, auth.getUsername());
+            return;
+        }
+        String name = auth.getUsername();
+        String secret = auth.getPassword();
+        // The readers' keys file may be read (and a change of it journaled) on the way: not on the event loop.
+        vertx.executeBlocking(() -> readers.authenticate(name, secret)).onComplete(r -> {
+            if (r.succeeded() && r.result()) {
+                onReaderConnect(endpoint, name, remote);
+            } else {
+                if (r.failed()) {
+                    LOG.warn("mqtt: cannot check reader credentials of '{}': {}", name, r.cause().toString());
+                }
+                refuseCredentials(endpoint, remote, name);
+            }
+        });
+    }
+
+    private void refuseCredentials(MqttEndpoint endpoint, String remote, String user) {
+        metrics.refused(TRANSPORT, "bad_credentials");
+        LOG.warn("mqtt: refused CONNECT from {} as '{}': unknown or disabled sensor or reader, or wrong secret", remote,
+                user);
+        endpoint.reject(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
+    }
+
+    private void refuseOverLimit(MqttEndpoint endpoint, String remote, String principal) {
+        metrics.refused(TRANSPORT, "too_many_connections");
+        if (hub.mayLog(principal)) {
+            LOG.warn("mqtt: refused CONNECT from {} as '{}': it already holds {} connections (counted in"
+                    + " earshot_refused_total; logged at most every {} s)", remote, principal,
+                    hub.limits().maxConnectionsPerSensor(), FrameIntake.LOG_INTERVAL_MILLIS / 1000);
+        }
+        // MQTT 3.1.1 has no code for a quota; "server unavailable" tells a client to try again later.
+        endpoint.reject(endpoint.protocolVersion() >= 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
+                : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+    }
+
+    /**
+     * A reader: subscribes to the output trees, publishes nothing. Its sessions and limits are its own, under a
+     * principal no sensor id can be (ids have no ':').
+     */
+    private void onReaderConnect(MqttEndpoint endpoint, String name, String remote) {
+        String principal = READER_PRINCIPAL + name;
+        String clientId = endpoint.clientIdentifier();
+        MqttHub.Admission admission = hub.admit(principal, clientId, endpoint);
+        if (!admission.accepted()) {
+            refuseOverLimit(endpoint, remote, principal);
+            return;
+        }
+        Context context = vertx.getOrCreateContext();
+        endpoint.publishAutoAck(false);
+        endpoint.subscriptionAutoAck(false);
+        endpoint.publishHandler(m -> {
+            metrics.refused(TRANSPORT, "reader_publish");
+            if (hub.mayLog(principal)) {
+                LOG.warn("mqtt: reader {} may not publish (on {}); counted in earshot_refused_total", name,
+                        m.topicName());
+            }
+            switch (m.qosLevel()) {
+                case AT_LEAST_ONCE -> endpoint.publishAcknowledge(m.messageId());
+                case EXACTLY_ONCE -> endpoint.publishReceived(m.messageId());
+                default -> { }
+            }
+        });
+        endpoint.publishReleaseHandler(endpoint::publishComplete);
+        endpoint.subscribeHandler(m -> onSubscribe(endpoint, context, principal, Topics::readerMaySubscribe, m));
+        endpoint.unsubscribeHandler(m -> onUnsubscribe(endpoint, m));
+        endpoint.pingHandler(v -> { });
+        endpoint.exceptionHandler(e -> LOG.warn("mqtt: reader {}: {}", name, e.toString()));
+        endpoint.closeHandler(v -> {
+            hub.closed(principal, clientId, endpoint);
+            LOG.info("mqtt: client {} (reader {}) disconnected", clientId, name);
+        });
+        MqttEndpoint previous = admission.replaced();
+        if (previous != null && previous != endpoint) {
+            previous.close();
+        }
+        endpoint.accept(false);
+        LOG.info("mqtt: reader {} connected from {}", name, remote);
+    }
+
+    private void onSensorConnect(MqttEndpoint endpoint, SensorProfile profile, String remote) {
         String clientId = endpoint.clientIdentifier();
         MqttHub.Admission admission = hub.admit(profile.id(), clientId, endpoint);
         if (!admission.accepted()) {
-            metrics.refused(TRANSPORT, "too_many_connections");
-            if (hub.mayLog(profile.id())) {
-                LOG.warn("mqtt: refused CONNECT from {} as '{}': the sensor already holds {} connections (counted in"
-                        + " earshot_refused_total; logged at most every {} s)", remote, profile.id(),
-                        hub.limits().maxConnectionsPerSensor(), FrameIntake.LOG_INTERVAL_MILLIS / 1000);
-            }
-            // MQTT 3.1.1 has no code for a quota; "server unavailable" tells a client to try again later.
-            endpoint.reject(endpoint.protocolVersion() >= 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
-                    : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+            refuseOverLimit(endpoint, remote, profile.id());
             return;
         }
         Context context = vertx.getOrCreateContext();
@@ -121,14 +201,9 @@ public final class MqttIngestVerticle extends VerticleBase {
         endpoint.subscriptionAutoAck(false);
         endpoint.publishHandler(m -> onPublish(endpoint, context, profile, m));
         endpoint.publishReleaseHandler(endpoint::publishComplete);
-        endpoint.subscribeHandler(m -> onSubscribe(endpoint, context, profile, m));
-        endpoint.unsubscribeHandler(m -> {
-            MqttHub.Subscriber s = hub.subscriberOf(endpoint);
-            if (s != null) {
-                m.topics().forEach(f -> hub.unsubscribe(s, f));
-            }
-            endpoint.unsubscribeAcknowledge(m.messageId());
-        });
+        endpoint.subscribeHandler(m -> onSubscribe(endpoint, context, profile.id(),
+                f -> Topics.maySubscribe(f, profile.id()), m));
+        endpoint.unsubscribeHandler(m -> onUnsubscribe(endpoint, m));
         endpoint.pingHandler(v -> { });
         endpoint.exceptionHandler(e -> {
             if (e instanceof io.netty.handler.codec.TooLongFrameException) {
@@ -205,13 +280,22 @@ public final class MqttIngestVerticle extends VerticleBase {
         return FrameIntake.Result.ACCEPTED;
     }
 
-    private void onSubscribe(MqttEndpoint endpoint, Context context, SensorProfile profile, MqttSubscribeMessage m) {
+    private void onUnsubscribe(MqttEndpoint endpoint, io.vertx.mqtt.messages.MqttUnsubscribeMessage m) {
+        MqttHub.Subscriber s = hub.subscriberOf(endpoint);
+        if (s != null) {
+            m.topics().forEach(f -> hub.unsubscribe(s, f));
+        }
+        endpoint.unsubscribeAcknowledge(m.messageId());
+    }
+
+    private void onSubscribe(MqttEndpoint endpoint, Context context, String principal,
+                             java.util.function.Predicate<String> allowed, MqttSubscribeMessage m) {
         List<MqttQoS> granted = new ArrayList<>();
-        MqttHub.Subscriber s = hub.subscriber(endpoint, context, profile.id());
+        MqttHub.Subscriber s = hub.subscriber(endpoint, context, principal);
         int refusedOverLimit = 0;
         int forbidden = 0;
         for (MqttTopicSubscription t : m.topicSubscriptions()) {
-            if (Topics.maySubscribe(t.topicName(), profile.id())) {
+            if (allowed.test(t.topicName())) {
                 MqttQoS qos = t.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE
                         : MqttQoS.AT_LEAST_ONCE;
                 if (hub.subscribe(s, t.topicName(), qos)) {
@@ -227,10 +311,10 @@ public final class MqttIngestVerticle extends VerticleBase {
                 granted.add(MqttQoS.FAILURE);
             }
         }
-        if ((refusedOverLimit > 0 || forbidden > 0) && hub.mayLog(profile.id())) {
-            LOG.warn("mqtt: sensor {} (client {}): refused {} subscription(s) to topics it may not read and {} over"
-                    + " the limit of {} per connection (counted in earshot_refused_total; logged at most every {} s)",
-                    profile.id(), endpoint.clientIdentifier(), forbidden, refusedOverLimit,
+        if ((refusedOverLimit > 0 || forbidden > 0) && hub.mayLog(principal)) {
+            LOG.warn("mqtt: {} (client {}): refused {} subscription(s) to topics it may not read and {} over the"
+                    + " limit of {} per connection (counted in earshot_refused_total; logged at most every {} s)",
+                    principal, endpoint.clientIdentifier(), forbidden, refusedOverLimit,
                     hub.limits().maxSubscriptionsPerConnection(), FrameIntake.LOG_INTERVAL_MILLIS / 1000);
         }
         endpoint.subscribeAcknowledge(m.messageId(), granted);

@@ -63,6 +63,52 @@ class MqttEndpointAbuseIT {
                 .setPassword(live.tokens.get(sensorId)).setMaxMessageSize(65536));
     }
 
+    private MqttClient reader(String clientId) {
+        return MqttClient.create(live.clients, new MqttClientOptions().setClientId(clientId)
+                .setUsername(LiveHarness.READER).setPassword(live.readerKey).setMaxMessageSize(65536));
+    }
+
+    @Test
+    void aSensorsTokenReadsOnlyItsOwnErrorsTopicAndReadersReadTheOutputs() throws Exception {
+        MqttClient sensor = client("attacker", "attacker-reading");
+        Map<Integer, CompletableFuture<List<Integer>>> acks = new ConcurrentHashMap<>();
+        sensor.subscribeCompletionHandler(a -> acks.computeIfAbsent(a.messageId(), id -> new CompletableFuture<>())
+                .complete(a.grantedQoSLevels()));
+        LiveHarness.await(sensor.connect(live.service.mqttPort(), HOST));
+        long forbiddenBefore = live.service.metrics().refusedCount("mqtt", "forbidden_subscription");
+        Map<String, Integer> everyonesOutputs = new LinkedHashMap<>();
+        for (String f : List.of("earshot/v1/detections/#", "earshot/v1/alerts/victim/+", "earshot/v1/levels/victim",
+                "earshot/v1/sensors/victim/errors", "earshot/v1/sensors/attacker/errors")) {
+            everyonesOutputs.put(f, 1);
+        }
+        assertEquals(List.of(0x80, 0x80, 0x80, 0x80, 1), subscribe(sensor, acks, everyonesOutputs),
+                "a sensor's token may read its own errors topic only");
+        assertEquals(forbiddenBefore + 4, live.service.metrics().refusedCount("mqtt", "forbidden_subscription"));
+        LiveHarness.await(sensor.disconnect());
+
+        MqttClient reader = reader("reader-outputs");
+        Map<Integer, CompletableFuture<List<Integer>>> readerAcks = new ConcurrentHashMap<>();
+        reader.subscribeCompletionHandler(a -> readerAcks.computeIfAbsent(a.messageId(),
+                id -> new CompletableFuture<>()).complete(a.grantedQoSLevels()));
+        LiveHarness.await(reader.connect(live.service.mqttPort(), HOST));
+        Map<String, Integer> outputs = new LinkedHashMap<>();
+        outputs.put("earshot/v1/detections/#", 1);
+        outputs.put("earshot/v1/alerts/+/+", 1);
+        outputs.put("earshot/v1/levels/#", 0);
+        outputs.put("earshot/v1/sensors/victim/errors", 1);
+        assertEquals(List.of(1, 1, 0, 0x80), subscribe(reader, readerAcks, outputs),
+                "a reader reads the outputs, not a sensor's errors");
+        // A reader publishes nothing: its frame is acknowledged, counted and never reaches the pipeline.
+        long accepted = live.service.metrics().sensor("victim").framesAccepted();
+        LiveHarness.await(reader.publish("earshot/v1/sensors/victim/audio",
+                io.vertx.core.buffer.Buffer.buffer(LiveHarness.demoFrames(0, LiveHarness.T0).get(0)),
+                io.netty.handler.codec.mqtt.MqttQoS.AT_LEAST_ONCE, false, false));
+        org.earshot.testing.Await.until(() -> live.service.metrics().refusedCount("mqtt", "reader_publish") == 1,
+                LiveHarness.WAIT, () -> "the reader's publish was not refused");
+        assertEquals(accepted, live.service.metrics().sensor("victim").framesAccepted());
+        LiveHarness.await(reader.disconnect());
+    }
+
     @Test
     void anotherSensorsTokenWithTheVictimsClientIdDoesNotDisconnectTheVictim() throws Exception {
         MqttSensorClient victim = new MqttSensorClient(live.clients, HOST, live.service.mqttPort(), "victim",
@@ -94,7 +140,7 @@ class MqttEndpointAbuseIT {
 
     @Test
     void subscriptionFiltersPerConnectionAreBoundedAndRefusalsCounted() throws Exception {
-        MqttClient watcher = client("watcher", "watcher-flood");
+        MqttClient watcher = reader("reader-flood");
         Map<Integer, CompletableFuture<List<Integer>>> acks = new ConcurrentHashMap<>();
         // SUBACK may overtake the completion of the write that sent SUBSCRIBE: whichever comes first makes the entry.
         watcher.subscribeCompletionHandler(a -> acks.computeIfAbsent(a.messageId(), id -> new CompletableFuture<>())
