@@ -29,6 +29,9 @@ trap cleanup EXIT
 ./earshot --version >/dev/null   # builds the jar outside the measured runs
 ./earshot sensors add --file "$work/sensors.json" --prefix sim- --count "$max" \
   --credentials-out "$work/credentials.csv" 2>/dev/null
+# --report subscribes to detections as a reader (sensors' tokens read only their own errors topic).
+EARSHOT_READER_KEY=$(./earshot api-keys add --file "$work/api-keys.json" --name bench --role operator 2>/dev/null)
+export EARSHOT_READER_KEY
 mqtt=${BENCH_MQTT_PORT:-18830}; ws=${BENCH_WS_PORT:-18081}; http=${BENCH_HTTP_PORT:-18080}
 cat > "$work/config.json" <<JSON
 {"data_dir": "$work", "sensors_file": "$work/sensors.json",
@@ -52,7 +55,7 @@ for n in "${counts[@]}"; do
   [ -n "${AUDIO:-}" ] && audio_args+=(--audio "$AUDIO" --truth "$TRUTH")
   [ -n "${AUDIO_SECONDS:-}" ] && audio_args+=(--audio-seconds "$AUDIO_SECONDS")
   result=$(EARSHOT_JAVA_OPTS="-Xmx1g" ./earshot simulate "${audio_args[@]}" --credentials "$work/credentials.csv" --sensors "$n" \
-    --port "$mqtt" --loops "$loops" --speed "$speed" --frame-ms "${FRAME_MS:-100}" ${STAGGER:+--stagger-seconds "$STAGGER"} --report --max-in-flight 100 2>"$work/simulate-$n.log" || true)
+    --port "$mqtt" --loops "$loops" --speed "$speed" --frame-ms "${FRAME_MS:-100}" ${STAGGER:+--stagger-seconds "$STAGGER"} --report --reader bench --max-in-flight 100 2>"$work/simulate-$n.log" || true)
   end=$(date +%s.%N)
   serve_java=$(pgrep -f "earshot-run.jar serve --config $work" | head -1)
   cpu1=$(awk '{print $14 + $15}' "/proc/$serve_java/stat" 2>/dev/null || echo 0)

@@ -31,6 +31,7 @@ import org.earshot.ingest.FrameIntake;
 import org.earshot.ingest.Listen;
 import org.earshot.ingest.MqttHub;
 import org.earshot.ingest.MqttIngestVerticle;
+import org.earshot.ingest.ReaderDirectory;
 import org.earshot.ingest.Tls;
 import org.earshot.ingest.WebSocketIngestVerticle;
 import org.earshot.pipeline.Metrics;
@@ -135,14 +136,23 @@ public final class Service implements AutoCloseable {
                 Math.round(config.ingest().maxClockOffsetSeconds() * 1e6));
         Tls tls = config.tls().keystore() == null ? null
                 : new Tls(config.tls().keystore(), config.tls().keystorePassword());
+        // One view of the API keys file for the query API and for the MQTT endpoint's readers.
+        ApiKeysWatcher keys = new ApiKeysWatcher(config.apiKeysFile(), journal);
         Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
         checks.put("journal_writable", journal.journal::healthy);
+        // Threads the service cannot do without: should one stop for good, /health names it instead of saying ok.
+        checks.put("journal_checkpoints", journal.journal::checkpointsHealthy);
+        checks.put("inference_threads", pipeline::inferenceThreadsAlive);
+        checks.put("pipeline_progress", pipeline::progressing);
         if (config.ingest().mode() == ServeConfig.Mode.EMBEDDED) {
-            mqtt = new MqttHub(metrics, modelName);
+            ServeConfig.Mqtt m = config.mqtt();
+            mqtt = new MqttHub(metrics, modelName, new MqttHub.Limits(m.maxConnectionsPerSensor(),
+                    m.maxSubscriptionsPerConnection(), m.connectTimeoutSeconds()));
             Listen listen = new Listen(config.mqtt().host(), config.mqtt().port(), config.mqtt().tls() ? tls : null);
             MqttHub hub = mqtt;
             // One endpoint instance per core: Vert.x spreads the connections over their event loops.
-            deployments.add(vertx.deployVerticle(() -> new MqttIngestVerticle(listen, sensors, intake, hub),
+            ReaderDirectory readers = (name, secret) -> readerKey(keys.get(), name, secret);
+            deployments.add(vertx.deployVerticle(() -> new MqttIngestVerticle(listen, sensors, intake, hub, readers),
                     new io.vertx.core.DeploymentOptions().setInstances(MQTT_INSTANCES))
                     .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS));
             journal.sink.addOutput(mqtt);
@@ -170,7 +180,10 @@ public final class Service implements AutoCloseable {
         }
         if (config.websocket().enabled()) {
             websocket = new WebSocketIngestVerticle(new Listen(config.websocket().host(), config.websocket().port(),
-                    config.websocket().tls() ? tls : null), sensors, intake, config.ingest().queueSeconds());
+                    config.websocket().tls() ? tls : null), sensors, intake, config.ingest().queueSeconds(),
+                    new WebSocketIngestVerticle.Limits(config.websocket().maxConnectionsPerSensor(),
+                            config.websocket().headerTimeoutSeconds(), config.websocket().idleTimeoutSeconds(),
+                            config.websocket().maxConnections()));
             deploy(websocket);
         }
         if (config.influx().enabled()) {
@@ -181,7 +194,9 @@ public final class Service implements AutoCloseable {
         info.put("ingest_mode", config.ingest().mode().name().toLowerCase(java.util.Locale.ROOT));
         info.put("sensors_known", String.valueOf(registry.sensors().size()));
         api = new ApiVerticle(new Listen(config.http().host(), config.http().port(), config.http().tls() ? tls : null),
-                metrics, info, checks, queryApi(config, registry));
+                metrics, info, checks, queryApi(config, registry, keys), new ApiVerticle.Limits(
+                        config.http().headerTimeoutSeconds(), config.http().idleTimeoutSeconds(),
+                        config.http().maxConnections()));
         deploy(api);
     }
 
@@ -254,9 +269,9 @@ public final class Service implements AutoCloseable {
      * The auditors' query API over the journal: API keys from the keys file (none while it does not exist: only the
      * public transparency figures answer; read again when it changes), JWTs when a secret is configured.
      */
-    private QueryApi queryApi(ServeConfig config, SensorRegistry registry) throws ConfigException {
+    private QueryApi queryApi(ServeConfig config, SensorRegistry registry, ApiKeysWatcher keys)
+            throws ConfigException {
         Path keysFile = config.apiKeysFile();
-        ApiKeysWatcher keys = new ApiKeysWatcher(keysFile, journal);
         ServeConfig.Api a = config.api();
         JwtVerifier jwt = a.jwtSecret() == null ? null
                 : new JwtVerifier(a.jwtSecret().getBytes(StandardCharsets.UTF_8), a.jwtAudience(), a.jwtIssuer(),
@@ -266,6 +281,17 @@ public final class Service implements AutoCloseable {
         JournalRecords records = new JournalRecords(journal, registry, config.settings(), apiRequests, apiRefused);
         return new QueryApi(new QueryService(records, new Authenticator(keys, jwt), Clock.systemUTC()));
     }
+
+    /**
+     * MQTT readers are API keys of the operator or auditor role (both may read detections through the API), named
+     * by the key's name; sensors' tokens read only their own errors topic.
+     */
+    static boolean readerKey(org.earshot.config.ApiKeyRegistry keys, String name, String secret) {
+        return keys.authenticate(secret).filter(k -> k.name().equals(name))
+                .filter(k -> READER_ROLES.contains(k.role())).isPresent();
+    }
+
+    static final java.util.Set<String> READER_ROLES = java.util.Set.of("operator", "auditor");
 
     private void deploy(io.vertx.core.Deployable verticle) throws Exception {
         Future<String> id = vertx.deployVerticle(verticle);

@@ -214,7 +214,8 @@ final class ServiceJournal implements AutoCloseable {
         try {
             long cutoff = OutputJson.nowMicros() - retentionDays * 86_400_000_000L;
             journal.redact(cutoff, RETAINED_TYPES, "retention of " + retentionDays + " days");
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            // Nothing may escape a periodic task: the scheduler would cancel it, silently, for good.
             LOG.error("journal: retention failed: {}", e.toString());
         }
     }

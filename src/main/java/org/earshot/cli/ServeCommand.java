@@ -78,7 +78,9 @@ final class ServeCommand implements Callable<Integer> {
                 // The token itself is never printed: console output often ends up in logs.
                 System.err.printf("earshot: created %s with one sensor, '%s'; its token is in %s (readable only by "
                                 + "you; move it to the sensor and delete it here)%n"
-                                + "earshot: stream the demo to it with: ./earshot simulate --credentials %s --report%n",
+                                + "earshot: stream the demo to it with: ./earshot simulate --credentials %s (add --report"
+                                + " --reader NAME with a reader's key in EARSHOT_READER_KEY: ./earshot api-keys add --name"
+                                + " NAME --role operator)%n",
                         cfg.sensorsFile(), first.sensorId(), credentials, credentials);
             }
             return SensorRegistry.load(cfg.sensorsFile());

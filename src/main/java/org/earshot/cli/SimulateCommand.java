@@ -34,9 +34,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code earshot simulate}: N simulated sensors stream a recording to a running service in real time (or faster),
- * each with its own credentials, over MQTT or WebSocket. With {@code --report} it also subscribes to the service's
- * detections and alerts and prints, as one JSON object on standard output, what was sent and the latency from the
- * end of each known event's audio to its alert and to its final record.
+ * each with its own credentials, over MQTT or WebSocket. With {@code --report} it also subscribes, as a reader
+ * ({@code --reader}, the key in {@code EARSHOT_READER_KEY}), to the service's detections and alerts and prints, as
+ * one JSON object on standard output, what was sent and the latency from the end of each known event's audio to its
+ * alert and to its final record.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Stream a recording from N simulated sensors to a running service (earshot serve).")
@@ -89,8 +90,14 @@ final class SimulateCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE})")
     int maxInFlight = 50;
 
-    @Option(names = "--report", description = "Subscribe to detections and alerts and report latency")
+    @Option(names = "--report", description = "Subscribe to detections and alerts and report latency; needs --reader")
     boolean report;
+
+    @Option(names = "--reader", paramLabel = "NAME", description = "With --report, subscribe as this reader: an API "
+            + "key of the operator or auditor role (earshot api-keys add), the key itself in " + READER_KEY_ENV)
+    String reader;
+
+    static final String READER_KEY_ENV = "EARSHOT_READER_KEY";
 
     @Option(names = "--linger-seconds", description = "With --report, wait this long after the last frame for "
             + "detections (default: ${DEFAULT-VALUE})")
@@ -109,6 +116,13 @@ final class SimulateCommand implements Callable<Integer> {
                     + all.size() + "), got " + sensors);
         }
         List<Credentials> chosen = sensors == null ? all : all.subList(0, sensors);
+        String readerKey = System.getenv(READER_KEY_ENV);
+        if (report && (reader == null || readerKey == null || readerKey.isBlank())) {
+            // Sensors' tokens may read only their own errors topic: the outputs are for readers.
+            throw new BadInputException("--report subscribes to detections as a reader: create one with ./earshot "
+                    + "api-keys add --name NAME --role operator, then pass --reader NAME and the key in "
+                    + READER_KEY_ENV);
+        }
         boolean mqtt = connection.mqtt();
         if (frameMillis < 10 || frameMillis > 1000 || loops < 1 || !(speed > 0) || maxInFlight < 1) {
             throw new BadInputException("--frame-ms must be 10..1000, --loops >= 1, --speed > 0, --max-in-flight >= 1");
@@ -136,7 +150,7 @@ final class SimulateCommand implements Callable<Integer> {
 
         Vertx vertx = Vertx.vertx();
         try {
-            MqttClient monitor = report ? subscribe(vertx, chosen.get(0), mqtt ? servicePort : mqttPort, trust,
+            MqttClient monitor = report ? subscribe(vertx, reader, readerKey, mqtt ? servicePort : mqttPort, trust,
                     latency) : null;
             Simulation simulation = new Simulation();
             long started = System.nanoTime();
@@ -191,10 +205,10 @@ final class SimulateCommand implements Callable<Integer> {
                         error -> System.err.println("simulate: sensor " + c.sensorId() + " refused a frame: " + error));
     }
 
-    private MqttClient subscribe(Vertx vertx, Credentials c, int port, TrustStore trust, LatencyReport latency)
-            throws Exception {
-        MqttClientOptions options = new MqttClientOptions().setClientId(c.sensorId() + "-monitor")
-                .setUsername(c.sensorId()).setPassword(c.token()).setMaxMessageSize(65536);
+    private MqttClient subscribe(Vertx vertx, String readerName, String readerKey, int port, TrustStore trust,
+                                 LatencyReport latency) throws Exception {
+        MqttClientOptions options = new MqttClientOptions().setClientId(readerName + "-simulate")
+                .setUsername(readerName).setPassword(readerKey).setMaxMessageSize(65536);
         if (trust != null) {
             options.setSsl(true).setHostnameVerificationAlgorithm("HTTPS").setTrustOptions(trust.options());
         }

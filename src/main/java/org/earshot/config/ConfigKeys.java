@@ -73,6 +73,24 @@ final class ConfigKeys {
             "Its port (0..65535; 0 takes any free port, for tests).");
     static final ConfigKey<Boolean> MQTT_TLS = key("mqtt.tls", BOOL, Mqtt.DEFAULT_TLS, c -> c.mqtt().tls(),
             "Serve MQTT over TLS with `tls.keystore` (the usual port is then 8883).");
+    static final ConfigKey<Integer> MQTT_MAX_CONNECTIONS_PER_SENSOR = key("mqtt.max_connections_per_sensor",
+            Rule.ints(1, Mqtt.MAX_MAX_CONNECTIONS_PER_SENSOR), Mqtt.DEFAULT_MAX_CONNECTIONS_PER_SENSOR,
+            c -> c.mqtt().maxConnectionsPerSensor(),
+            "Most connections the embedded endpoint holds at once for one sensor's (or reader's) "
+                + "credentials (1..10000); a further CONNECT is refused and counted (`earshot_refused_total{reason="
+                + "\"too_many_connections\"}`). A reconnection with a client id the sensor already holds "
+                + "replaces that connection and is always accepted.");
+    static final ConfigKey<Integer> MQTT_MAX_SUBSCRIPTIONS_PER_CONNECTION =
+            key("mqtt.max_subscriptions_per_connection", Rule.ints(1, Mqtt.MAX_MAX_SUBSCRIPTIONS_PER_CONNECTION),
+            Mqtt.DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION, c -> c.mqtt().maxSubscriptionsPerConnection(),
+            "Most topic filters one connection to the embedded endpoint may hold (1..10000); a filter "
+                + "over the limit gets the SUBACK failure code and is counted (`earshot_refused_total{reason="
+                + "\"too_many_subscriptions\"}`).");
+    static final ConfigKey<Integer> MQTT_CONNECT_TIMEOUT_SECONDS = key("mqtt.connect_timeout_seconds",
+            Rule.ints(1, Mqtt.MAX_CONNECT_TIMEOUT_SECONDS), Mqtt.DEFAULT_CONNECT_TIMEOUT_SECONDS,
+            c -> c.mqtt().connectTimeoutSeconds(),
+            "A connection to the embedded endpoint that has not sent CONNECT within this many seconds "
+                + "of opening is closed (1..300), so that idle sockets cannot pile up.");
 
     static final ConfigKey<String> BROKER_HOST =
             key("broker.host", HOST, Broker.DEFAULT_HOST, c -> c.broker().host(),
@@ -111,6 +129,29 @@ final class ConfigKeys {
     static final ConfigKey<Boolean> WEBSOCKET_TLS =
             key("websocket.tls", BOOL, WebSocket.DEFAULT_TLS, c -> c.websocket().tls(),
             "Serve WebSocket over TLS (`wss://`) with `tls.keystore`.");
+    static final ConfigKey<Integer> WEBSOCKET_MAX_CONNECTIONS_PER_SENSOR = key("websocket.max_connections_per_sensor",
+            Rule.ints(1, WebSocket.MAX_MAX_CONNECTIONS_PER_SENSOR), WebSocket.DEFAULT_MAX_CONNECTIONS_PER_SENSOR,
+            c -> c.websocket().maxConnectionsPerSensor(),
+            "Most WebSocket connections one sensor may hold at once (1..1000); a further handshake is "
+                + "refused with HTTP 429 and counted (`earshot_refused_total{transport=\"websocket\",reason="
+                + "\"too_many_connections\"}`).");
+    static final ConfigKey<Integer> WEBSOCKET_HEADER_TIMEOUT_SECONDS = key("websocket.header_timeout_seconds",
+            Rule.ints(1, WebSocket.MAX_HEADER_TIMEOUT_SECONDS), WebSocket.DEFAULT_HEADER_TIMEOUT_SECONDS,
+            c -> c.websocket().headerTimeoutSeconds(),
+            "A connection that has not sent a complete handshake request within this many seconds of "
+                + "opening is closed and counted (1..300).");
+    static final ConfigKey<Integer> WEBSOCKET_IDLE_TIMEOUT_SECONDS = key("websocket.idle_timeout_seconds",
+            Rule.ints(1, WebSocket.MAX_IDLE_TIMEOUT_SECONDS), WebSocket.DEFAULT_IDLE_TIMEOUT_SECONDS,
+            c -> c.websocket().idleTimeoutSeconds(),
+            "A connection on which nothing arrives or leaves for this many seconds is closed (1..3600): "
+                + "a sensor whose network dropped would otherwise keep counting against its connection "
+                + "limit. Keep it well above the time the endpoint may pause a sensor's socket for "
+                + "backpressure (at most a quarter of `ingest.queue_seconds` of audio to analyse).");
+    static final ConfigKey<Integer> WEBSOCKET_MAX_CONNECTIONS = key("websocket.max_connections",
+            Rule.ints(1, WebSocket.MAX_MAX_CONNECTIONS), WebSocket.DEFAULT_MAX_CONNECTIONS,
+            c -> c.websocket().maxConnections(),
+            "Most connections the WebSocket listener holds at once, all sensors together "
+                + "(1..1000000); a further one is closed at once and counted.");
 
     static final ConfigKey<String> HTTP_HOST = key("http.host", HOST, Http.DEFAULT_HOST, c -> c.http().host(),
             "Address of the HTTP listener (health, metrics).");
@@ -118,6 +159,21 @@ final class ConfigKeys {
             "Its port (0 = any free port).");
     static final ConfigKey<Boolean> HTTP_TLS = key("http.tls", BOOL, Http.DEFAULT_TLS, c -> c.http().tls(),
             "Serve HTTPS with `tls.keystore`.");
+    static final ConfigKey<Integer> HTTP_HEADER_TIMEOUT_SECONDS = key("http.header_timeout_seconds",
+            Rule.ints(1, Http.MAX_HEADER_TIMEOUT_SECONDS), Http.DEFAULT_HEADER_TIMEOUT_SECONDS,
+            c -> c.http().headerTimeoutSeconds(),
+            "A connection that has not sent a complete request head within this many seconds of "
+                + "opening, or of its previous response, is closed and counted (1..300), so that slow clients "
+                + "cannot hold connections.");
+    static final ConfigKey<Integer> HTTP_IDLE_TIMEOUT_SECONDS = key("http.idle_timeout_seconds",
+            Rule.ints(1, Http.MAX_IDLE_TIMEOUT_SECONDS), Http.DEFAULT_IDLE_TIMEOUT_SECONDS,
+            c -> c.http().idleTimeoutSeconds(),
+            "A connection on which nothing is sent or received for this many seconds is closed "
+                + "(1..3600).");
+    static final ConfigKey<Integer> HTTP_MAX_CONNECTIONS = key("http.max_connections",
+            Rule.ints(1, Http.MAX_MAX_CONNECTIONS), Http.DEFAULT_MAX_CONNECTIONS, c -> c.http().maxConnections(),
+            "Most connections the HTTP listener holds at once (1..100000); a further one is closed at "
+                + "once and counted (`earshot_refused_total{transport=\"http\",reason=\"too_many_connections\"}`).");
 
     static final ConfigKey<Path> TLS_KEYSTORE =
             key("tls.keystore", Rule.paths(true), Tls.DEFAULT_KEYSTORE, c -> c.tls().keystore(),
@@ -236,11 +292,14 @@ final class ConfigKeys {
     static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, MODEL, SENSORS_FILE,
             INGEST_MODE, INGEST_MAX_FRAME_BYTES, INGEST_QUEUE_SECONDS, INGEST_REORDER_FRAMES, INGEST_IDLE_FLUSH_SECONDS,
             INGEST_MAX_CLOCK_OFFSET_SECONDS,
-            MQTT_HOST, MQTT_PORT, MQTT_TLS,
+            MQTT_HOST, MQTT_PORT, MQTT_TLS, MQTT_MAX_CONNECTIONS_PER_SENSOR, MQTT_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            MQTT_CONNECT_TIMEOUT_SECONDS,
             BROKER_HOST, BROKER_PORT, BROKER_USERNAME, BROKER_PASSWORD, BROKER_CLIENT_ID, BROKER_TLS,
             BROKER_RECONNECT_SECONDS,
-            WEBSOCKET_ENABLED, WEBSOCKET_HOST, WEBSOCKET_PORT, WEBSOCKET_TLS,
-            HTTP_HOST, HTTP_PORT, HTTP_TLS,
+            WEBSOCKET_ENABLED, WEBSOCKET_HOST, WEBSOCKET_PORT, WEBSOCKET_TLS, WEBSOCKET_MAX_CONNECTIONS_PER_SENSOR,
+            WEBSOCKET_HEADER_TIMEOUT_SECONDS, WEBSOCKET_IDLE_TIMEOUT_SECONDS, WEBSOCKET_MAX_CONNECTIONS,
+            HTTP_HOST, HTTP_PORT, HTTP_TLS, HTTP_HEADER_TIMEOUT_SECONDS, HTTP_IDLE_TIMEOUT_SECONDS,
+            HTTP_MAX_CONNECTIONS,
             TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD,
             PIPELINE_WORKERS, PIPELINE_INFERENCE_THREADS, PIPELINE_MAX_BATCH,
             OUTPUTS_PUBLISH_LEVELS,

@@ -188,18 +188,31 @@ public record ServeConfig(
     }
 
     /** The embedded MQTT endpoint sensors publish to (used when the ingest mode is {@code embedded}). */
-    public record Mqtt(String host, int port, boolean tls) {
+    public record Mqtt(String host, int port, boolean tls, int maxConnectionsPerSensor,
+            int maxSubscriptionsPerConnection, int connectTimeoutSeconds) {
         public static final String DEFAULT_HOST = "0.0.0.0";
         public static final int DEFAULT_PORT = 1883;
         public static final boolean DEFAULT_TLS = false;
+        /** A sensor needs one connection; a few more let a technician watch its errors topic alongside. */
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_SENSOR = 4;
+        public static final int MAX_MAX_CONNECTIONS_PER_SENSOR = 10_000;
+        /** Dashboards subscribe to a handful of filters; each one held costs memory and fan-out work. */
+        public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 32;
+        public static final int MAX_MAX_SUBSCRIPTIONS_PER_CONNECTION = 10_000;
+        public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+        public static final int MAX_CONNECT_TIMEOUT_SECONDS = 300;
 
         public Mqtt {
             host = MQTT_HOST.check(host);
             port = MQTT_PORT.check(port);
+            maxConnectionsPerSensor = MQTT_MAX_CONNECTIONS_PER_SENSOR.check(maxConnectionsPerSensor);
+            maxSubscriptionsPerConnection = MQTT_MAX_SUBSCRIPTIONS_PER_CONNECTION.check(maxSubscriptionsPerConnection);
+            connectTimeoutSeconds = MQTT_CONNECT_TIMEOUT_SECONDS.check(connectTimeoutSeconds);
         }
 
         public static Mqtt defaults() {
-            return new Mqtt(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TLS);
+            return new Mqtt(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TLS, DEFAULT_MAX_CONNECTIONS_PER_SENSOR,
+                    DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION, DEFAULT_CONNECT_TIMEOUT_SECONDS);
         }
     }
 
@@ -246,35 +259,63 @@ public record ServeConfig(
     }
 
     /** The WebSocket listener that streams events to clients. */
-    public record WebSocket(boolean enabled, String host, int port, boolean tls) {
+    public record WebSocket(boolean enabled, String host, int port, boolean tls, int maxConnectionsPerSensor,
+            int headerTimeoutSeconds, int idleTimeoutSeconds, int maxConnections) {
         public static final boolean DEFAULT_ENABLED = true;
         public static final String DEFAULT_HOST = "0.0.0.0";
         public static final int DEFAULT_PORT = 8081;
         public static final boolean DEFAULT_TLS = false;
+        /** A sensor streams on one connection; a second lets it reconnect before the first one's loss is noticed. */
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_SENSOR = 2;
+        public static final int MAX_MAX_CONNECTIONS_PER_SENSOR = 1000;
+        public static final int DEFAULT_HEADER_TIMEOUT_SECONDS = 10;
+        public static final int MAX_HEADER_TIMEOUT_SECONDS = 300;
+        /** Sensors send ten frames a second: a minute of silence is a connection that is gone (or paused too long). */
+        public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+        public static final int MAX_IDLE_TIMEOUT_SECONDS = 3600;
+        public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+        public static final int MAX_MAX_CONNECTIONS = 1_000_000;
 
         public WebSocket {
             host = WEBSOCKET_HOST.check(host);
             port = WEBSOCKET_PORT.check(port);
+            maxConnectionsPerSensor = WEBSOCKET_MAX_CONNECTIONS_PER_SENSOR.check(maxConnectionsPerSensor);
+            headerTimeoutSeconds = WEBSOCKET_HEADER_TIMEOUT_SECONDS.check(headerTimeoutSeconds);
+            idleTimeoutSeconds = WEBSOCKET_IDLE_TIMEOUT_SECONDS.check(idleTimeoutSeconds);
+            maxConnections = WEBSOCKET_MAX_CONNECTIONS.check(maxConnections);
         }
 
         public static WebSocket defaults() {
-            return new WebSocket(DEFAULT_ENABLED, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TLS);
+            return new WebSocket(DEFAULT_ENABLED, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TLS,
+                    DEFAULT_MAX_CONNECTIONS_PER_SENSOR, DEFAULT_HEADER_TIMEOUT_SECONDS, DEFAULT_IDLE_TIMEOUT_SECONDS,
+                    DEFAULT_MAX_CONNECTIONS);
         }
     }
 
     /** The HTTP listener (health, metrics). */
-    public record Http(String host, int port, boolean tls) {
+    public record Http(String host, int port, boolean tls, int headerTimeoutSeconds, int idleTimeoutSeconds,
+            int maxConnections) {
         public static final String DEFAULT_HOST = "0.0.0.0";
         public static final int DEFAULT_PORT = 8080;
         public static final boolean DEFAULT_TLS = false;
+        public static final int DEFAULT_HEADER_TIMEOUT_SECONDS = 10;
+        public static final int MAX_HEADER_TIMEOUT_SECONDS = 300;
+        public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+        public static final int MAX_IDLE_TIMEOUT_SECONDS = 3600;
+        public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+        public static final int MAX_MAX_CONNECTIONS = 100_000;
 
         public Http {
             host = HTTP_HOST.check(host);
             port = HTTP_PORT.check(port);
+            headerTimeoutSeconds = HTTP_HEADER_TIMEOUT_SECONDS.check(headerTimeoutSeconds);
+            idleTimeoutSeconds = HTTP_IDLE_TIMEOUT_SECONDS.check(idleTimeoutSeconds);
+            maxConnections = HTTP_MAX_CONNECTIONS.check(maxConnections);
         }
 
         public static Http defaults() {
-            return new Http(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TLS);
+            return new Http(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TLS, DEFAULT_HEADER_TIMEOUT_SECONDS,
+                    DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_CONNECTIONS);
         }
     }
 

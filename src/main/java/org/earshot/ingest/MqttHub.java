@@ -1,5 +1,6 @@
 package org.earshot.ingest;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,24 +19,65 @@ import org.earshot.pipeline.SensorDetection;
 
 /**
  * What the instances of the embedded MQTT endpoint share (one instance per event loop, so that decoding the
- * sensors' traffic is spread over the cores): the connections by client id, the subscribers and their filters, and
- * the fan-out of alerts, detections and levels to every matching subscriber, each on its own connection's context.
+ * sensors' traffic is spread over the cores): the connections, keyed by the authenticated sensor id and the client
+ * id together (so that a client id names a session only within one credential, and no sensor can take over
+ * another's), the count of connections per sensor against its limit, and the subscribers with their filters in a
+ * {@link SubscriptionIndex}, from which alerts, detections and levels are fanned out to every matching subscriber,
+ * each on its own connection's context.
  */
 public final class MqttHub implements DetectionSink, LevelSink {
-    record Subscriber(MqttEndpoint endpoint, Context context, String sensorId, Map<String, MqttQoS> filters) {}
+    /** The limits of the endpoint: connections per sensor, filters per connection, seconds to send CONNECT. */
+    public record Limits(int maxConnectionsPerSensor, int maxSubscriptionsPerConnection, int connectTimeoutSeconds) {
+        public Limits {
+            if (maxConnectionsPerSensor < 1 || maxSubscriptionsPerConnection < 1 || connectTimeoutSeconds < 1) {
+                throw new IllegalArgumentException("MQTT limits must be >= 1");
+            }
+        }
+    }
 
-    final Map<MqttEndpoint, Subscriber> subscribers = new ConcurrentHashMap<>();
-    /** Connections by MQTT client id (a new connection with the same id takes over, as MQTT prescribes). */
-    final Map<String, MqttEndpoint> connected = new ConcurrentHashMap<>();
+    /**
+     * One connection that subscribed: its filters (touched only on its own context, and never more than the
+     * limit) and where to publish. Identity is the connection's, so it can key maps while its filters change.
+     */
+    static final class Subscriber {
+        final MqttEndpoint endpoint;
+        final Context context;
+        final String sensorId;
+        final Map<String, MqttQoS> filters = new HashMap<>();
+
+        Subscriber(MqttEndpoint endpoint, Context context, String sensorId) {
+            this.endpoint = endpoint;
+            this.context = context;
+            this.sensorId = sensorId;
+        }
+    }
+
+    /** What {@link #admit} decided: accepted (closing the replaced connection, if any) or refused. */
+    record Admission(boolean accepted, MqttEndpoint replaced) {}
+
+    private final Limits limits;
+    private final Map<MqttEndpoint, Subscriber> subscribers = new ConcurrentHashMap<>();
+    private final SubscriptionIndex<Subscriber> index = new SubscriptionIndex<>();
+    /** Connections by authenticated sensor id and client id; guarded by "this" together with perSensor. */
+    private final Map<String, MqttEndpoint> connected = new HashMap<>();
+    private final Map<String, Integer> perSensor = new HashMap<>();
     final Set<MqttEndpoint> streaming = ConcurrentHashMap.newKeySet();
     private final LongAdder publishFailures = new LongAdder();
+    /** When a refusal was last logged, per sensor: refusals are counted each time but logged sparingly. */
+    private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
     private final String modelName;
     private volatile int port = -1;
 
-    public MqttHub(Metrics metrics, String modelName) {
+    public MqttHub(Metrics metrics, String modelName, Limits limits) {
         this.modelName = modelName;
-        metrics.gauge("earshot_mqtt_connections", connected::size);
+        this.limits = limits;
+        metrics.gauge("earshot_mqtt_connections", this::connections);
+        metrics.gauge("earshot_mqtt_subscriptions", index::size);
         metrics.gauge("earshot_mqtt_publish_failures_total", publishFailures::sum);
+    }
+
+    public Limits limits() {
+        return limits;
     }
 
     /** The port the endpoint listens on (the chosen one when configured as 0); -1 before it listens. */
@@ -45,6 +87,91 @@ public final class MqttHub implements DetectionSink, LevelSink {
 
     void listening(int actualPort) {
         port = actualPort;
+    }
+
+    /**
+     * Whether a refusal of this (authenticated, so known) sensor may be logged now: at most one line per sensor
+     * every {@link FrameIntake#LOG_INTERVAL_MILLIS}, so that a client repeating refused requests cannot flood the log.
+     */
+    boolean mayLog(String sensorId) {
+        long now = System.currentTimeMillis();
+        Long last = lastLogged.get(sensorId);
+        if (last != null && now - last < FrameIntake.LOG_INTERVAL_MILLIS) {
+            return false;
+        }
+        lastLogged.put(sensorId, now);
+        return true;
+    }
+
+    private static String sessionKey(String sensorId, String clientId) {
+        // Sensor ids cannot contain NUL, so the pair is unambiguous.
+        return sensorId + "\u0000" + clientId;
+    }
+
+    synchronized int connections() {
+        return connected.size();
+    }
+
+    /**
+     * Admits a connection authenticated as {@code sensorId}: a client id the sensor already holds replaces that
+     * connection (as MQTT prescribes for a session), any other counts against the sensor's limit and is refused
+     * beyond it.
+     */
+    synchronized Admission admit(String sensorId, String clientId, MqttEndpoint endpoint) {
+        String key = sessionKey(sensorId, clientId);
+        MqttEndpoint previous = connected.get(key);
+        if (previous == null && perSensor.getOrDefault(sensorId, 0) >= limits.maxConnectionsPerSensor()) {
+            return new Admission(false, null);
+        }
+        connected.put(key, endpoint);
+        if (previous == null) {
+            perSensor.merge(sensorId, 1, Integer::sum);
+        }
+        return new Admission(true, previous);
+    }
+
+    /** The connection closed: it no longer counts, and its subscriptions go. */
+    void closed(String sensorId, String clientId, MqttEndpoint endpoint) {
+        synchronized (this) {
+            if (connected.remove(sessionKey(sensorId, clientId), endpoint)) {
+                perSensor.computeIfPresent(sensorId, (k, n) -> n == 1 ? null : n - 1);
+            }
+        }
+        Subscriber s = subscribers.remove(endpoint);
+        if (s != null) {
+            for (String filter : s.filters.keySet()) {
+                index.remove(s, filter);
+            }
+        }
+    }
+
+    /** The connection's subscriber, made on its first SUBSCRIBE; call on the connection's context. */
+    Subscriber subscriber(MqttEndpoint endpoint, Context context, String sensorId) {
+        return subscribers.computeIfAbsent(endpoint, e -> new Subscriber(e, context, sensorId));
+    }
+
+    /** Null when the connection never subscribed. */
+    Subscriber subscriberOf(MqttEndpoint endpoint) {
+        return subscribers.get(endpoint);
+    }
+
+    /**
+     * Adds (or replaces, for a filter it holds) one filter of a subscriber; false when that would take the
+     * connection over its limit. Called on the connection's context, like {@link #closed}, so the two never race.
+     */
+    boolean subscribe(Subscriber s, String filter, MqttQoS qos) {
+        if (!s.filters.containsKey(filter) && s.filters.size() >= limits.maxSubscriptionsPerConnection()) {
+            return false;
+        }
+        s.filters.put(filter, qos);
+        index.put(s, filter, qos);
+        return true;
+    }
+
+    void unsubscribe(Subscriber s, String filter) {
+        if (s.filters.remove(filter) != null) {
+            index.remove(s, filter);
+        }
     }
 
     @Override
@@ -60,26 +187,20 @@ public final class MqttHub implements DetectionSink, LevelSink {
         fanOut(Topics.levels(r.sensor().id()), OutputJson.level(r).toString());
     }
 
-    /** Publishes to every subscriber whose filter matches, each on its own connection's context. */
+    /**
+     * Publishes to every subscriber whose filter matches, each on its own connection's context. Runs on a pipeline
+     * thread: the index finds the subscribers in a few steps per topic level, whatever the number of filters.
+     */
     private void fanOut(String topic, String json) {
-        for (Subscriber s : subscribers.values()) {
-            MqttQoS qos = null;
-            for (Map.Entry<String, MqttQoS> f : s.filters().entrySet()) {
-                if (Topics.matches(f.getKey(), topic) && (qos == null || f.getValue().value() > qos.value())) {
-                    qos = f.getValue();
-                }
-            }
-            if (qos == null) {
-                continue;
-            }
-            MqttQoS chosen = qos;
-            s.context().runOnContext(v -> {
-                if (s.endpoint().isConnected()) {
-                    s.endpoint().publish(topic, Buffer.buffer(json), chosen, false, false)
-                            .onFailure(e -> publishFailures.increment());
+        for (Map.Entry<Subscriber, MqttQoS> e : index.match(topic).entrySet()) {
+            Subscriber s = e.getKey();
+            MqttQoS qos = e.getValue();
+            s.context.runOnContext(v -> {
+                if (s.endpoint.isConnected()) {
+                    s.endpoint.publish(topic, Buffer.buffer(json), qos, false, false)
+                            .onFailure(x -> publishFailures.increment());
                 }
             });
         }
     }
-
 }

@@ -3,9 +3,7 @@ package org.earshot.ingest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -30,17 +28,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embedded MQTT endpoint, {@code earshot serve}'s default: sensors connect with their id and token, publish
- * audio frames and status, and other clients (with a sensor's credentials) subscribe to detections, alerts and
- * levels, which the instances' shared {@link MqttHub} fans out (it is an endpoint, not a general broker). Identity comes from the
- * CONNECT credentials only: a publish on another sensor's topic is refused, counted and logged. QoS 1 audio is
+ * audio frames and status and may read their own errors topic; readers ({@link ReaderDirectory}: API keys of the
+ * operator or auditor role) subscribe to detections, alerts and levels, which the instances' shared {@link MqttHub}
+ * fans out (it is an endpoint, not a general broker), and publish nothing. Identity comes from the CONNECT
+ * credentials only: a publish on another sensor's topic is refused, counted and logged. QoS 1 audio is
  * acknowledged only after the pipeline has taken the frame (or refused it with a counted reason). A second
- * connection with the same client id replaces the first, as MQTT prescribes.
+ * connection of the same sensor with the same client id replaces the first, as MQTT prescribes; a client id is a
+ * session only within one sensor's credentials, so no other credential can take it over. Connections per sensor,
+ * filters per connection and the time to send CONNECT are limited ({@link MqttHub.Limits}); refusals are counted.
  */
 public final class MqttIngestVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(MqttIngestVerticle.class);
     static final String TRANSPORT = "mqtt";
     /** MQTT fixed header, topic and packet id around a frame: allowed on top of the largest frame. */
     static final int PACKET_OVERHEAD = 1024;
+    /** How a reader is named as a principal (sessions, limits, logs): sensor ids cannot contain ':'. */
+    static final String READER_PRINCIPAL = "reader:";
 
 
     private final Listen listen;
@@ -48,27 +51,30 @@ public final class MqttIngestVerticle extends VerticleBase {
     private final FrameIntake intake;
     private final Metrics metrics;
     private final MqttHub hub;
-    private final Map<MqttEndpoint, MqttHub.Subscriber> subscribers;
-    private final Map<String, MqttEndpoint> connected;
+    private final ReaderDirectory readers;
     private final java.util.Set<MqttEndpoint> streaming;
     private MqttServer server;
 
-    /** One instance per event loop may share a {@link MqttHub}: Vert.x spreads the connections over them. */
-    public MqttIngestVerticle(Listen listen, SensorDirectory sensors, FrameIntake intake, MqttHub hub) {
+    /**
+     * One instance per event loop may share a {@link MqttHub}: Vert.x spreads the connections over them. {@code
+     * readers} may be null: then only sensors connect.
+     */
+    public MqttIngestVerticle(Listen listen, SensorDirectory sensors, FrameIntake intake, MqttHub hub,
+                              ReaderDirectory readers) {
+        this.readers = readers;
         this.listen = listen;
         this.sensors = sensors;
         this.intake = intake;
         this.metrics = intake.pipeline().metrics();
         this.hub = hub;
-        this.subscribers = hub.subscribers;
-        this.connected = hub.connected;
         this.streaming = hub.streaming;
     }
 
     @Override
     public Future<?> start() {
         MqttServerOptions options = new MqttServerOptions().setHost(listen.host()).setPort(listen.port())
-                .setMaxMessageSize(intake.maxFrameBytes() + PACKET_OVERHEAD).setTimeoutOnConnect(30);
+                .setMaxMessageSize(intake.maxFrameBytes() + PACKET_OVERHEAD)
+                .setTimeoutOnConnect(hub.limits().connectTimeoutSeconds());
         if (listen.tls() != null) {
             options.setSsl(true).setKeyCertOptions(listen.tls().pfx());
         }
@@ -97,27 +103,107 @@ public final class MqttIngestVerticle extends VerticleBase {
             return;
         }
         Optional<SensorProfile> sensor = sensors.authenticate(auth.getUsername(), auth.getPassword());
-        if (sensor.isEmpty()) {
-            metrics.refused(TRANSPORT, "bad_credentials");
-            LOG.warn("mqtt: refused CONNECT from {} as '{}': unknown or disabled sensor, or wrong token", remote,
-                    auth.getUsername());
-            endpoint.reject(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
+        if (sensor.isPresent()) {
+            onSensorConnect(endpoint, sensor.get(), remote);
             return;
         }
-        SensorProfile profile = sensor.get();
+        if (readers == null) {
+            refuseCredentials(endpoint, remote, auth.getUsername());
+            return;
+        }
+        String name = auth.getUsername();
+        String secret = auth.getPassword();
+        // The readers' keys file may be read (and a change of it journaled) on the way: not on the event loop.
+        vertx.executeBlocking(() -> readers.authenticate(name, secret)).onComplete(r -> {
+            if (r.succeeded() && r.result()) {
+                onReaderConnect(endpoint, name, remote);
+            } else {
+                if (r.failed()) {
+                    LOG.warn("mqtt: cannot check reader credentials of '{}': {}", name, r.cause().toString());
+                }
+                refuseCredentials(endpoint, remote, name);
+            }
+        });
+    }
+
+    private void refuseCredentials(MqttEndpoint endpoint, String remote, String user) {
+        metrics.refused(TRANSPORT, "bad_credentials");
+        LOG.warn("mqtt: refused CONNECT from {} as '{}': unknown or disabled sensor or reader, or wrong secret", remote,
+                user);
+        endpoint.reject(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
+    }
+
+    private void refuseOverLimit(MqttEndpoint endpoint, String remote, String principal) {
+        metrics.refused(TRANSPORT, "too_many_connections");
+        if (hub.mayLog(principal)) {
+            LOG.warn("mqtt: refused CONNECT from {} as '{}': it already holds {} connections (counted in"
+                    + " earshot_refused_total; logged at most every {} s)", remote, principal,
+                    hub.limits().maxConnectionsPerSensor(), FrameIntake.LOG_INTERVAL_MILLIS / 1000);
+        }
+        // MQTT 3.1.1 has no code for a quota; "server unavailable" tells a client to try again later.
+        endpoint.reject(endpoint.protocolVersion() >= 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
+                : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+    }
+
+    /**
+     * A reader: subscribes to the output trees, publishes nothing. Its sessions and limits are its own, under a
+     * principal no sensor id can be (ids have no ':').
+     */
+    private void onReaderConnect(MqttEndpoint endpoint, String name, String remote) {
+        String principal = READER_PRINCIPAL + name;
+        String clientId = endpoint.clientIdentifier();
+        MqttHub.Admission admission = hub.admit(principal, clientId, endpoint);
+        if (!admission.accepted()) {
+            refuseOverLimit(endpoint, remote, principal);
+            return;
+        }
+        Context context = vertx.getOrCreateContext();
+        endpoint.publishAutoAck(false);
+        endpoint.subscriptionAutoAck(false);
+        endpoint.publishHandler(m -> {
+            metrics.refused(TRANSPORT, "reader_publish");
+            if (hub.mayLog(principal)) {
+                LOG.warn("mqtt: reader {} may not publish (on {}); counted in earshot_refused_total", name,
+                        m.topicName());
+            }
+            switch (m.qosLevel()) {
+                case AT_LEAST_ONCE -> endpoint.publishAcknowledge(m.messageId());
+                case EXACTLY_ONCE -> endpoint.publishReceived(m.messageId());
+                default -> { }
+            }
+        });
+        endpoint.publishReleaseHandler(endpoint::publishComplete);
+        endpoint.subscribeHandler(m -> onSubscribe(endpoint, context, principal, Topics::readerMaySubscribe, m));
+        endpoint.unsubscribeHandler(m -> onUnsubscribe(endpoint, m));
+        endpoint.pingHandler(v -> { });
+        endpoint.exceptionHandler(e -> LOG.warn("mqtt: reader {}: {}", name, e.toString()));
+        endpoint.closeHandler(v -> {
+            hub.closed(principal, clientId, endpoint);
+            LOG.info("mqtt: client {} (reader {}) disconnected", clientId, name);
+        });
+        MqttEndpoint previous = admission.replaced();
+        if (previous != null && previous != endpoint) {
+            previous.close();
+        }
+        endpoint.accept(false);
+        LOG.info("mqtt: reader {} connected from {}", name, remote);
+    }
+
+    private void onSensorConnect(MqttEndpoint endpoint, SensorProfile profile, String remote) {
+        String clientId = endpoint.clientIdentifier();
+        MqttHub.Admission admission = hub.admit(profile.id(), clientId, endpoint);
+        if (!admission.accepted()) {
+            refuseOverLimit(endpoint, remote, profile.id());
+            return;
+        }
         Context context = vertx.getOrCreateContext();
         endpoint.publishAutoAck(false);
         endpoint.subscriptionAutoAck(false);
         endpoint.publishHandler(m -> onPublish(endpoint, context, profile, m));
         endpoint.publishReleaseHandler(endpoint::publishComplete);
-        endpoint.subscribeHandler(m -> onSubscribe(endpoint, context, profile, m));
-        endpoint.unsubscribeHandler(m -> {
-            MqttHub.Subscriber s = subscribers.get(endpoint);
-            if (s != null) {
-                m.topics().forEach(s.filters()::remove);
-            }
-            endpoint.unsubscribeAcknowledge(m.messageId());
-        });
+        endpoint.subscribeHandler(m -> onSubscribe(endpoint, context, profile.id(),
+                f -> Topics.maySubscribe(f, profile.id()), m));
+        endpoint.unsubscribeHandler(m -> onUnsubscribe(endpoint, m));
         endpoint.pingHandler(v -> { });
         endpoint.exceptionHandler(e -> {
             if (e instanceof io.netty.handler.codec.TooLongFrameException) {
@@ -128,26 +214,25 @@ public final class MqttIngestVerticle extends VerticleBase {
                 LOG.warn("mqtt: sensor {}: {}", profile.id(), e.toString());
             }
         });
-        endpoint.closeHandler(v -> onClose(endpoint, profile));
-        MqttEndpoint previous = connected.put(endpoint.clientIdentifier(), endpoint);
+        endpoint.closeHandler(v -> onClose(endpoint, clientId, profile));
+        MqttEndpoint previous = admission.replaced();
         if (previous != null && previous != endpoint) {
-            LOG.info("mqtt: client {} (sensor {}) connected again; closing its previous connection",
-                    endpoint.clientIdentifier(), profile.id());
+            LOG.info("mqtt: client {} (sensor {}) connected again; closing its previous connection", clientId,
+                    profile.id());
             previous.close();
         }
         endpoint.accept(false);
         LOG.info("mqtt: sensor {} connected from {}", profile.id(), remote);
     }
 
-    private void onClose(MqttEndpoint endpoint, SensorProfile profile) {
-        subscribers.remove(endpoint);
-        connected.remove(endpoint.clientIdentifier(), endpoint);
+    private void onClose(MqttEndpoint endpoint, String clientId, SensorProfile profile) {
+        hub.closed(profile.id(), clientId, endpoint);
         // Only the connection that streamed audio ends the stream: a monitoring client with the same credentials
         // leaving must not cut the sensor's analysis short.
         if (streaming.remove(endpoint)) {
             intake.pipeline().endStream(profile.id());
         }
-        LOG.info("mqtt: client {} (sensor {}) disconnected", endpoint.clientIdentifier(), profile.id());
+        LOG.info("mqtt: client {} (sensor {}) disconnected", clientId, profile.id());
     }
 
     private void onPublish(MqttEndpoint endpoint, Context context, SensorProfile profile, MqttPublishMessage m) {
@@ -195,29 +280,51 @@ public final class MqttIngestVerticle extends VerticleBase {
         return FrameIntake.Result.ACCEPTED;
     }
 
-    private void onSubscribe(MqttEndpoint endpoint, Context context, SensorProfile profile, MqttSubscribeMessage m) {
+    private void onUnsubscribe(MqttEndpoint endpoint, io.vertx.mqtt.messages.MqttUnsubscribeMessage m) {
+        MqttHub.Subscriber s = hub.subscriberOf(endpoint);
+        if (s != null) {
+            m.topics().forEach(f -> hub.unsubscribe(s, f));
+        }
+        endpoint.unsubscribeAcknowledge(m.messageId());
+    }
+
+    private void onSubscribe(MqttEndpoint endpoint, Context context, String principal,
+                             java.util.function.Predicate<String> allowed, MqttSubscribeMessage m) {
         List<MqttQoS> granted = new ArrayList<>();
-        MqttHub.Subscriber s = subscribers.computeIfAbsent(endpoint,
-                e -> new MqttHub.Subscriber(e, context, profile.id(), new ConcurrentHashMap<>()));
+        MqttHub.Subscriber s = hub.subscriber(endpoint, context, principal);
+        int refusedOverLimit = 0;
+        int forbidden = 0;
         for (MqttTopicSubscription t : m.topicSubscriptions()) {
-            if (Topics.maySubscribe(t.topicName(), profile.id())) {
+            if (allowed.test(t.topicName())) {
                 MqttQoS qos = t.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE
                         : MqttQoS.AT_LEAST_ONCE;
-                s.filters().put(t.topicName(), qos);
-                granted.add(qos);
+                if (hub.subscribe(s, t.topicName(), qos)) {
+                    granted.add(qos);
+                } else {
+                    metrics.refused(TRANSPORT, "too_many_subscriptions");
+                    refusedOverLimit++;
+                    granted.add(MqttQoS.FAILURE);
+                }
             } else {
                 metrics.refused(TRANSPORT, "forbidden_subscription");
-                LOG.warn("mqtt: sensor {} may not subscribe to {}", profile.id(), t.topicName());
+                forbidden++;
                 granted.add(MqttQoS.FAILURE);
             }
+        }
+        if ((refusedOverLimit > 0 || forbidden > 0) && hub.mayLog(principal)) {
+            LOG.warn("mqtt: {} (client {}): refused {} subscription(s) to topics it may not read and {} over the"
+                    + " limit of {} per connection (counted in earshot_refused_total; logged at most every {} s)",
+                    principal, endpoint.clientIdentifier(), forbidden, refusedOverLimit,
+                    hub.limits().maxSubscriptionsPerConnection(), FrameIntake.LOG_INTERVAL_MILLIS / 1000);
         }
         endpoint.subscribeAcknowledge(m.messageId(), granted);
     }
 
     private void sendError(MqttEndpoint endpoint, String sensorId, FrameIntake.Result result) {
-        MqttHub.Subscriber s = subscribers.get(endpoint);
+        MqttHub.Subscriber s = hub.subscriberOf(endpoint);
         String topic = Topics.errors(sensorId);
-        if (s != null && s.filters().keySet().stream().anyMatch(f -> Topics.matches(f, topic))) {
+        // At most the connection's few filters, on its own event loop.
+        if (s != null && s.filters.keySet().stream().anyMatch(f -> Topics.matches(f, topic))) {
             endpoint.publish(topic, Buffer.buffer(result.errorJson()), MqttQoS.AT_MOST_ONCE, false, false);
         }
     }

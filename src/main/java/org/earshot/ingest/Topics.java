@@ -12,6 +12,12 @@ public final class Topics {
     /** The newest signed journal checkpoint, retained (broker mode), for auditors to keep. */
     public static final String CHECKPOINT = PREFIX + "/journal/checkpoint";
 
+    /**
+     * Longest filter the embedded endpoint accepts: every topic it publishes is far shorter (sensor ids have at most
+     * 64 characters), and a longer filter would only cost memory.
+     */
+    public static final int MAX_FILTER_LENGTH = 256;
+
     /** The kinds of topic a sensor publishes to. */
     public enum Kind { AUDIO, STATUS }
 
@@ -62,12 +68,21 @@ public final class Topics {
     }
 
     /**
-     * Whether a client of the embedded endpoint, authenticated as {@code sensorId}, may subscribe to {@code filter}:
-     * the output trees (detections, alerts, levels) and its own errors topic. Wildcards above those trees (such as
-     * {@code #}) are refused so that no filter can reach another sensor's errors.
+     * Whether a client of the embedded endpoint, authenticated as the sensor {@code sensorId}, may subscribe to
+     * {@code filter}: its own errors topic only, as the broker ACL of broker mode allows. Detections, alerts and
+     * levels are for readers ({@link #readerMaySubscribe}).
      */
     public static boolean maySubscribe(String filter, String sensorId) {
-        if (filter == null || !validFilter(filter)) {
+        return filter != null && filter.equals(errors(sensorId));
+    }
+
+    /**
+     * Whether a reader of the embedded endpoint may subscribe to {@code filter}: the output trees (detections,
+     * alerts, levels). Wildcards above those trees (such as {@code #}) are refused so that no filter can reach a
+     * sensor's errors, and so are filters longer than {@link #MAX_FILTER_LENGTH}.
+     */
+    public static boolean readerMaySubscribe(String filter) {
+        if (filter == null || filter.length() > MAX_FILTER_LENGTH || !validFilter(filter)) {
             return false;
         }
         for (String tree : new String[] {"detections", "alerts", "levels"}) {
@@ -76,7 +91,7 @@ public final class Topics {
                 return true;
             }
         }
-        return filter.equals(errors(sensorId));
+        return false;
     }
 
     /** MQTT 3.1.1 topic-filter matching ({@code +} one level, {@code #} the rest, last only). */

@@ -1,6 +1,9 @@
 package org.earshot.ingest;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * binary message is one frame of protocol v1. A missing or wrong credential fails the handshake with 401, a token in
  * the URL with 400 (URLs end up in logs). Refused frames are answered with a JSON text message and the connection
  * stays open. Backpressure: when the sensor's queue holds more than half of its bound, the socket is paused (TCP
- * pushes back on the sensor) until the queue is below a quarter.
+ * pushes back on the sensor) until the queue is below a quarter. Limits ({@link Limits}): connections per sensor
+ * (a further handshake is refused with 429), the time to send the handshake request, and connections in all
+ * ({@link HttpConnectionGuard}); refusals are counted.
  */
 public final class WebSocketIngestVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketIngestVerticle.class);
@@ -37,9 +42,26 @@ public final class WebSocketIngestVerticle extends VerticleBase {
     private final Metrics metrics;
     private final long pauseAboveMicros;
     private final long resumeBelowMicros;
+    private final Limits limits;
+    /** Connections per sensor, counted from the accepted handshake to the close; on this verticle's event loop. */
+    private final Map<String, Integer> perSensor = new HashMap<>();
+    private HttpConnectionGuard guard;
     private HttpServer server;
 
-    public WebSocketIngestVerticle(Listen listen, SensorDirectory sensors, FrameIntake intake, double queueSeconds) {
+    /** Connections one sensor may hold, seconds to send the handshake request, seconds idle, connections in all. */
+    public record Limits(int maxConnectionsPerSensor, int headerTimeoutSeconds, int idleTimeoutSeconds,
+                         int maxConnections) {
+        public Limits {
+            if (maxConnectionsPerSensor < 1 || headerTimeoutSeconds < 1 || idleTimeoutSeconds < 1
+                    || maxConnections < 1) {
+                throw new IllegalArgumentException("WebSocket limits must be >= 1");
+            }
+        }
+    }
+
+    public WebSocketIngestVerticle(Listen listen, SensorDirectory sensors, FrameIntake intake, double queueSeconds,
+                                   Limits limits) {
+        this.limits = limits;
         this.listen = listen;
         this.sensors = sensors;
         this.intake = intake;
@@ -51,16 +73,23 @@ public final class WebSocketIngestVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         int maxMessage = maxMessageBytes();
-        HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port())
-                .setMaxWebSocketFrameSize(maxMessage).setMaxWebSocketMessageSize(maxMessage);
+        HttpServerOptions options = HttpConnectionGuard.apply(new HttpServerOptions().setHost(listen.host())
+                .setPort(listen.port()).setMaxWebSocketFrameSize(maxMessage).setMaxWebSocketMessageSize(maxMessage)
+                .setIdleTimeout(limits.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS));
+        guard = new HttpConnectionGuard(vertx, metrics, TRANSPORT, limits.headerTimeoutSeconds(),
+                limits.maxConnections());
         if (listen.tls() != null) {
             options.setSsl(true).setKeyCertOptions(listen.tls().pfx());
         }
         server = vertx.createHttpServer(options)
+                .connectionHandler(guard::opened)
                 .webSocketHandshakeHandler(this::onHandshake)
                 .webSocketHandler(this::onSocket)
-                .requestHandler(r -> r.response().setStatusCode(404).end("WebSocket endpoint: connect to "
-                        + "/v1/sensors/{id}/audio\n"));
+                .requestHandler(r -> {
+                    guard.headReceived(r.remoteAddress());
+                    r.response().endHandler(v -> guard.responded(r.remoteAddress()));
+                    r.response().setStatusCode(404).end("WebSocket endpoint: connect to /v1/sensors/{id}/audio\n");
+                });
         return server.listen().onSuccess(s -> LOG.info("websocket: listening on {}:{}{}", listen.host(),
                 s.actualPort(), listen.tls() == null ? "" : " (TLS)"));
     }
@@ -83,10 +112,15 @@ public final class WebSocketIngestVerticle extends VerticleBase {
     }
 
     private void onHandshake(ServerWebSocketHandshake handshake) {
+        guard.headReceived(handshake.remoteAddress());
+        decide(handshake);
+    }
+
+    private void decide(ServerWebSocketHandshake handshake) {
         Matcher m = PATH.matcher(handshake.path());
         if (!m.matches()) {
             metrics.refused(TRANSPORT, "unknown_path");
-            handshake.reject(404);
+            reject(handshake, 404);
             return;
         }
         String query = handshake.query();
@@ -94,7 +128,7 @@ public final class WebSocketIngestVerticle extends VerticleBase {
             metrics.refused(TRANSPORT, "token_in_url");
             LOG.warn("websocket: refused {}: credentials must go in the Authorization header, not the URL",
                     handshake.path());
-            handshake.reject(400);
+            reject(handshake, 400);
             return;
         }
         String header = handshake.headers().get("Authorization");
@@ -104,10 +138,30 @@ public final class WebSocketIngestVerticle extends VerticleBase {
             metrics.refused(TRANSPORT, token == null ? "no_credentials" : "bad_credentials");
             LOG.warn("websocket: refused {} from {}: {}", handshake.path(), handshake.remoteAddress(),
                     token == null ? "no bearer token" : "unknown or disabled sensor, or wrong token");
-            handshake.reject(401);
+            reject(handshake, 401);
             return;
         }
-        handshake.accept();
+        String id = sensor.get().id();
+        int held = perSensor.getOrDefault(id, 0);
+        if (held >= limits.maxConnectionsPerSensor()) {
+            metrics.refused(TRANSPORT, "too_many_connections");
+            LOG.warn("websocket: refused {} from {}: the sensor already holds {} connections", handshake.path(),
+                    handshake.remoteAddress(), held);
+            reject(handshake, 429);
+            return;
+        }
+        perSensor.put(id, held + 1);
+        handshake.accept().onFailure(e -> released(id));
+    }
+
+    /** A refused handshake leaves an HTTP connection that must send its next request head promptly, or go. */
+    private void reject(ServerWebSocketHandshake handshake, int status) {
+        handshake.reject(status);
+        guard.responded(handshake.remoteAddress());
+    }
+
+    private void released(String sensorId) {
+        perSensor.computeIfPresent(sensorId, (k, n) -> n == 1 ? null : n - 1);
     }
 
     private void onSocket(ServerWebSocket ws) {
@@ -115,6 +169,9 @@ public final class WebSocketIngestVerticle extends VerticleBase {
         // The handshake handler accepted only authenticated sensors on this path.
         SensorProfile sensor = m.matches() ? sensors.find(m.group(1)).orElse(null) : null;
         if (sensor == null) {
+            if (m.matches()) {
+                released(m.group(1));
+            }
             ws.close((short) 1008, "unknown sensor");
             return;
         }
@@ -150,6 +207,7 @@ public final class WebSocketIngestVerticle extends VerticleBase {
             }
         });
         ws.closeHandler(v -> {
+            released(sensor.id());
             intake.pipeline().endStream(sensor.id());
             LOG.info("websocket: sensor {} disconnected", sensor.id());
         });

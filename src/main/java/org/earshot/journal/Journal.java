@@ -148,7 +148,9 @@ public final class Journal implements Closeable {
     private boolean closed;
     /** failure != null || closed, readable without the lock (health checks run on event loops). */
     private volatile boolean unhealthy;
-    private boolean closing;
+    private volatile boolean closing;
+    private volatile boolean checkpointFailed;
+    private volatile long lastPeriodicNanos = System.nanoTime();
 
     // Guarded by syncLock: one fsync at a time; entries below "durable" are on disk.
     private final Object syncLock = new Object();
@@ -221,7 +223,7 @@ public final class Journal implements Closeable {
             throw e;
         }
         long period = Math.max(1, options.checkpointInterval().toMillis());
-        journal.scheduler.scheduleWithFixedDelay(journal::checkpointQuietly, period, period, TimeUnit.MILLISECONDS);
+        journal.scheduler.scheduleWithFixedDelay(journal::periodicCheckpoint, period, period, TimeUnit.MILLISECONDS);
         return journal;
     }
 
@@ -614,9 +616,30 @@ public final class Journal implements Closeable {
     private void checkpointQuietly() {
         try {
             checkpoint();
-        } catch (IOException | RuntimeException e) {
+            checkpointFailed = false;
+        } catch (IOException | RuntimeException | Error e) {
+            // Not even an Error may escape: the scheduler would cancel the periodic task, silently, for good.
+            checkpointFailed = true;
             LOG.error("journal {}: cannot write a checkpoint: {}", dir, e.toString());
         }
+    }
+
+    /** The periodic task: signs if there is anything new, and shows that it still runs. */
+    private void periodicCheckpoint() {
+        lastPeriodicNanos = System.nanoTime();
+        checkpointQuietly();
+    }
+
+    /**
+     * For the health check: false while the last attempt to sign a checkpoint failed, or when the periodic
+     * checkpoint task has not run for three of its intervals (plus ten seconds of slack), as if its thread had died.
+     */
+    public boolean checkpointsHealthy() {
+        if (checkpointFailed) {
+            return false;
+        }
+        long allowed = 3 * Math.max(1, options.checkpointInterval().toNanos()) + 10_000_000_000L;
+        return closing || System.nanoTime() - lastPeriodicNanos <= allowed;
     }
 
     /**

@@ -34,6 +34,11 @@ public final class Pipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
     /** Frames a worker takes from one sensor before giving the other sensors a turn. */
     private static final int FRAMES_PER_TURN = 4;
+    /**
+     * Longest a sensor's queued audio may wait for a worker before {@link #progressing()} says the analysis is stuck:
+     * far more than a turn takes even when overloaded (the queues hold seconds of audio, and the oldest is dropped).
+     */
+    public static final long STALL_SECONDS = 30;
 
     /** Sizes and policies of the pipeline, validated here. */
     public record Options(int workers, int inferenceThreads, int maxBatch, double queueSeconds, int reorderFrames,
@@ -62,6 +67,8 @@ public final class Pipeline implements AutoCloseable {
         boolean flushRequested;
         boolean flushedSinceFrame = true;
         long lastFrameNanos;
+        /** When a worker last took a frame from this queue, or when the queue last became non-empty. */
+        long progressNanos = System.nanoTime();
 
         Slot(SensorProfile sensor) {
             this.sensor = sensor;
@@ -80,7 +87,8 @@ public final class Pipeline implements AutoCloseable {
             for (DetectionSink sink : detectionSinks) {
                 try {
                     sink.accept(d);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
+                    // An output that fails (out of heap, say) misses this detection; the analysis goes on.
                     Pipeline.this.metrics.sinkError();
                     LOG.error("detection sink {} failed for {}: {}", sink.getClass().getSimpleName(), d.id(),
                             e.toString());
@@ -93,7 +101,7 @@ public final class Pipeline implements AutoCloseable {
             for (LevelSink sink : levelSinks) {
                 try {
                     sink.accept(reading);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     Pipeline.this.metrics.sinkError();
                     LOG.error("level sink {} failed for sensor {}: {}", sink.getClass().getSimpleName(),
                             reading.sensor().id(), e.toString());
@@ -132,6 +140,33 @@ public final class Pipeline implements AutoCloseable {
         timer.scheduleAtFixedRate(this::flushIdle, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
         metrics.gauge("earshot_inference_waiting_requests", batching::waiting);
         metrics.gauge("earshot_worker_backlog", () -> workers.getQueue().size());
+        metrics.gauge("earshot_inference_failures_total", batching::failures);
+    }
+
+    /** For the health check: every inference thread is running. */
+    public boolean inferenceThreadsAlive() {
+        return batching.allAlive();
+    }
+
+    /**
+     * For the health check: no sensor's queued audio has waited longer than {@link #STALL_SECONDS} without a worker
+     * taking a frame of it. False when the analysis is stuck (frames are still accepted, and acknowledged, but not
+     * analysed), whatever the cause.
+     */
+    public boolean progressing() {
+        return progressing(STALL_SECONDS * 1_000_000_000L);
+    }
+
+    boolean progressing(long stallNanos) {
+        long now = System.nanoTime();
+        for (Slot slot : slots.values()) {
+            synchronized (slot) {
+                if (!slot.queue.isEmpty() && now - slot.progressNanos > stallNanos) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Adds an output (transports that publish are deployed after the pipeline is built). */
@@ -159,6 +194,9 @@ public final class Pipeline implements AutoCloseable {
         long micros = Math.round(frame.durationSeconds() * 1e6);
         boolean schedule;
         synchronized (slot) {
+            if (slot.queue.isEmpty()) {
+                slot.progressNanos = System.nanoTime();
+            }
             slot.queue.addLast(new Item(frame, receivedMicros, slot.dropped));
             slot.dropped = false;
             slot.queuedMicros += micros;
@@ -196,6 +234,15 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void flushIdle() {
+        try {
+            flushIdleSensors();
+        } catch (RuntimeException | Error e) {
+            // Nothing may escape a periodic task: the scheduler would cancel it, silently, for good.
+            LOG.error("idle flush failed, tried again at the next period: {}", e.toString());
+        }
+    }
+
+    private void flushIdleSensors() {
         long idleNanos = Math.round(options.idleFlushSeconds() * 1e9);
         long now = System.nanoTime();
         for (Slot slot : slots.values()) {
@@ -230,6 +277,29 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * One turn of a sensor. Should anything escape {@link #work} (restarting a failed stream can fail again while
+     * the heap is exhausted), the sensor must not stay marked as scheduled, or it would never get a turn again and
+     * its frames would be acknowledged and queued but never analysed.
+     */
+    private void turn(Slot slot) {
+        try {
+            work(slot);
+        } catch (RuntimeException | Error e) {
+            slot.metrics.errors.increment();
+            LOG.error("sensor {}: a turn of analysis failed, it gets the next one: {}", slot.sensor.id(),
+                    e.toString());
+            boolean again;
+            synchronized (slot) {
+                again = !slot.queue.isEmpty() || slot.flushRequested;
+                slot.scheduled = again;
+            }
+            if (again) {
+                submit(slot);
+            }
+        }
+    }
+
     private void work(Slot slot) {
         // While closing there is no next turn to wait for: work the queue off in one go.
         for (int turn = 0; closed || turn < FRAMES_PER_TURN; turn++) {
@@ -238,6 +308,7 @@ public final class Pipeline implements AutoCloseable {
             synchronized (slot) {
                 item = slot.queue.pollFirst();
                 if (item != null) {
+                    slot.progressNanos = System.nanoTime();
                     slot.queuedMicros -= Math.round(item.frame().durationSeconds() * 1e6);
                     slot.metrics.queuedFrames.set(slot.queue.size());
                     slot.metrics.queuedAudioMicros.set(slot.queuedMicros);
@@ -255,8 +326,9 @@ public final class Pipeline implements AutoCloseable {
                 } else {
                     slot.stream.accept(item.frame(), item.receivedMicros(), item.afterDrop());
                 }
-            } catch (RuntimeException e) {
-                // One sensor's failure must not stop the others: restart its analysis and carry on.
+            } catch (RuntimeException | Error e) {
+                // One sensor's failure must not stop the others, nor this sensor's later audio: an Error too (the
+                // heap exhausted elsewhere in the process) restarts its analysis, and the sensor keeps its turns.
                 slot.metrics.errors.increment();
                 LOG.error("sensor {}: analysis failed, stream restarted: {}", slot.sensor.id(), e.toString());
                 slot.stream = slot.newStream();
@@ -272,7 +344,7 @@ public final class Pipeline implements AutoCloseable {
 
     private boolean trySubmit(Slot slot) {
         try {
-            workers.execute(() -> work(slot));
+            workers.execute(() -> turn(slot));
             return true;
         } catch (java.util.concurrent.RejectedExecutionException e) {
             return false;

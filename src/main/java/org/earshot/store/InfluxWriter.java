@@ -306,7 +306,9 @@ public final class InfluxWriter implements LevelSink, AutoCloseable {
                     writeFailures.incrementAndGet();
                     LOG.error("InfluxDB writer: {}; retrying in {} ms", e.getMessage(), backoff.toMillis(), e);
                     retryAt = backOff();
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
+                    // An Error too (the heap exhausted elsewhere, say): this thread is the only writer, and it must
+                    // outlive the trouble to catch up afterwards.
                     writeFailures.incrementAndGet();
                     LOG.error("InfluxDB writer: unexpected error; retrying in {} ms", backoff.toMillis(), e);
                     retryAt = backOff();

@@ -73,7 +73,7 @@ class EmbeddedServiceIT {
     @Test
     @Order(1)
     void mqttSensorGetsTheDetectionsOfEarshotDetectOnMqtt() throws Exception {
-        LiveHarness.Monitor monitor = live.monitor(HOST, live.service.mqttPort(), "watcher",
+        LiveHarness.Monitor monitor = live.reader(HOST, live.service.mqttPort(),
                 "earshot/v1/detections/s1/#", "earshot/v1/alerts/s1/#", "earshot/v1/levels/s1");
         MqttSensorClient s1 = sensor("s1");
         LiveHarness.await(s1.connect());
@@ -99,7 +99,7 @@ class EmbeddedServiceIT {
     @Test
     @Order(2)
     void webSocketSensorGetsTheSameDetections() throws Exception {
-        LiveHarness.Monitor monitor = live.monitor(HOST, live.service.mqttPort(), "watcher",
+        LiveHarness.Monitor monitor = live.reader(HOST, live.service.mqttPort(),
                 "earshot/v1/detections/s2/#");
         List<String> errors = new ArrayList<>();
         WebSocketSensorClient s2 = new WebSocketSensorClient(live.clients, HOST, live.service.webSocketPort(), "s2",
@@ -121,7 +121,7 @@ class EmbeddedServiceIT {
     @Test
     @Order(3)
     void badFramesAreRefusedWithAReasonCountedAndTheOtherSensorsKeepStreaming() throws Exception {
-        LiveHarness.Monitor monitor = live.monitor(HOST, live.service.mqttPort(), "watcher",
+        LiveHarness.Monitor monitor = live.reader(HOST, live.service.mqttPort(),
                 "earshot/v1/detections/s3/#");
         // s1 misbehaves on a raw client, subscribed to its own errors topic.
         MqttClient bad = MqttClient.create(live.clients, new MqttClientOptions().setClientId("s1-bad")

@@ -127,7 +127,7 @@ class InfluxServiceIT {
         Await.until(() -> metric("earshot_influx_connected") == 1, CAUGHT_UP, this::influxMetrics);
         Await.until(() -> metric("earshot_influx_detection_lag_entries") == 0, Duration.ofSeconds(5),
                 () -> "no detection lag before the first detection:\n" + influxMetrics());
-        LiveHarness.Monitor monitor = live.monitor(HOST, live.service.mqttPort(), "watcher",
+        LiveHarness.Monitor monitor = live.reader(HOST, live.service.mqttPort(),
                 "earshot/v1/detections/#", "earshot/v1/levels/#");
         // s2 is calibrated (LiveHarness gives it 94 dB): its points carry the dB SPL fields too.
         Future<Integer> s1 = stream("s1", 1, new AtomicBoolean(false));
@@ -238,7 +238,7 @@ class InfluxServiceIT {
         client = InfluxDBFactory.connect(server.url());
         startService("{\"url\": \"" + server.url() + "\", \"flush_seconds\": 0.2}", sensors);
         int perPlay = LiveHarness.detectCommandOutput().size();
-        LiveHarness.Monitor monitor = live.monitor(HOST, live.service.mqttPort(), "watcher",
+        LiveHarness.Monitor monitor = live.reader(HOST, live.service.mqttPort(),
                 "earshot/v1/detections/#");
 
         // Every sensor plays the demo again and again until InfluxDB has been killed and restarted `kills` times,
@@ -325,7 +325,7 @@ class InfluxServiceIT {
         int levelBuffer = 20;
         startService("{\"url\": \"" + server.url() + "\", \"flush_seconds\": 0.2, \"batch_size\": 10,"
                 + " \"level_buffer\": " + levelBuffer + "}", 2);
-        LiveHarness.Monitor monitor = live.monitor(HOST, live.service.mqttPort(), "watcher",
+        LiveHarness.Monitor monitor = live.reader(HOST, live.service.mqttPort(),
                 "earshot/v1/detections/#", "earshot/v1/levels/#");
         Await.until(() -> metric("earshot_influx_write_failures_total") > 0, CAUGHT_UP,
                 () -> "the writer to find InfluxDB unreachable:\n" + influxMetrics());

@@ -42,7 +42,7 @@ class JournalServiceIT {
         List<JsonObject> published = new ArrayList<>();
         try (LiveHarness live = new LiveHarness(dir, LiveHarness.embeddedConfig(), tokens)) {
             for (int run = 0; run < 2; run++) {
-                LiveHarness.Monitor monitor = live.monitor(HOST, live.service.mqttPort(), "watcher",
+                LiveHarness.Monitor monitor = live.reader(HOST, live.service.mqttPort(),
                         "earshot/v1/detections/#", "earshot/v1/alerts/#");
                 MqttSensorClient s1 = new MqttSensorClient(live.clients, HOST, live.service.mqttPort(), "s1",
                         tokens.get("s1"), 100, null);

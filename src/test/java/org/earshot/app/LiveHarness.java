@@ -48,6 +48,9 @@ final class LiveHarness implements AutoCloseable {
     final SensorRegistry registry;
     final OnnxClassifier classifier;
     final Path config;
+    /** A reader's API key (operator role, named {@link #READER}): what may subscribe to the service's outputs. */
+    final String readerKey;
+    static final String READER = "monitor";
     Service service;
     final Vertx clients = Vertx.vertx();
 
@@ -61,6 +64,7 @@ final class LiveHarness implements AutoCloseable {
         }
         Path sensorsFile = dir.resolve("sensors.json");
         SensorRegistry.write(sensorsFile, sensors);
+        this.readerKey = org.earshot.config.ApiKeyRegistry.add(dir.resolve("api-keys.json"), READER, "operator");
         this.config = dir.resolve("config.json");
         Files.writeString(config, configJson.replace("@DATA@", dir.toString()).replace("@SENSORS@",
                 sensorsFile.toString()));
@@ -178,11 +182,10 @@ final class LiveHarness implements AutoCloseable {
         return future.toCompletionStage().toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    /** An MQTT client collecting every message on the given filters, as JSON, with its topic. */
-    Monitor monitor(String host, int port, String sensorId, String... filters) throws Exception {
-        MqttClient client = MqttClient.create(clients, new MqttClientOptions().setClientId(sensorId + "-monitor-"
-                + System.nanoTime()).setUsername(sensorId).setPassword(tokens.get(sensorId))
-                .setMaxMessageSize(65536));
+    /** A reader's MQTT client collecting every message on the given filters, as JSON, with its topic. */
+    Monitor reader(String host, int port, String... filters) throws Exception {
+        MqttClient client = MqttClient.create(clients, new MqttClientOptions().setClientId(READER + "-"
+                + System.nanoTime()).setUsername(READER).setPassword(readerKey).setMaxMessageSize(65536));
         Monitor monitor = new Monitor(client);
         client.publishHandler(m -> monitor.messages.add(new Message(m.topicName(),
                 JsonParser.parseString(m.payload().toString(StandardCharsets.UTF_8)).getAsJsonObject())));

@@ -95,8 +95,10 @@ class PrivacyIT {
              ServiceProcess service = ServiceProcess.create(dir.resolve("service"), tokens, JsonParser.parseString(
                      "{\"influx\": {\"url\": \"" + influx.url() + "\", \"flush_seconds\": 0.2}}")
                      .getAsJsonObject())) {
+            String readerKey = org.earshot.config.ApiKeyRegistry.add(service.dataDir().resolve("api-keys.json"),
+                    "watcher", "operator");
             service.start();
-            watch(clients, service, payloads);
+            watch(clients, service, readerKey, payloads);
 
             // s1: the demo over MQTT; s2: two speech recordings in one stream over MQTT; s3: one over WebSocket.
             List<float[]> recordings = new ArrayList<>(audio.values());
@@ -262,13 +264,13 @@ class PrivacyIT {
     }
 
     /**
-     * Subscribes with the watcher's credentials to {@code #}, which the embedded endpoint must refuse (it would
-     * reach every sensor's errors topic), then to everything it does serve: alerts, detections, levels and the
-     * watcher's own errors topic. Collects every payload as bytes.
+     * Subscribes as a reader (an operator's API key) to {@code #}, which the embedded endpoint must refuse (it would
+     * reach every sensor's errors topic), then to everything it does serve readers: alerts, detections, levels.
+     * Collects every payload as bytes.
      */
-    static void watch(Vertx vertx, ServiceProcess service, List<Payload> into) throws Exception {
+    static void watch(Vertx vertx, ServiceProcess service, String readerKey, List<Payload> into) throws Exception {
         MqttClient client = MqttClient.create(vertx, new MqttClientOptions().setClientId("watcher")
-                .setUsername("watcher").setPassword(service.token("watcher")).setMaxMessageSize(1 << 20));
+                .setUsername("watcher").setPassword(readerKey).setMaxMessageSize(1 << 20));
         Map<Integer, Promise<List<Integer>>> subAcks = new java.util.concurrent.ConcurrentHashMap<>();
         client.subscribeCompletionHandler((MqttSubAckMessage ack) -> subAcks
                 .computeIfAbsent(ack.messageId(), id -> Promise.promise()).tryComplete(ack.grantedQoSLevels()));
@@ -278,8 +280,7 @@ class PrivacyIT {
         assertEquals(List.of(0x80), LiveHarness.await(subAcks.computeIfAbsent(all, id -> Promise.promise()).future()),
                 "a subscription to # must be refused");
         Map<String, Integer> topics = new LinkedHashMap<>();
-        for (String t : List.of("earshot/v1/alerts/#", "earshot/v1/detections/#", "earshot/v1/levels/#",
-                "earshot/v1/sensors/watcher/errors")) {
+        for (String t : List.of("earshot/v1/alerts/#", "earshot/v1/detections/#", "earshot/v1/levels/#")) {
             topics.put(t, MqttQoS.AT_LEAST_ONCE.value());
         }
         int served = LiveHarness.await(client.subscribe(topics));

@@ -72,7 +72,7 @@ class QueryApiServiceIT {
         List<String> publishedIds = new ArrayList<>();
         try (LiveHarness live = new LiveHarness(dir, config, tokens)) {
             port = live.service.httpPort();
-            LiveHarness.Monitor monitor = live.monitor(HOST, live.service.mqttPort(), "watcher",
+            LiveHarness.Monitor monitor = live.reader(HOST, live.service.mqttPort(),
                     "earshot/v1/detections/#");
             MqttSensorClient s1 = new MqttSensorClient(live.clients, HOST, live.service.mqttPort(), "s1",
                     tokens.get("s1"), 100, null);

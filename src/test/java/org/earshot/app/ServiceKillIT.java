@@ -110,11 +110,13 @@ class ServiceKillIT {
         Checkpoint saved = null;
         try (ServiceProcess service = ServiceProcess.create(dir.resolve("service"), tokens, extra)) {
             PublicKeyHolder key = new PublicKeyHolder(service);
+            String readerKey = org.earshot.config.ApiKeyRegistry.add(service.dataDir().resolve("api-keys.json"),
+                    WATCHER, "operator");
             for (int cycle = 1; cycle <= KILLS; cycle++) {
                 service.start();
                 pids.add(service.pid());
                 List<Received> received = Collections.synchronizedList(new ArrayList<>());
-                MqttClient watcher = subscribe(clients, service, received);
+                MqttClient watcher = subscribe(clients, service, readerKey, received);
                 long t0 = T0 + cycle * 3_600_000_000L;
                 AtomicInteger acked = new AtomicInteger();
                 List<Future<Void>> streams = new ArrayList<>();
@@ -174,7 +176,7 @@ class ServiceKillIT {
             service.start();
             pids.add(service.pid());
             List<Received> received = Collections.synchronizedList(new ArrayList<>());
-            MqttClient watcher = subscribe(clients, service, received);
+            MqttClient watcher = subscribe(clients, service, readerKey, received);
             long t0 = T0 + (KILLS + 1) * 3_600_000_000L;
             AtomicInteger acked = new AtomicInteger();
             List<Future<Void>> streams = new ArrayList<>();
@@ -271,10 +273,11 @@ class ServiceKillIT {
                 service.token(sensor), 100, null), frames, acked);
     }
 
-    /** A client with the watcher's credentials collecting every alert and detection the service publishes. */
-    static MqttClient subscribe(Vertx vertx, ServiceProcess service, List<Received> into) throws Exception {
+    /** A reader (an operator's API key) collecting every alert and detection the service publishes. */
+    static MqttClient subscribe(Vertx vertx, ServiceProcess service, String readerKey, List<Received> into)
+            throws Exception {
         MqttClient client = MqttClient.create(vertx, new MqttClientOptions().setClientId("watcher-" + System.nanoTime())
-                .setUsername(WATCHER).setPassword(service.token(WATCHER)).setMaxMessageSize(65536));
+                .setUsername(WATCHER).setPassword(readerKey).setMaxMessageSize(65536));
         client.publishHandler(m -> into.add(new Received(m.topicName(),
                 JsonParser.parseString(m.payload().toString(StandardCharsets.UTF_8)).getAsJsonObject())));
         LiveHarness.await(client.connect(service.mqttPort(), ServiceProcess.HOST));

@@ -422,7 +422,7 @@ class ServeConfigTest {
     @Test
     void recordsNameTheKeyOfABadValue() {
         assertEquals("mqtt.port must be an integer 0..65535, got 70000",
-                assertThrows(IllegalArgumentException.class, () -> new Mqtt("h", 70000, false)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> new Mqtt("h", 70000, false, 1, 1, 1)).getMessage());
         assertEquals("ingest.mode must be one of embedded, broker, got null",
                 assertThrows(IllegalArgumentException.class, () -> new Ingest(null, 100, 1, 1, 1, 600)).getMessage());
         assertEquals("ingest.idle_flush_seconds must be a number > 0, got Infinity",
@@ -437,7 +437,7 @@ class ServeConfigTest {
         assertEquals("websocket.tls is true but tls.keystore is not set",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig(Path.of("d"), Path.of("m"), null,
                         Ingest.defaults(), Mqtt.defaults(), Broker.defaults(),
-                        new ServeConfig.WebSocket(true, "h", 1, true), ServeConfig.Http.defaults(), Tls.defaults(),
+                        new ServeConfig.WebSocket(true, "h", 1, true, 1, 1, 1, 1), ServeConfig.Http.defaults(), Tls.defaults(),
                         Pipeline.defaults(), ServeConfig.Outputs.defaults(), ServeConfig.Journal.defaults(),
                         ServeConfig.Influx.defaults(), ServeConfig.Api.defaults())).getMessage());
         assertEquals("influx.url must start with http:// or https://, got localhost:8086",

@@ -465,4 +465,33 @@ class JournalTest {
                 () -> new Journal.Options(1, java.time.Duration.ZERO, 1, java.time.Duration.ofSeconds(1)));
         assertEquals(Journal.Options.DEFAULT_CHECKPOINT_EVERY, Journal.Options.defaults().checkpointEvery());
     }
+
+    @Test
+    void anErrorWhileSigningAPeriodicCheckpointDoesNotStopTheLaterOnes() throws Exception {
+        JournalFixture f = new JournalFixture(root);
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        // While "failing", the checkpoint thread meets an Error when it reads the clock, as under heap exhaustion.
+        java.util.function.LongSupplier clockThatFails = () -> {
+            if (Thread.currentThread().getName().equals("journal-checkpoints") && failing.get()) {
+                throw new OutOfMemoryError("injected: Java heap space");
+            }
+            return clock.addAndGet(1000);
+        };
+        Journal.Options options = new Journal.Options(100, java.time.Duration.ofDays(1), 1_000_000,
+                java.time.Duration.ofMillis(50));
+        try (Journal journal = Journal.open(f.dir, options, f.keys, clockThatFails, l -> { })) {
+            assertTrue(journal.checkpointsHealthy());
+            journal.append("detection", detection(0));
+            org.earshot.testing.Await.until(() -> !journal.checkpointsHealthy(), java.time.Duration.ofSeconds(30),
+                    () -> "the failing checkpoint does not show in the health check");
+            failing.set(false);
+            journal.append("detection", detection(1));
+            org.earshot.testing.Await.until(() -> journal.latestCheckpoint() != null
+                    && journal.latestCheckpoint().treeSize() == 2, java.time.Duration.ofSeconds(30),
+                    () -> "periodic checkpoints stopped after the error; latest " + journal.latestCheckpoint());
+            assertTrue(journal.checkpointsHealthy());
+            assertTrue(journal.healthy());
+        }
+    }
 }

@@ -221,4 +221,62 @@ class PipelineTest {
         assertEquals(1, s1.gaps(), "the dropped stretch is one gap");
         assertEquals(2, s1.streams());
     }
+
+    @Test
+    void anErrorInAnOutputDoesNotStopTheSensorsAnalysis() {
+        List<Detection> offline = FileDetector.detect(demo, classifier, config).detections();
+        java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
+        List<SensorDetection> out = Collections.synchronizedList(new ArrayList<>());
+        // The first alert meets an exhausted heap in an output (the MQTT fan-out, say); the analysis goes on.
+        DetectionSink failing = d -> {
+            if (d.stage() == SensorDetection.Stage.STARTED && thrown.compareAndSet(false, true)) {
+                throw new OutOfMemoryError("injected: Java heap space");
+            }
+            out.add(d);
+        };
+        Metrics metrics = new Metrics();
+        List<SensorFrame> frames = frames(demo, 16000, 0);
+        try (Pipeline p = new Pipeline(classifier, config, options(60), metrics, List.of(failing), List.of())) {
+            for (SensorFrame f : frames) {
+                assertTrue(p.offer(SensorProfile.uncalibrated("s1"), f, T0));
+            }
+        }
+        assertTrue(thrown.get());
+        assertEquals(frames.size(), metrics.sensor("s1").framesProcessed(), "every frame was analysed");
+        assertEquals(offline, finals(out));
+        assertEquals(1, metrics.sinkErrors());
+    }
+
+    @Test
+    void aStuckAnalysisShowsInTheProgressCheckAndRecovers() {
+        Semaphore gate = new Semaphore(0);
+        Classifier stuck = new Classifier() {
+            @Override
+            public float[][] classify(float[][] patches) {
+                gate.acquireUninterruptibly();
+                gate.release();
+                return classifier.classify(patches);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Metrics metrics = new Metrics();
+        List<SensorFrame> frames = frames(demo, 16000, 0);
+        try (Pipeline p = new Pipeline(stuck, config, options(60), metrics, List.of(), List.of())) {
+            assertTrue(p.progressing(0), "nothing queued, nothing stuck");
+            for (SensorFrame f : frames.subList(0, 40)) {
+                assertTrue(p.offer(SensorProfile.uncalibrated("s1"), f, T0));
+            }
+            // The worker waits for the classifier for good; the audio behind it waits too.
+            org.earshot.testing.Await.until(() -> !p.progressing(100_000_000L), java.time.Duration.ofSeconds(30),
+                    () -> "the stuck analysis does not show");
+            assertTrue(p.progressing(), "not before " + Pipeline.STALL_SECONDS + " s by default");
+            gate.release();
+            org.earshot.testing.Await.until(() -> metrics.sensor("s1").framesProcessed() == 40,
+                    java.time.Duration.ofSeconds(60), () -> "the analysis did not resume");
+            assertTrue(p.progressing(0));
+        }
+    }
 }
