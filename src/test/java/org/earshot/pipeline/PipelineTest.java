@@ -81,8 +81,13 @@ class PipelineTest {
     }
 
     static List<SensorDetection> run(List<SensorFrame> frames, Classifier c, Metrics metrics, double queueSeconds) {
+        return run(frames, c, metrics, queueSeconds, config);
+    }
+
+    static List<SensorDetection> run(List<SensorFrame> frames, Classifier c, Metrics metrics, double queueSeconds,
+            DetectorConfig detector) {
         List<SensorDetection> out = Collections.synchronizedList(new ArrayList<>());
-        try (Pipeline p = new Pipeline(c, config, options(queueSeconds), metrics, List.of(out::add), List.of())) {
+        try (Pipeline p = new Pipeline(c, detector, options(queueSeconds), metrics, List.of(out::add), List.of())) {
             for (SensorFrame f : frames) {
                 assertTrue(p.offer(SensorProfile.uncalibrated("s1"), f, T0));
             }
@@ -115,6 +120,25 @@ class PipelineTest {
         assertEquals(0, s1.gaps() + s1.duplicates() + s1.lateFrames() + s1.droppedFrames());
         assertEquals(1, s1.streams());
         assertTrue(metrics.batches() > 0);
+    }
+
+    /**
+     * The shipped model (earshot-v3, a cascade: YAMNet-256 screen, YAMNet-AudioSet confirming) through the live
+     * pipeline gives exactly the detections of the whole file through {@code FileDetector}, as {@code detect} runs it:
+     * the cascade decides per window, whatever the batching across sensors.
+     */
+    @Test
+    void theShippedCascadeGivesTheDetectionsOfTheWholeFile() throws Exception {
+        Path shipped = Path.of(org.earshot.config.ServeConfig.DEFAULT_MODEL.toString());
+        ModelManifest manifest = ModelManifest.read(shipped);
+        try (org.earshot.detect.Classifier cascade = org.earshot.model.ModelLoader.classifier(shipped, manifest)) {
+            assertTrue(cascade instanceof org.earshot.detect.CascadeClassifier, "the shipped model is a cascade");
+            DetectorConfig shippedConfig = manifest.detectorConfig();
+            List<Detection> offline = FileDetector.detect(demo, cascade, shippedConfig).detections();
+            assertFalse(offline.isEmpty(), "the demo has events at the shipped thresholds");
+            List<SensorDetection> live = run(frames(demo, 16000, 7), cascade, new Metrics(), 60, shippedConfig);
+            assertEquals(offline, finals(live));
+        }
     }
 
     @Test

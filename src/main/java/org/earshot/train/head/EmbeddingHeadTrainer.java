@@ -10,7 +10,6 @@ import org.earshot.train.onnx.OnnxComposer;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -193,7 +192,7 @@ public final class EmbeddingHeadTrainer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (screenBackbone != null) {
-            Files.deleteIfExists(screenBackbone);
+            ScreenBackbone.delete(screenBackbone);
             screenBackbone = null;
         }
     }

@@ -19,21 +19,33 @@ import java.nio.file.Path;
 final class ScreenBackbone {
     static final String INPUT = OnnxClassifier.INPUT_NAME;
     static final String EMBEDDING = OnnxExporter.OUTPUT_NAME;
+    static final String FILE = "yamnet-256-backbone.onnx";
 
     private ScreenBackbone() {}
 
-    /** Writes the backbone to a temporary file, which the caller deletes. */
+    /**
+     * Writes the backbone to {@value #FILE} in a new temporary directory of its own, which the caller deletes with
+     * {@link #delete}: DJL scans the whole directory a model is loaded from, and the shared temporary directory holds
+     * other processes' files that may vanish during the scan.
+     */
     static Path export(Path yamnetWeights) throws IOException {
         SequentialBlock backbone = YamnetImporter.backbone(yamnetWeights);
-        Path file = Files.createTempFile("earshot-screen-backbone", ".onnx");
+        Path dir = Files.createTempDirectory("earshot-screen-backbone");
+        Path file = dir.resolve(FILE);
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             backbone.initialize(manager, DataType.FLOAT32, YamnetImporter.inputShape(1));
             OnnxExporter.export(backbone, new ai.djl.ndarray.types.Shape(1, 1, FrontEndSpec.MEL_BANDS,
                     FrontEndSpec.PATCH_FRAMES), file, false);
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(file);
+            delete(file);
             throw e;
         }
         return file;
+    }
+
+    /** Deletes an exported backbone and its directory. */
+    static void delete(Path file) throws IOException {
+        Files.deleteIfExists(file);
+        Files.deleteIfExists(file.getParent());
     }
 }
