@@ -17,10 +17,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The service's HTTP API. For now: {@code GET /health} (200 when every check passes, 503 with the failing ones
- * otherwise, as load balancers and orchestrators expect) and {@code GET /metrics} (Prometheus text format: frames,
- * gaps, drops, queue depth, inference latency and last-seen time per sensor), and, when given a {@link QueryApi}, the
- * auditors' query API under {@code /api/v1}. No endpoint returns audio.
+ * The service's HTTP API: {@code GET /health} (200 when every check passes, 503 with the failing ones otherwise, as
+ * load balancers and orchestrators expect) and, when given a {@link QueryApi}, the auditors' query API under
+ * {@code /api/v1}. {@code GET /metrics} (Prometheus text format: frames, gaps, drops, queue depth, inference latency
+ * and last-seen time per sensor) is served only on its own listener ({@code metrics.*}, loopback by default) and
+ * never on the public one: per-sensor counters polled each second would date every detection. No endpoint returns
+ * audio.
  */
 public final class ApiVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
@@ -30,8 +32,10 @@ public final class ApiVerticle extends VerticleBase {
     private final Map<String, String> info;
     private final Map<String, BooleanSupplier> checks;
     private final QueryApi queryApi;
+    private final Listen metricsListen;
     private final long startedMillis = System.currentTimeMillis();
     private HttpServer server;
+    private HttpServer metricsServer;
 
     /**
      * @param info   static facts shown by /health (version, model, ingest mode)
@@ -44,6 +48,13 @@ public final class ApiVerticle extends VerticleBase {
     /** As above, and with the query API mounted under /api/v1 when {@code queryApi} is not null. */
     public ApiVerticle(Listen listen, Metrics metrics, Map<String, String> info, Map<String, BooleanSupplier> checks,
                        QueryApi queryApi) {
+        this(listen, null, metrics, info, checks, queryApi);
+    }
+
+    /** @param metricsListen where {@code /metrics} is served, apart from the public listener; null: nowhere */
+    public ApiVerticle(Listen listen, Listen metricsListen, Metrics metrics, Map<String, String> info,
+                       Map<String, BooleanSupplier> checks, QueryApi queryApi) {
+        this.metricsListen = metricsListen;
         this.queryApi = queryApi;
         this.listen = listen;
         this.metrics = metrics;
@@ -55,27 +66,45 @@ public final class ApiVerticle extends VerticleBase {
     public Future<?> start() {
         Router router = Router.router(vertx);
         router.get("/health").handler(this::health);
-        router.get("/metrics").handler(this::metrics);
         if (queryApi != null) {
             queryApi.mount(router);
         }
+        server = vertx.createHttpServer(options(listen)).requestHandler(router);
+        Future<HttpServer> main = server.listen().onSuccess(s -> LOG.info("http: listening on {}:{}{} (/health{})",
+                listen.host(), s.actualPort(), listen.tls() == null ? "" : " (TLS)",
+                queryApi == null ? "" : ", /api/v1"));
+        if (metricsListen == null) {
+            return main;
+        }
+        Router metricsRouter = Router.router(vertx);
+        metricsRouter.get("/metrics").handler(this::metrics);
+        metricsServer = vertx.createHttpServer(options(metricsListen)).requestHandler(metricsRouter);
+        return main.compose(s -> metricsServer.listen()).onSuccess(s -> LOG.info(
+                "http: /metrics on {}:{}{}", metricsListen.host(), s.actualPort(),
+                metricsListen.tls() == null ? "" : " (TLS)"));
+    }
+
+    private static HttpServerOptions options(Listen listen) {
         HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port());
         if (listen.tls() != null) {
             options.setSsl(true).setKeyCertOptions(listen.tls().pfx());
         }
-        server = vertx.createHttpServer(options).requestHandler(router);
-        return server.listen().onSuccess(s -> LOG.info("http: listening on {}:{}{} (/health, /metrics{})",
-                listen.host(), s.actualPort(), listen.tls() == null ? "" : " (TLS)",
-                queryApi == null ? "" : ", /api/v1"));
+        return options;
     }
 
     @Override
     public Future<?> stop() {
-        return server == null ? Future.succeededFuture() : server.close();
+        Future<Void> metricsClosed = metricsServer == null ? Future.succeededFuture() : metricsServer.close();
+        return server == null ? metricsClosed : Future.all(server.close(), metricsClosed);
     }
 
     public int actualPort() {
         return server.actualPort();
+    }
+
+    /** The port of the metrics listener; -1 without one. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.actualPort();
     }
 
     private void health(RoutingContext ctx) {

@@ -46,4 +46,10 @@ public interface Records {
 
     /** Journals one API request (or refusal) durably; returns its seq. Throws IOException when the journal cannot take it. */
     long audit(AccessRecord access) throws IOException;
+
+    /**
+     * Journals one interval's summary of refused anonymous and rate-limited requests durably (they are not
+     * journaled one by one); returns its seq.
+     */
+    long auditRefusals(RefusalSummary.Interval refusals) throws IOException;
 }
