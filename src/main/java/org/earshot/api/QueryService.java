@@ -146,6 +146,7 @@ public final class QueryService {
             (anonymous ? rateLimitedAnonymous : rateLimitedCredential).increment();
             summarizedRefusals.increment();
             refusals.add(now, address, principal, 429, endpointName);
+            records.countSummarized(principal.role().wireName(), 429);
             return refusal(429, "too_many_requests", "too many requests from this " + (anonymous ? "address"
                     : "credential") + "; retry after " + wait.getAsLong() + " s",
                     Map.of("Retry-After", String.valueOf(wait.getAsLong()))).response();
@@ -169,6 +170,7 @@ public final class QueryService {
             // one entry per request. Nothing was disclosed, so nothing is lost by answering before journaling.
             summarizedRefusals.increment();
             refusals.add(now, address, principal, status, endpointName);
+            records.countSummarized(principal.role().wireName(), status);
             return outcome.response();
         }
         AccessRecord access = new AccessRecord(principal.name(), principal.role().wireName(),
@@ -180,7 +182,7 @@ public final class QueryService {
         try {
             records.audit(access);
         } catch (IOException | RuntimeException e) {
-            LOG.error("api: cannot journal {} {} (status {}); answering 503: {}", request.method(), request.path(),
+            LOG.error("api: cannot journal {} {} (status {}); answering 503: {}", request.method(), access.path(),
                     outcome.response().status(), e.toString());
             return refusal(503, "unavailable", "the access journal cannot record this request, so it is not"
                     + " answered; try again later", Map.of("Retry-After", "30")).response();

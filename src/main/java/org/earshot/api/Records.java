@@ -52,4 +52,10 @@ public interface Records {
      * journaled one by one); returns its seq.
      */
     long auditRefusals(RefusalSummary.Interval refusals) throws IOException;
+
+    /**
+     * Counts, at once, a request that goes into a refusal summary instead of an entry of its own, so that access
+     * counts by role (InfluxDB's {@code api_access}) do not wait for the summary.
+     */
+    default void countSummarized(String role, int status) {}
 }

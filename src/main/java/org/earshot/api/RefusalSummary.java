@@ -15,6 +15,11 @@ import java.util.Objects;
  */
 public final class RefusalSummary {
     public static final int MAX_ROWS = 100;
+    /**
+     * Intervals kept while the journal cannot take them; beyond this the oldest two are merged into one, so memory
+     * stays bounded through a long outage and no refusal goes uncounted.
+     */
+    public static final int MAX_PENDING = 1440;
 
     /** One row: who, from where, what was refused how, and how often. */
     public record Row(String remoteAddress, String principal, String credential, int status, String endpoint,
@@ -80,6 +85,41 @@ public final class RefusalSummary {
     /** Puts back intervals that could not be journaled, to be tried again with the next ones. */
     public synchronized void putBack(List<Interval> intervals) {
         closed.addAll(0, intervals);
+        bound();
+    }
+
+    /** Intervals waiting to be journaled (for tests). */
+    synchronized int pending() {
+        return closed.size() + (startMicros >= 0 ? 1 : 0);
+    }
+
+    private void bound() {
+        while (closed.size() > MAX_PENDING) {
+            Interval a = closed.remove(0);
+            Interval b = closed.remove(0);
+            Map<Key, long[]> merged = new LinkedHashMap<>();
+            long mergedOther = a.otherRequests() + b.otherRequests();
+            for (Row r : a.rows().size() >= b.rows().size() ? concat(a.rows(), b.rows()) : concat(b.rows(), a.rows())) {
+                Key k = new Key(r.remoteAddress(), r.principal(), r.credential(), r.status(), r.endpoint());
+                long[] count = merged.get(k);
+                if (count == null && merged.size() >= MAX_ROWS) {
+                    mergedOther += r.count();
+                    continue;
+                }
+                merged.computeIfAbsent(k, x -> new long[1])[0] += r.count();
+            }
+            List<Row> rows = new ArrayList<>();
+            merged.forEach((k, v) -> rows.add(new Row(k.remoteAddress(), k.principal(), k.credential(), k.status(),
+                    k.endpoint(), v[0])));
+            closed.add(0, new Interval(Math.min(a.fromMicros(), b.fromMicros()), Math.max(a.toMicros(),
+                    b.toMicros()), rows, mergedOther));
+        }
+    }
+
+    private static List<Row> concat(List<Row> first, List<Row> second) {
+        List<Row> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
     }
 
     private void roll(long nowMicros) {
@@ -96,5 +136,6 @@ public final class RefusalSummary {
         counts.clear();
         other = 0;
         startMicros = -1;
+        bound();
     }
 }

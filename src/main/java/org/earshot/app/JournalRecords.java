@@ -42,7 +42,8 @@ final class JournalRecords implements Records {
     private final Map<String, java.util.concurrent.atomic.LongAdder> refusedByRole;
 
     /**
-     * @param requestsByRole counts API requests by role as they are journaled (for the accountability figures)
+     * @param requestsByRole counts API requests by role as they are journaled, or summarized when refused
+     *                       anonymously or rate-limited (for the accountability figures)
      * @param refusedByRole  ... and those refused (401, 403)
      */
     JournalRecords(ServiceJournal records, SensorRegistry registry, Map<String, String> settings,
@@ -197,6 +198,14 @@ final class JournalRecords implements Records {
             refusedByRole.computeIfAbsent(role, r -> new java.util.concurrent.atomic.LongAdder()).increment();
         }
         return seq;
+    }
+
+    @Override
+    public void countSummarized(String role, int status) {
+        requestsByRole.computeIfAbsent(role, r -> new java.util.concurrent.atomic.LongAdder()).increment();
+        if (status == 401 || status == 403) {
+            refusedByRole.computeIfAbsent(role, r -> new java.util.concurrent.atomic.LongAdder()).increment();
+        }
     }
 
     @Override

@@ -80,6 +80,7 @@ class ApiAttackTest {
                 .equals("192.0.2.7") && r.endpoint().equals("/api/v1/transparency"))
                 .mapToLong(RefusalSummary.Row::count).sum());
         assertEquals(tooMany, service.rateLimited(true));
+        assertEquals(2900, records.countedSummarized.get(), "counted by role at once, for the access figures");
     }
 
     @Test
