@@ -173,7 +173,8 @@ public final class QueryService {
             records.countSummarized(principal.role().wireName(), status);
             return outcome.response();
         }
-        AccessRecord access = new AccessRecord(principal.name(), principal.role().wireName(),
+        // A JWT's sub is the issuer's choice: redacted too, in case one put a credential there.
+        AccessRecord access = new AccessRecord(QueryParameters.redact(principal.name()), principal.role().wireName(),
                 principal.credential(), principal.keyId(), request.method(),
                 QueryParameters.pathForAudit(request.path()), QueryParameters.forAudit(params),
                 status, outcome.results(), outcome.refusal() == null ? null

@@ -225,6 +225,18 @@ class ApiAttackTest {
         }
         String journaled = everyAudit(records);
         assertFalse(journaled.contains(AUDITOR_KEY.substring(4, 20)), journaled);
+        // Requests with a valid credential are journaled one by one: the decoded path is stored, redacted.
+        for (String path : List.of("/api/v1/detections/" + encodedKey, "/api/v1/detections/%65sk_"
+                + AUDITOR_KEY.substring(4), "/api/v1/x%2565sk_" + AUDITOR_KEY.substring(4))) {
+            int before = records.audits.size();
+            ApiResponse r = service.handle(new ApiRequest("GET", path, "%65sk_" + AUDITOR_KEY.substring(4) + "=1",
+                    List.of(), List.of(AUDITOR_KEY), null, "::1"));
+            assertTrue(r.status() == 404 || r.status() == 400, path + ": " + r.status());
+            assertEquals(before + 1, records.audits.size());
+            AccessRecord audit = records.audits.get(before);
+            assertTrue(audit.path().contains("<redacted>"), audit.path());
+            assertFalse(audit.toString().contains(AUDITOR_KEY.substring(4, 20)), audit.toString());
+        }
     }
 
     /** Item 5: {@code from=9999-12-31} answered {@code "to":"+10000-01-29"}. */
