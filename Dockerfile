@@ -29,7 +29,7 @@ ENV EARSHOT_DATA_DIR=/data \
 VOLUME /data
 
 # HTTP (/health, /metrics, /api/v1), WebSocket ingest, and the embedded MQTT endpoint (ingest.mode embedded only).
-EXPOSE 8080 8081 1883
+EXPOSE 8080 8081 1883 9464
 
 # The image has neither curl nor wget, and starting a JVM every few seconds would cost more than the check: bash's
 # /dev/tcp sends the request and the status line must say 200 (503 names a failing check: journal, broker).

@@ -135,34 +135,35 @@ public final class ApiJson {
     /**
      * The public transparency figures: totals per class (every class, zeros included), per sensor, per day and per
      * day, sensor and class. Counts only; nothing that identifies one event (no ids, no times finer than a day).
+     * A day, sensor and class with fewer than {@code minCount} detections (but some) is suppressed: left out of its
+     * row and of every total, so that no difference of published figures gives it back; {@code suppressed_cells}
+     * says how many were.
      */
-    public static JsonObject transparency(LocalDate from, LocalDate to, List<DailyCount> counts) {
-        Map<String, Long> byClass = new TreeMap<>();
-        Labels.CLASSES.forEach(c -> byClass.put(c, 0L));
-        Map<String, Long> bySensor = new TreeMap<>();
-        Map<String, Long> byDay = new TreeMap<>();
+    public static JsonObject transparency(LocalDate from, LocalDate to, List<DailyCount> counts, int minCount) {
         Map<String, Long> cells = new TreeMap<>();
-        long total = 0;
         for (DailyCount c : counts) {
             if (c.count() <= 0 || c.day().isBefore(from) || c.day().isAfter(to)) {
                 continue;
             }
-            total += c.count();
-            byClass.merge(c.label(), c.count(), Long::sum);
-            bySensor.merge(c.sensor(), c.count(), Long::sum);
-            byDay.merge(c.day().toString(), c.count(), Long::sum);
             cells.merge(c.day() + "\u0000" + c.sensor() + "\u0000" + c.label(), c.count(), Long::sum);
         }
-        JsonObject o = new JsonObject();
-        o.addProperty("from", from.toString());
-        o.addProperty("to", to.toString());
-        o.addProperty("total", total);
-        o.add("by_class", counts(byClass));
-        o.add("by_sensor", counts(bySensor));
-        o.add("by_day", counts(byDay));
+        Map<String, Long> byClass = new TreeMap<>();
+        Labels.CLASSES.forEach(c -> byClass.put(c, 0L));
+        Map<String, Long> bySensor = new TreeMap<>();
+        Map<String, Long> byDay = new TreeMap<>();
+        long total = 0;
+        long suppressed = 0;
         JsonArray rows = new JsonArray();
         for (Map.Entry<String, Long> cell : cells.entrySet()) {
+            if (cell.getValue() < minCount) {
+                suppressed++;
+                continue;
+            }
             String[] key = cell.getKey().split("\u0000", -1);
+            total += cell.getValue();
+            byDay.merge(key[0], cell.getValue(), Long::sum);
+            bySensor.merge(key[1], cell.getValue(), Long::sum);
+            byClass.merge(key[2], cell.getValue(), Long::sum);
             JsonObject row = new JsonObject();
             row.addProperty("day", key[0]);
             row.addProperty("sensor", key[1]);
@@ -170,6 +171,15 @@ public final class ApiJson {
             row.addProperty("count", cell.getValue());
             rows.add(row);
         }
+        JsonObject o = new JsonObject();
+        o.addProperty("from", from.toString());
+        o.addProperty("to", to.toString());
+        o.addProperty("min_count", minCount);
+        o.addProperty("suppressed_cells", suppressed);
+        o.addProperty("total", total);
+        o.add("by_class", counts(byClass));
+        o.add("by_sensor", counts(bySensor));
+        o.add("by_day", counts(byDay));
         o.add("by_day_sensor_class", rows);
         return o;
     }

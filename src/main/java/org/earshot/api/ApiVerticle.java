@@ -19,13 +19,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The service's HTTP API. For now: {@code GET /health} (200 when every check passes, 503 with the failing ones
- * otherwise, as load balancers and orchestrators expect) and {@code GET /metrics} (Prometheus text format: frames,
- * gaps, drops, queue depth, inference latency and last-seen time per sensor), and, when given a {@link QueryApi}, the
- * auditors' query API under {@code /api/v1}. No endpoint returns audio. Slow or idle clients cannot hold
- * connections: a connection must send a complete request head within {@link Limits#headerTimeoutSeconds} of
- * opening or of its previous response, an idle one is closed, and connections beyond {@link Limits#maxConnections}
- * are closed at once; closures for the first and last reason are counted in {@code earshot_refused_total}.
+ * The service's HTTP API: {@code GET /health} (200 when every check passes, 503 with the failing ones otherwise, as
+ * load balancers and orchestrators expect) and, when given a {@link QueryApi}, the auditors' query API under
+ * {@code /api/v1}. {@code GET /metrics} (Prometheus text format: frames, gaps, drops, queue depth, inference latency
+ * and last-seen time per sensor) is served only on its own listener ({@code metrics.*}, loopback by default) and
+ * never on the public one: per-sensor counters polled each second would date every detection. No endpoint returns
+ * audio. Slow or idle clients cannot hold the public listener's connections: a connection must send a complete
+ * request head within {@link Limits#headerTimeoutSeconds} of opening or of its previous response, an idle one is
+ * closed, and connections beyond {@link Limits#maxConnections} are closed at once; closures for the first and last
+ * reason are counted in {@code earshot_refused_total}.
  */
 public final class ApiVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
@@ -52,8 +54,10 @@ public final class ApiVerticle extends VerticleBase {
     private final Map<String, BooleanSupplier> checks;
     private final QueryApi queryApi;
     private final Limits limits;
+    private final Listen metricsListen;
     private final long startedMillis = System.currentTimeMillis();
     private HttpServer server;
+    private HttpServer metricsServer;
 
     /**
      * @param info   static facts shown by /health (version, model, ingest mode)
@@ -66,12 +70,25 @@ public final class ApiVerticle extends VerticleBase {
     /** As above, and with the query API mounted under /api/v1 when {@code queryApi} is not null. */
     public ApiVerticle(Listen listen, Metrics metrics, Map<String, String> info, Map<String, BooleanSupplier> checks,
                        QueryApi queryApi) {
-        this(listen, metrics, info, checks, queryApi, Limits.defaults());
+        this(listen, null, metrics, info, checks, queryApi, Limits.defaults());
     }
 
     /** As above, with the given limits on slow, idle and surplus connections. */
     public ApiVerticle(Listen listen, Metrics metrics, Map<String, String> info, Map<String, BooleanSupplier> checks,
                        QueryApi queryApi, Limits limits) {
+        this(listen, null, metrics, info, checks, queryApi, limits);
+    }
+
+    /** @param metricsListen where {@code /metrics} is served, apart from the public listener; null: nowhere */
+    public ApiVerticle(Listen listen, Listen metricsListen, Metrics metrics, Map<String, String> info,
+                       Map<String, BooleanSupplier> checks, QueryApi queryApi) {
+        this(listen, metricsListen, metrics, info, checks, queryApi, Limits.defaults());
+    }
+
+    /** The public listener with its limits, and {@code /metrics} on {@code metricsListen} (null: nowhere). */
+    public ApiVerticle(Listen listen, Listen metricsListen, Metrics metrics, Map<String, String> info,
+                       Map<String, BooleanSupplier> checks, QueryApi queryApi, Limits limits) {
+        this.metricsListen = metricsListen;
         this.queryApi = queryApi;
         this.limits = limits;
         this.listen = listen;
@@ -84,35 +101,53 @@ public final class ApiVerticle extends VerticleBase {
     public Future<?> start() {
         Router router = Router.router(vertx);
         router.get("/health").handler(this::health);
-        router.get("/metrics").handler(this::metrics);
         if (queryApi != null) {
             queryApi.mount(router);
         }
-        HttpServerOptions options = HttpConnectionGuard.apply(new HttpServerOptions().setHost(listen.host())
-                .setPort(listen.port()).setIdleTimeout(limits.idleTimeoutSeconds())
+        HttpServerOptions options = HttpConnectionGuard.apply(options(listen).setIdleTimeout(limits.idleTimeoutSeconds())
                 .setIdleTimeoutUnit(TimeUnit.SECONDS));
         HttpConnectionGuard guard = new HttpConnectionGuard(vertx, metrics, TRANSPORT, limits.headerTimeoutSeconds(),
                 limits.maxConnections());
-        if (listen.tls() != null) {
-            options.setSsl(true).setKeyCertOptions(listen.tls().pfx());
-        }
         server = vertx.createHttpServer(options).connectionHandler(guard::opened).requestHandler(request -> {
             guard.headReceived(request.remoteAddress());
             request.response().endHandler(v -> guard.responded(request.remoteAddress()));
             router.handle(request);
         });
-        return server.listen().onSuccess(s -> LOG.info("http: listening on {}:{}{} (/health, /metrics{})",
+        Future<HttpServer> main = server.listen().onSuccess(s -> LOG.info("http: listening on {}:{}{} (/health{})",
                 listen.host(), s.actualPort(), listen.tls() == null ? "" : " (TLS)",
                 queryApi == null ? "" : ", /api/v1"));
+        if (metricsListen == null) {
+            return main;
+        }
+        Router metricsRouter = Router.router(vertx);
+        metricsRouter.get("/metrics").handler(this::metrics);
+        metricsServer = vertx.createHttpServer(options(metricsListen)).requestHandler(metricsRouter);
+        return main.compose(s -> metricsServer.listen()).onSuccess(s -> LOG.info(
+                "http: /metrics on {}:{}{}", metricsListen.host(), s.actualPort(),
+                metricsListen.tls() == null ? "" : " (TLS)"));
+    }
+
+    private static HttpServerOptions options(Listen listen) {
+        HttpServerOptions options = new HttpServerOptions().setHost(listen.host()).setPort(listen.port());
+        if (listen.tls() != null) {
+            options.setSsl(true).setKeyCertOptions(listen.tls().pfx());
+        }
+        return options;
     }
 
     @Override
     public Future<?> stop() {
-        return server == null ? Future.succeededFuture() : server.close();
+        Future<Void> metricsClosed = metricsServer == null ? Future.succeededFuture() : metricsServer.close();
+        return server == null ? metricsClosed : Future.all(server.close(), metricsClosed);
     }
 
     public int actualPort() {
         return server.actualPort();
+    }
+
+    /** The port of the metrics listener; -1 without one. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.actualPort();
     }
 
     private void health(RoutingContext ctx) {

@@ -81,7 +81,7 @@ public final class Authenticator {
     private Authentication apiKey(String key) {
         return keys.get().authenticate(key)
                 .map(k -> Authentication.of(new Principal(k.name(), Role.grantable(k.role()).orElseThrow(),
-                        API_KEY_SCHEME)))
+                        API_KEY_SCHEME, k.keySha256().substring(0, 16))))
                 .orElseGet(() -> Authentication.refused("unknown API key"));
     }
 

@@ -50,6 +50,12 @@ public final class JwtVerifier {
     private final String issuer;
     private final long leewaySeconds;
     private final Clock clock;
+    /**
+     * Which secret verified a token, for the journal: {@code hs256:} and 16 hex digits of a domain-separated SHA-256
+     * of the secret. It tells tokens of a rotated secret apart; like any token it would let someone test guesses of
+     * a weak secret, which is why the secret must be random (at least 32 bytes).
+     */
+    private final String keyId;
 
     /**
      * @param secret   the HMAC key, at least {@value #MIN_SECRET_BYTES} bytes (RFC 7518 3.2: at least the hash size)
@@ -69,6 +75,7 @@ public final class JwtVerifier {
         if (issuer != null && issuer.isBlank()) {
             throw new IllegalArgumentException("the JWT issuer must be null (any) or non-blank");
         }
+        this.keyId = keyId(secret);
         if (leeway == null || leeway.isNegative() || leeway.compareTo(MAX_LEEWAY) > 0) {
             throw new IllegalArgumentException("the JWT leeway must be between 0 and " + MAX_LEEWAY + ", got "
                     + leeway);
@@ -171,7 +178,7 @@ public final class JwtVerifier {
         }
         Role granted = Role.grantable(role.getAsString()).orElseThrow(() -> new InvalidCredentialException(
                 "role claim must be one of operator, auditor, admin"));
-        return new Principal(sub.getAsString(), granted, SCHEME);
+        return new Principal(sub.getAsString(), granted, SCHEME, keyId);
     }
 
     private void checkAudience(JsonElement aud) throws InvalidCredentialException {
@@ -273,5 +280,15 @@ public final class JwtVerifier {
     public String toString() {
         return "JwtVerifier[alg=" + ALGORITHM + ", aud=" + audience + ", iss=" + issuer + ", leeway="
                 + leewaySeconds + "s]";
+    }
+
+    static String keyId(byte[] secret) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update("earshot jwt key id\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return "hs256:" + java.util.HexFormat.of().formatHex(sha.digest(secret), 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 }

@@ -53,7 +53,17 @@ public final class QueryParameters {
     /** A JWT's header always starts with {"  (eyJ in base64url); two dots follow. */
     private static final Pattern JWT_LIKE = Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*\\.");
     private static final Pattern JWT_WHOLE = Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*");
-    private static final int AUDIT_VALUE_CHARS = 200;
+    /**
+     * For redaction before anything is stored: the key prefix and a key's body anywhere, whatever precedes it (a
+     * parameter name {@code xesk_...} must not slip through).
+     */
+    private static final Pattern KEY_ANYWHERE = Pattern.compile(ApiKeyRegistry.KEY_PREFIX + "[A-Za-z0-9_-]{8,}",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern PERCENT = Pattern.compile("%([0-9A-Fa-f]{2})");
+    /** What the journal keeps of one request: bounded, so that a request's size is not the journal's growth. */
+    static final int AUDIT_VALUE_CHARS = 100;
+    static final int AUDIT_MAX_PARAMETERS = 16;
+    static final int AUDIT_PATH_CHARS = 200;
     private static final String REDACTED = "<redacted>";
 
     private QueryParameters() {}
@@ -218,9 +228,17 @@ public final class QueryParameters {
         requireOnly(params, Endpoint.TRANSPARENCY);
         String f = single(params, "from");
         String t = single(params, "to");
-        LocalDate to = t == null ? (f == null ? today : date(f, "from").plusDays(DEFAULT_TRANSPARENCY_DAYS - 1))
-                : date(t, "to");
-        LocalDate from = f == null ? to.minusDays(DEFAULT_TRANSPARENCY_DAYS - 1) : date(f, "from");
+        // Only closed days: counts of a day still running, polled, would date each detection to the poll.
+        LocalDate lastClosed = today.minusDays(1);
+        LocalDate from = f == null ? null : closedDay(f, "from", lastClosed);
+        LocalDate to = t != null ? closedDay(t, "to", lastClosed)
+                : from == null ? lastClosed : min(from.plusDays(DEFAULT_TRANSPARENCY_DAYS - 1), lastClosed);
+        if (from == null) {
+            from = to.minusDays(DEFAULT_TRANSPARENCY_DAYS - 1);
+            if (from.isBefore(EARLIEST_DAY)) {
+                from = EARLIEST_DAY;
+            }
+        }
         if (from.isAfter(to)) {
             throw new BadParameterException("from must not be after to");
         }
@@ -228,6 +246,22 @@ public final class QueryParameters {
             throw new BadParameterException("from..to spans more than " + MAX_TRANSPARENCY_DAYS + " days");
         }
         return new TransparencyRequest(from, to);
+    }
+
+    /** The first day the API speaks of; earlier dates are refused, never clamped. */
+    static final LocalDate EARLIEST_DAY = LocalDate.of(1970, 1, 1);
+
+    private static LocalDate closedDay(String value, String name, LocalDate lastClosed) throws BadParameterException {
+        LocalDate d = date(value, name);
+        if (d.isAfter(lastClosed)) {
+            throw new BadParameterException(name + " must be a closed UTC day, at most " + lastClosed + " (days are"
+                    + " published once they are over), got " + printable(value));
+        }
+        return d;
+    }
+
+    private static LocalDate min(LocalDate a, LocalDate b) {
+        return a.isBefore(b) ? a : b;
     }
 
     /** {@code s} and the seq in unpadded base64url: opaque to clients, stable for us. */
@@ -271,26 +305,77 @@ public final class QueryParameters {
      */
     public static Map<String, String> forAudit(Map<String, List<String>> params) {
         Map<String, String> out = new LinkedHashMap<>();
+        int omitted = 0;
         for (Map.Entry<String, List<String>> p : params.entrySet()) {
-            String name = cut(p.getKey());
+            if (out.size() >= AUDIT_MAX_PARAMETERS) {
+                omitted++;
+                continue;
+            }
+            // A key sent as a parameter name is as much a credential as one sent as a value.
+            String name = looksLikeCredential(p.getKey()) ? REDACTED + "#" + out.size() : cut(redact(p.getKey()));
             boolean credentialName = CREDENTIAL_NAMES.contains(p.getKey().toLowerCase(Locale.ROOT));
             List<String> values = new ArrayList<>();
             for (String v : p.getValue()) {
-                values.add(credentialName || looksLikeCredential(v) ? REDACTED : cut(v));
+                values.add(credentialName || looksLikeCredential(v) ? REDACTED : cut(redact(v)));
             }
-            out.put(name, String.join(",", values));
+            out.put(name, cut(String.join(",", values)));
+        }
+        if (omitted > 0) {
+            out.put("<omitted>", omitted + " more parameter(s)");
         }
         return out;
     }
 
-    /** The request path as the audit journal records it: credentials pasted into it redacted, long paths cut. */
+    /**
+     * The request path as the audit journal records it: percent-decoded, credentials pasted into it redacted, long
+     * paths cut.
+     */
     public static String pathForAudit(String path) {
-        String redacted = JWT_WHOLE.matcher(KEY_LIKE.matcher(path).replaceAll(REDACTED)).replaceAll(REDACTED);
-        return cut(redacted);
+        // Decoded first, so that a key written as %65sk_... or entirely in %XX is recognised; then cut.
+        String redacted = redact(decodeLeniently(path));
+        return redacted.length() <= AUDIT_PATH_CHARS ? redacted : redacted.substring(0, AUDIT_PATH_CHARS) + "...";
+    }
+
+    /** Any API key or JWT in {@code s} replaced by {@value #REDACTED}. */
+    public static String redact(String s) {
+        if (s == null) {
+            return null;
+        }
+        return JWT_WHOLE.matcher(KEY_ANYWHERE.matcher(s).replaceAll(REDACTED)).replaceAll(REDACTED);
+    }
+
+    /** Percent-decoding that never fails: valid %XX sequences are decoded (repeatedly, for %2565...), others kept. */
+    static String decodeLeniently(String s) {
+        String current = s;
+        for (int round = 0; round < 3 && current.indexOf('%') >= 0; round++) {
+            java.util.regex.Matcher m = PERCENT.matcher(current);
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            int last = 0;
+            while (m.find()) {
+                byte[] before = current.substring(last, m.start()).getBytes(StandardCharsets.UTF_8);
+                bytes.write(before, 0, before.length);
+                bytes.write(Integer.parseInt(m.group(1), 16));
+                last = m.end();
+            }
+            byte[] rest = current.substring(last).getBytes(StandardCharsets.UTF_8);
+            bytes.write(rest, 0, rest.length);
+            String decoded = bytes.toString(StandardCharsets.UTF_8);
+            if (decoded.equals(current)) {
+                break;
+            }
+            current = decoded;
+        }
+        return current;
     }
 
     static boolean looksLikeCredential(String value) {
-        return KEY_LIKE.matcher(value).find() || JWT_LIKE.matcher(value).find();
+        return KEY_LIKE.matcher(value).find() || JWT_LIKE.matcher(value).find()
+                || KEY_ANYWHERE.matcher(value).find();
+    }
+
+    /** A free text (a refusal reason) as the journal keeps it: at most {@value #AUDIT_PATH_CHARS} characters. */
+    public static String cutForAudit(String s) {
+        return s.length() <= AUDIT_PATH_CHARS ? s : s.substring(0, AUDIT_PATH_CHARS) + "...";
     }
 
     private static String cut(String s) {

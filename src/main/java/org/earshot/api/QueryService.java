@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -42,12 +44,85 @@ public final class QueryService {
     private final Records records;
     private final Authenticator authenticator;
     private final Clock clock;
+    private final Limits limits;
+    private final RateLimiter perAddress;
+    private final RateLimiter perCredential;
+    private final RefusalSummary refusals;
+    private final LongAdder rateLimitedAnonymous = new LongAdder();
+    private final LongAdder rateLimitedCredential = new LongAdder();
+    private final LongAdder summarizedRefusals = new LongAdder();
 
-    /** @param clock for "today" (the transparency default range) */
+    /**
+     * What protects the API and its journal from clients: anonymous requests a minute per client address,
+     * authenticated requests a minute per credential, the interval over which refusals are summarized, and the
+     * smallest count the transparency figures publish (smaller ones are suppressed; 1 publishes every count).
+     */
+    public record Limits(int anonymousPerMinute, int credentialPerMinute, int refusalSummarySeconds,
+                         int transparencyMinCount) {
+        public static final int DEFAULT_ANONYMOUS_PER_MINUTE = 60;
+        public static final int DEFAULT_CREDENTIAL_PER_MINUTE = 600;
+        public static final int DEFAULT_REFUSAL_SUMMARY_SECONDS = 60;
+        public static final int DEFAULT_TRANSPARENCY_MIN_COUNT = 5;
+
+        public Limits {
+            if (anonymousPerMinute < 1 || credentialPerMinute < 1 || refusalSummarySeconds < 1
+                    || transparencyMinCount < 1) {
+                throw new IllegalArgumentException("API limits must be at least 1");
+            }
+        }
+
+        public static Limits defaults() {
+            return new Limits(DEFAULT_ANONYMOUS_PER_MINUTE, DEFAULT_CREDENTIAL_PER_MINUTE,
+                    DEFAULT_REFUSAL_SUMMARY_SECONDS, DEFAULT_TRANSPARENCY_MIN_COUNT);
+        }
+    }
+
+    /** With the default {@link Limits}. @param clock for "today" (the transparency default range) and rates */
     public QueryService(Records records, Authenticator authenticator, Clock clock) {
+        this(records, authenticator, clock, Limits.defaults());
+    }
+
+    public QueryService(Records records, Authenticator authenticator, Clock clock, Limits limits) {
         this.records = Objects.requireNonNull(records, "records");
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.perAddress = new RateLimiter(limits.anonymousPerMinute());
+        this.perCredential = new RateLimiter(limits.credentialPerMinute());
+        this.refusals = new RefusalSummary(limits.refusalSummarySeconds() * 1_000_000L);
+    }
+
+    /** Requests refused with 429: {@code anonymous} ones (per address) or authenticated ones (per credential). */
+    public long rateLimited(boolean anonymous) {
+        return (anonymous ? rateLimitedAnonymous : rateLimitedCredential).sum();
+    }
+
+    /** Refused requests counted in summaries rather than journaled one by one. */
+    public long summarizedRefusals() {
+        return summarizedRefusals.sum();
+    }
+
+    /**
+     * Journals the refusal summaries of intervals that are over ({@code all}: the current one too, at a stop).
+     * Blocking; call it from a worker thread, periodically, so that a quiet API still writes its last summary.
+     */
+    public void flushRefusals(boolean all) {
+        List<RefusalSummary.Interval> due = refusals.takeDue(nowMicros(), all);
+        for (int i = 0; i < due.size(); i++) {
+            try {
+                records.auditRefusals(due.get(i));
+            } catch (IOException | RuntimeException e) {
+                LOG.error("api: cannot journal a summary of {} refused request(s); kept for the next try: {}",
+                        due.get(i).total(), e.toString());
+                refusals.putBack(due.subList(i, due.size()));
+                return;
+            }
+        }
+    }
+
+    private long nowMicros() {
+        Instant now = clock.instant();
+        return Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000L), now.getNano() / 1000);
     }
 
     /** An outcome before it is journaled: the response, and what the audit record says about it. */
@@ -57,6 +132,25 @@ public final class QueryService {
     public ApiResponse handle(ApiRequest request) {
         Authenticator.Authentication auth = authenticator.authenticate(request.authorization(), request.apiKey());
         Principal principal = auth.principal();
+        long now = nowMicros();
+        flushRefusals(false);
+        // Anonymous requests, and requests with a refused credential, are limited per client address; the others
+        // per credential, so a stolen key used from many addresses is held to the same rate.
+        boolean anonymous = principal.role() == Role.PUBLIC;
+        String address = RateLimiter.addressKey(request.remoteAddress());
+        java.util.OptionalLong wait = anonymous ? perAddress.acquire(address, now)
+                : perCredential.acquire(principal.credential() + "\u0000" + principal.keyId() + "\u0000"
+                + principal.name(), now);
+        String endpointName = Endpoint.match(request.path()).map(m -> m.endpoint().template()).orElse("unknown");
+        if (wait.isPresent()) {
+            (anonymous ? rateLimitedAnonymous : rateLimitedCredential).increment();
+            summarizedRefusals.increment();
+            refusals.add(now, address, principal, 429, endpointName);
+            records.countSummarized(principal.role().wireName(), 429);
+            return refusal(429, "too_many_requests", "too many requests from this " + (anonymous ? "address"
+                    : "credential") + "; retry after " + wait.getAsLong() + " s",
+                    Map.of("Retry-After", String.valueOf(wait.getAsLong()))).response();
+        }
         Map<String, List<String>> params;
         try {
             params = QueryParameters.parse(request.rawQuery());
@@ -67,17 +161,29 @@ public final class QueryService {
         try {
             outcome = decide(request, auth);
         } catch (RuntimeException e) {
-            LOG.error("api: {} {} failed", request.method(), request.path(), e);
+            LOG.error("api: {} {} failed", request.method(), QueryParameters.pathForAudit(request.path()), e);
             outcome = refusal(500, "internal_error", "the request failed on the server", Map.of());
         }
-        AccessRecord access = new AccessRecord(principal.name(), principal.role().wireName(), request.method(),
+        int status = outcome.response().status();
+        if (anonymous && status >= 400 && status < 500) {
+            // Refused without reading anything: counted per interval, so that a flood cannot grow the journal by
+            // one entry per request. Nothing was disclosed, so nothing is lost by answering before journaling.
+            summarizedRefusals.increment();
+            refusals.add(now, address, principal, status, endpointName);
+            records.countSummarized(principal.role().wireName(), status);
+            return outcome.response();
+        }
+        // A JWT's sub is the issuer's choice: redacted too, in case one put a credential there.
+        AccessRecord access = new AccessRecord(QueryParameters.redact(principal.name()), principal.role().wireName(),
+                principal.credential(), principal.keyId(), request.method(),
                 QueryParameters.pathForAudit(request.path()), QueryParameters.forAudit(params),
-                outcome.response().status(), outcome.results(), outcome.refusal(),
+                status, outcome.results(), outcome.refusal() == null ? null
+                : QueryParameters.cutForAudit(QueryParameters.redact(outcome.refusal())),
                 request.remoteAddress() == null ? "" : request.remoteAddress());
         try {
             records.audit(access);
         } catch (IOException | RuntimeException e) {
-            LOG.error("api: cannot journal {} {} (status {}); answering 503: {}", request.method(), request.path(),
+            LOG.error("api: cannot journal {} {} (status {}); answering 503: {}", request.method(), access.path(),
                     outcome.response().status(), e.toString());
             return refusal(503, "unavailable", "the access journal cannot record this request, so it is not"
                     + " answered; try again later", Map.of("Retry-After", "30")).response();
@@ -136,7 +242,8 @@ public final class QueryService {
                 TransparencyRequest r = QueryParameters.transparency(params, LocalDate.now(clock.withZone(
                         ZoneOffset.UTC)));
                 List<DailyCount> counts = records.dailyCounts(r.from(), r.to());
-                return json(ApiJson.transparency(r.from(), r.to(), counts), counts.size());
+                return json(ApiJson.transparency(r.from(), r.to(), counts, limits.transparencyMinCount()),
+                        counts.size());
             }
             case DETECTIONS:
                 return detections(QueryParameters.detections(params, request.accept()), params, request);

@@ -46,4 +46,16 @@ public interface Records {
 
     /** Journals one API request (or refusal) durably; returns its seq. Throws IOException when the journal cannot take it. */
     long audit(AccessRecord access) throws IOException;
+
+    /**
+     * Journals one interval's summary of refused anonymous and rate-limited requests durably (they are not
+     * journaled one by one); returns its seq.
+     */
+    long auditRefusals(RefusalSummary.Interval refusals) throws IOException;
+
+    /**
+     * Counts, at once, a request that goes into a refusal summary instead of an entry of its own, so that access
+     * counts by role (InfluxDB's {@code api_access}) do not wait for the summary.
+     */
+    default void countSummarized(String role, int status) {}
 }

@@ -42,7 +42,8 @@ final class JournalRecords implements Records {
     private final Map<String, java.util.concurrent.atomic.LongAdder> refusedByRole;
 
     /**
-     * @param requestsByRole counts API requests by role as they are journaled (for the accountability figures)
+     * @param requestsByRole counts API requests by role as they are journaled, or summarized when refused
+     *                       anonymously or rate-limited (for the accountability figures)
      * @param refusedByRole  ... and those refused (401, 403)
      */
     JournalRecords(ServiceJournal records, SensorRegistry registry, Map<String, String> settings,
@@ -175,6 +176,10 @@ final class JournalRecords implements Records {
         JsonObject o = new JsonObject();
         o.addProperty("principal", a.principal());
         o.addProperty("role", a.role());
+        o.addProperty("credential", a.credential());
+        if (a.keyId() != null) {
+            o.addProperty("key_id", a.keyId());
+        }
         o.addProperty("method", a.method());
         o.addProperty("path", a.path());
         JsonObject params = new JsonObject();
@@ -193,5 +198,35 @@ final class JournalRecords implements Records {
             refusedByRole.computeIfAbsent(role, r -> new java.util.concurrent.atomic.LongAdder()).increment();
         }
         return seq;
+    }
+
+    @Override
+    public void countSummarized(String role, int status) {
+        requestsByRole.computeIfAbsent(role, r -> new java.util.concurrent.atomic.LongAdder()).increment();
+        if (status == 401 || status == 403) {
+            refusedByRole.computeIfAbsent(role, r -> new java.util.concurrent.atomic.LongAdder()).increment();
+        }
+    }
+
+    @Override
+    public long auditRefusals(org.earshot.api.RefusalSummary.Interval refusals) throws IOException {
+        JsonObject o = new JsonObject();
+        o.addProperty("from_us", refusals.fromMicros());
+        o.addProperty("to_us", refusals.toMicros());
+        o.addProperty("total", refusals.total());
+        com.google.gson.JsonArray rows = new com.google.gson.JsonArray();
+        for (org.earshot.api.RefusalSummary.Row r : refusals.rows()) {
+            JsonObject row = new JsonObject();
+            row.addProperty("remote_address", r.remoteAddress());
+            row.addProperty("principal", r.principal());
+            row.addProperty("credential", r.credential());
+            row.addProperty("status", r.status());
+            row.addProperty("endpoint", r.endpoint());
+            row.addProperty("count", r.count());
+            rows.add(row);
+        }
+        o.add("rows", rows);
+        o.addProperty("other", refusals.otherRequests());
+        return records.recordRefusals(o);
     }
 }

@@ -67,6 +67,7 @@ public final class Service implements AutoCloseable {
     private BrokerIngestVerticle broker;
     private WebSocketIngestVerticle websocket;
     private ApiVerticle api;
+    private QueryService queryService;
     private InfluxWriter influx;
     private final Map<String, java.util.concurrent.atomic.LongAdder> apiRequests =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -194,9 +195,9 @@ public final class Service implements AutoCloseable {
         info.put("ingest_mode", config.ingest().mode().name().toLowerCase(java.util.Locale.ROOT));
         info.put("sensors_known", String.valueOf(registry.sensors().size()));
         api = new ApiVerticle(new Listen(config.http().host(), config.http().port(), config.http().tls() ? tls : null),
-                metrics, info, checks, queryApi(config, registry, keys), new ApiVerticle.Limits(
-                        config.http().headerTimeoutSeconds(), config.http().idleTimeoutSeconds(),
-                        config.http().maxConnections()));
+                new Listen(config.metrics().host(), config.metrics().port(), null), metrics, info, checks,
+                queryApi(config, registry, keys), new ApiVerticle.Limits(config.http().headerTimeoutSeconds(),
+                        config.http().idleTimeoutSeconds(), config.http().maxConnections()));
         deploy(api);
     }
 
@@ -279,7 +280,20 @@ public final class Service implements AutoCloseable {
         LOG.info("api: {} API key(s) from {}{}", keys.size(), keysFile, jwt == null ? "" : ", and HS256 JWTs for"
                 + " audience " + a.jwtAudience());
         JournalRecords records = new JournalRecords(journal, registry, config.settings(), apiRequests, apiRefused);
-        return new QueryApi(new QueryService(records, new Authenticator(keys, jwt), Clock.systemUTC()));
+        queryService = new QueryService(records, new Authenticator(keys, jwt), Clock.systemUTC(),
+                new QueryService.Limits(a.anonymousRequestsPerMinute(), a.credentialRequestsPerMinute(),
+                        a.refusalSummarySeconds(), a.transparencyMinCount()));
+        QueryService service = queryService;
+        metrics.gauge("earshot_api_rate_limited_anonymous_total", () -> service.rateLimited(true));
+        metrics.gauge("earshot_api_rate_limited_credential_total", () -> service.rateLimited(false));
+        metrics.gauge("earshot_api_refusals_summarized_total", service::summarizedRefusals);
+        // A quiet API still journals its last interval's refusals; the journal fsyncs, so off the event loop.
+        long every = a.refusalSummarySeconds() * 1000L;
+        vertx.setPeriodic(every, every, id -> vertx.executeBlocking(() -> {
+            service.flushRefusals(false);
+            return null;
+        }, false));
+        return new QueryApi(service);
     }
 
     /**
@@ -332,6 +346,11 @@ public final class Service implements AutoCloseable {
         return api.actualPort();
     }
 
+    /** The port of the {@code /metrics} listener. */
+    public int metricsPort() {
+        return api.metricsPort();
+    }
+
     public boolean brokerConnected() {
         return broker != null && broker.isConnected();
     }
@@ -352,6 +371,9 @@ public final class Service implements AutoCloseable {
             }
         }
         pipeline.close();
+        if (queryService != null) {
+            queryService.flushRefusals(true);
+        }
         if (influx != null) {
             influx.close();
         }

@@ -48,9 +48,11 @@ final class ServiceJournal implements AutoCloseable {
     static final int CONFIG_INLINE_BYTES = 60 * 1024;
     static final int SENSOR_PART_BYTES = 48 * 1024;
     static final String TYPE_API_REQUEST = "api_request";
+    /** Refused anonymous and rate-limited API requests, counted per interval instead of one entry each. */
+    static final String TYPE_API_REFUSALS = "api_refusals";
     /** Entry types whose data holds who did what and when: deleted after the retention period. */
     static final Set<String> RETAINED_TYPES = Set.of(JournalSink.TYPE_DETECTION, JournalSink.TYPE_ALERT,
-            TYPE_API_REQUEST);
+            TYPE_API_REQUEST, TYPE_API_REFUSALS);
     private static final Duration RETENTION_PERIOD = Duration.ofHours(6);
 
     final Journal journal;
@@ -223,6 +225,11 @@ final class ServiceJournal implements AutoCloseable {
     /** Records one API request (or refusal); returns its entry's sequence number once it is on disk. */
     long recordRequest(JsonObject data) throws IOException {
         return journal.append(TYPE_API_REQUEST, data).seq();
+    }
+
+    /** A summary of refused anonymous and rate-limited API requests over one interval. */
+    long recordRefusals(JsonObject data) throws IOException {
+        return journal.append(TYPE_API_REFUSALS, data).seq();
     }
 
     /** Records the stop (after the pipeline has flushed its final detections), signs a checkpoint, closes. */

@@ -25,7 +25,7 @@ import java.util.Objects;
  * header (magic "ESFR", version, sample format, channels, flags, sample rate, sequence number, capture time, samples
  * per channel) followed by interleaved PCM. Decoding trusts nothing: the message size is checked against the caller's
  * limit before anything is read, then every header field, then the exact payload length and, for floats, that every
- * sample is finite; each violation raises a {@link FrameFormatException} whose reason says which rule was broken and
+ * sample is finite and within +-{@value #MAX_FLOAT_SAMPLE}; each violation raises a {@link FrameFormatException} whose reason says which rule was broken and
  * whose message names the value. The same rules guard {@link SensorFrame}'s constructor, so a frame that exists is a
  * frame that could be sent. Decoding copies the PCM once and does not convert it, keeping the network thread cheap.
  */
@@ -37,6 +37,11 @@ public final class FrameCodec {
     public static final int MIN_SAMPLE_RATE = 8_000;
     public static final int MAX_SAMPLE_RATE = 192_000;
     public static final int MAX_CHANNELS = 8;
+    /**
+     * Largest magnitude of an {@code f32le} sample: 8.0 is 18 dB over full scale, room for any real converter's
+     * overshoot, while values like 3e38 overflow the analysis (their squares are infinite, the log-mel NaN).
+     */
+    public static final float MAX_FLOAT_SAMPLE = 8.0f;
     /** 256 KiB: 100 ms of 8 channels of 32-bit audio at 48 kHz fits with room to spare. */
     public static final int DEFAULT_MAX_FRAME_BYTES = 262_144;
 
@@ -240,9 +245,11 @@ public final class FrameCodec {
         }
         for (int offset = 0; offset < pcm.length; offset += 4) {
             float v = Float.intBitsToFloat(SampleFormat.int32At(pcm, offset));
-            if (!Float.isFinite(v)) {
+            // NaN fails both comparisons, so it is refused with the infinities.
+            if (!(v >= -MAX_FLOAT_SAMPLE && v <= MAX_FLOAT_SAMPLE)) {
                 throw new FrameFormatException(BAD_SAMPLES, "frame has float sample " + v + " at sample index "
-                        + offset / 4 + " (interleaved); samples must be finite");
+                        + offset / 4 + " (interleaved); samples must be finite and within -" + MAX_FLOAT_SAMPLE
+                        + ".." + MAX_FLOAT_SAMPLE);
             }
         }
     }

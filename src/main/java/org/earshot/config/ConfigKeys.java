@@ -154,7 +154,7 @@ final class ConfigKeys {
                 + "(1..1000000); a further one is closed at once and counted.");
 
     static final ConfigKey<String> HTTP_HOST = key("http.host", HOST, Http.DEFAULT_HOST, c -> c.http().host(),
-            "Address of the HTTP listener (health, metrics).");
+            "Address of the HTTP listener (health, query API; `/metrics` is on `metrics.*`).");
     static final ConfigKey<Integer> HTTP_PORT = key("http.port", PORT, Http.DEFAULT_PORT, c -> c.http().port(),
             "Its port (0 = any free port).");
     static final ConfigKey<Boolean> HTTP_TLS = key("http.tls", BOOL, Http.DEFAULT_TLS, c -> c.http().tls(),
@@ -174,6 +174,15 @@ final class ConfigKeys {
             Rule.ints(1, Http.MAX_MAX_CONNECTIONS), Http.DEFAULT_MAX_CONNECTIONS, c -> c.http().maxConnections(),
             "Most connections the HTTP listener holds at once (1..100000); a further one is closed at "
                 + "once and counted (`earshot_refused_total{transport=\"http\",reason=\"too_many_connections\"}`).");
+
+    static final ConfigKey<String> METRICS_HOST = key("metrics.host", HOST, ServeConfig.Metrics.DEFAULT_HOST,
+            c -> c.metrics().host(),
+            "Address of the `/metrics` listener (Prometheus text), apart from the public HTTP listener, which does "
+                + "not serve it: per-sensor counters and last-seen times, polled, date each detection. Loopback by "
+                + "default; open it only to your monitoring network.");
+    static final ConfigKey<Integer> METRICS_PORT = key("metrics.port", PORT, ServeConfig.Metrics.DEFAULT_PORT,
+            c -> c.metrics().port(),
+            "Its port (0 = any free port).");
 
     static final ConfigKey<Path> TLS_KEYSTORE =
             key("tls.keystore", Rule.paths(true), Tls.DEFAULT_KEYSTORE, c -> c.tls().keystore(),
@@ -288,6 +297,26 @@ final class ConfigKeys {
             key("api.jwt_issuer", Rule.strings(true), Api.DEFAULT_JWT_ISSUER, c -> c.api().jwtIssuer(),
             "The `iss` a JWT must carry; null accepts any issuer.");
 
+    static final ConfigKey<Integer> API_ANONYMOUS_REQUESTS_PER_MINUTE = key("api.anonymous_requests_per_minute",
+            Rule.ints(1, Api.MAX_REQUESTS_PER_MINUTE), Api.DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE,
+            c -> c.api().anonymousRequestsPerMinute(),
+            "Requests a minute (and burst) one client address may make without a valid credential (an IPv6 "
+                + "client counts by its /64); more get `429` with `Retry-After`, counted in "
+                + "`earshot_api_rate_limited_total`.");
+    static final ConfigKey<Integer> API_CREDENTIAL_REQUESTS_PER_MINUTE = key("api.credential_requests_per_minute",
+            Rule.ints(1, Api.MAX_REQUESTS_PER_MINUTE), Api.DEFAULT_CREDENTIAL_REQUESTS_PER_MINUTE,
+            c -> c.api().credentialRequestsPerMinute(),
+            "Requests a minute (and burst) one API key or JWT subject may make, from any address.");
+    static final ConfigKey<Integer> API_REFUSAL_SUMMARY_SECONDS = key("api.refusal_summary_seconds",
+            Rule.ints(1, 3600), Api.DEFAULT_REFUSAL_SUMMARY_SECONDS, c -> c.api().refusalSummarySeconds(),
+            "Refused anonymous requests and rate-limited requests are journaled as one `api_refusals` entry per "
+                + "this many seconds (1..3600), counted per address, principal, status and endpoint, instead of "
+                + "one entry each.");
+    static final ConfigKey<Integer> API_TRANSPARENCY_MIN_COUNT = key("api.transparency_min_count",
+            Rule.ints(1, 1000), Api.DEFAULT_TRANSPARENCY_MIN_COUNT, c -> c.api().transparencyMinCount(),
+            "The public transparency figures leave out each day, sensor and class with fewer detections than "
+                + "this (but some), from its row and every total (1..1000; 1 publishes every count).");
+
     /** Every key, in the order of the example file and of {@code describe()}. */
     static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, MODEL, SENSORS_FILE,
             INGEST_MODE, INGEST_MAX_FRAME_BYTES, INGEST_QUEUE_SECONDS, INGEST_REORDER_FRAMES, INGEST_IDLE_FLUSH_SECONDS,
@@ -300,6 +329,7 @@ final class ConfigKeys {
             WEBSOCKET_HEADER_TIMEOUT_SECONDS, WEBSOCKET_IDLE_TIMEOUT_SECONDS, WEBSOCKET_MAX_CONNECTIONS,
             HTTP_HOST, HTTP_PORT, HTTP_TLS, HTTP_HEADER_TIMEOUT_SECONDS, HTTP_IDLE_TIMEOUT_SECONDS,
             HTTP_MAX_CONNECTIONS,
+            METRICS_HOST, METRICS_PORT,
             TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD,
             PIPELINE_WORKERS, PIPELINE_INFERENCE_THREADS, PIPELINE_MAX_BATCH,
             OUTPUTS_PUBLISH_LEVELS,
@@ -307,7 +337,8 @@ final class ConfigKeys {
             JOURNAL_SEGMENT_ENTRIES, JOURNAL_SEGMENT_HOURS, JOURNAL_RETENTION_DAYS,
             INFLUX_URL, INFLUX_DATABASE, INFLUX_USERNAME, INFLUX_PASSWORD, INFLUX_DETECTIONS_RETENTION_DAYS,
             INFLUX_LEVELS_RETENTION_DAYS, INFLUX_BATCH_SIZE, INFLUX_FLUSH_SECONDS, INFLUX_LEVEL_BUFFER, INFLUX_HEALTH_SECONDS,
-            API_KEYS_FILE, API_JWT_SECRET, API_JWT_AUDIENCE, API_JWT_ISSUER);
+            API_KEYS_FILE, API_JWT_SECRET, API_JWT_AUDIENCE, API_JWT_ISSUER, API_ANONYMOUS_REQUESTS_PER_MINUTE,
+            API_CREDENTIAL_REQUESTS_PER_MINUTE, API_REFUSAL_SUMMARY_SECONDS, API_TRANSPARENCY_MIN_COUNT);
 
     private ConfigKeys() {}
 

@@ -32,7 +32,8 @@ public record ServeConfig(
         Outputs outputs,
         Journal journal,
         Influx influx,
-        Api api) {
+        Api api,
+        Metrics metrics) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
     public static final Path DEFAULT_MODEL = Path.of("models", "earshot-v2");
@@ -61,6 +62,7 @@ public record ServeConfig(
         Objects.requireNonNull(journal, "journal");
         Objects.requireNonNull(influx, "influx");
         Objects.requireNonNull(api, "api");
+        Objects.requireNonNull(metrics, "metrics");
         // Every listener shares the one keystore, so any of them asking for TLS needs it complete.
         for (Map.Entry<ConfigKey<Boolean>, Boolean> wants : List.of(Map.entry(MQTT_TLS, mqtt.tls()),
                 Map.entry(BROKER_TLS, broker.tls()), Map.entry(WEBSOCKET_TLS, websocket.tls()),
@@ -82,7 +84,8 @@ public record ServeConfig(
     public static ServeConfig defaults() {
         return new ServeConfig(DEFAULT_DATA_DIR, DEFAULT_MODEL, DEFAULT_SENSORS_FILE, Ingest.defaults(),
                 Mqtt.defaults(), Broker.defaults(), WebSocket.defaults(), Http.defaults(), Tls.defaults(),
-                Pipeline.defaults(), Outputs.defaults(), Journal.defaults(), Influx.defaults(), Api.defaults());
+                Pipeline.defaults(), Outputs.defaults(), Journal.defaults(), Influx.defaults(), Api.defaults(),
+                Metrics.defaults());
     }
 
     /** The journal's directory: {@code journal.dir}, or {@code <data_dir>/journal}. */
@@ -485,12 +488,19 @@ public record ServeConfig(
      * Who may use the query API: the API keys file, and the HS256 secret, audience and issuer of accepted JWTs (no
      * secret: JWTs are not accepted). {@link #toString()} hides the secret.
      */
-    public record Api(Path keysFile, String jwtSecret, String jwtAudience, String jwtIssuer) {
+    public record Api(Path keysFile, String jwtSecret, String jwtAudience, String jwtIssuer,
+                      int anonymousRequestsPerMinute, int credentialRequestsPerMinute, int refusalSummarySeconds,
+                      int transparencyMinCount) {
         /** Null: {@code <data_dir>/api-keys.json}. */
         public static final Path DEFAULT_KEYS_FILE = null;
         public static final String DEFAULT_JWT_SECRET = null;
         public static final String DEFAULT_JWT_AUDIENCE = "earshot";
         public static final String DEFAULT_JWT_ISSUER = null;
+        public static final int DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE = 60;
+        public static final int DEFAULT_CREDENTIAL_REQUESTS_PER_MINUTE = 600;
+        public static final int DEFAULT_REFUSAL_SUMMARY_SECONDS = 60;
+        public static final int DEFAULT_TRANSPARENCY_MIN_COUNT = 5;
+        public static final int MAX_REQUESTS_PER_MINUTE = 1_000_000;
         /** HS256 with a shorter key would be weaker than its 256-bit hash (RFC 7518 section 3.2). */
         public static final int MIN_JWT_SECRET_BYTES = 32;
 
@@ -499,6 +509,10 @@ public record ServeConfig(
             jwtSecret = API_JWT_SECRET.check(jwtSecret);
             jwtAudience = API_JWT_AUDIENCE.check(jwtAudience);
             jwtIssuer = API_JWT_ISSUER.check(jwtIssuer);
+            anonymousRequestsPerMinute = API_ANONYMOUS_REQUESTS_PER_MINUTE.check(anonymousRequestsPerMinute);
+            credentialRequestsPerMinute = API_CREDENTIAL_REQUESTS_PER_MINUTE.check(credentialRequestsPerMinute);
+            refusalSummarySeconds = API_REFUSAL_SUMMARY_SECONDS.check(refusalSummarySeconds);
+            transparencyMinCount = API_TRANSPARENCY_MIN_COUNT.check(transparencyMinCount);
             if (jwtSecret != null
                     && jwtSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
                 throw new Invalid(API_JWT_SECRET.name(), API_JWT_SECRET.name() + " must be at least "
@@ -507,13 +521,36 @@ public record ServeConfig(
         }
 
         public static Api defaults() {
-            return new Api(DEFAULT_KEYS_FILE, DEFAULT_JWT_SECRET, DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER);
+            return new Api(DEFAULT_KEYS_FILE, DEFAULT_JWT_SECRET, DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER,
+                    DEFAULT_ANONYMOUS_REQUESTS_PER_MINUTE, DEFAULT_CREDENTIAL_REQUESTS_PER_MINUTE,
+                    DEFAULT_REFUSAL_SUMMARY_SECONDS, DEFAULT_TRANSPARENCY_MIN_COUNT);
         }
 
         @Override
         public String toString() {
             return "Api[keysFile=" + keysFile + ", jwtSecret=" + (jwtSecret == null ? "<not set>" : "<set>")
-                    + ", jwtAudience=" + jwtAudience + ", jwtIssuer=" + jwtIssuer + "]";
+                    + ", jwtAudience=" + jwtAudience + ", jwtIssuer=" + jwtIssuer + ", anonymousRequestsPerMinute="
+                    + anonymousRequestsPerMinute + ", credentialRequestsPerMinute=" + credentialRequestsPerMinute
+                    + ", refusalSummarySeconds=" + refusalSummarySeconds + ", transparencyMinCount="
+                    + transparencyMinCount + "]";
+        }
+    }
+
+    /**
+     * The listener of {@code /metrics}, apart from the public one: per-sensor counters and last-seen times, polled,
+     * date every detection, so by default only this host (a local Prometheus or agent) can read them.
+     */
+    public record Metrics(String host, int port) {
+        public static final String DEFAULT_HOST = "127.0.0.1";
+        public static final int DEFAULT_PORT = 9464;
+
+        public Metrics {
+            host = METRICS_HOST.check(host);
+            port = METRICS_PORT.check(port);
+        }
+
+        public static Metrics defaults() {
+            return new Metrics(DEFAULT_HOST, DEFAULT_PORT);
         }
     }
 }

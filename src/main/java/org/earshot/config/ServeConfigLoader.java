@@ -142,7 +142,10 @@ final class ServeConfigLoader {
                         get(INFLUX_DETECTIONS_RETENTION_DAYS), get(INFLUX_LEVELS_RETENTION_DAYS),
                         get(INFLUX_BATCH_SIZE), get(INFLUX_FLUSH_SECONDS), get(INFLUX_LEVEL_BUFFER),
                         get(INFLUX_HEALTH_SECONDS)),
-                new Api(get(API_KEYS_FILE), get(API_JWT_SECRET), get(API_JWT_AUDIENCE), get(API_JWT_ISSUER)));
+                new Api(get(API_KEYS_FILE), get(API_JWT_SECRET), get(API_JWT_AUDIENCE), get(API_JWT_ISSUER),
+                        get(API_ANONYMOUS_REQUESTS_PER_MINUTE), get(API_CREDENTIAL_REQUESTS_PER_MINUTE),
+                        get(API_REFUSAL_SUMMARY_SECONDS), get(API_TRANSPARENCY_MIN_COUNT)),
+                new ServeConfig.Metrics(get(METRICS_HOST), get(METRICS_PORT)));
     }
 
     /** A keystore that is named must be there and open now, not at the first TLS handshake. */

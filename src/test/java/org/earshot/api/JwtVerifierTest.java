@@ -48,7 +48,9 @@ class JwtVerifierTest {
     @Test
     void acceptsAValidTokenAndTakesSubjectAndRoleFromIt() throws Exception {
         Principal p = VERIFIER.verify(signed(HS256, claims("\"iat\":" + NOW + ",\"nbf\":" + NOW)));
-        assertEquals(new Principal("alice", Role.AUDITOR, "jwt"), p);
+        assertEquals(new Principal("alice", Role.AUDITOR, "jwt", JwtVerifier.keyId(TestJwt.SECRET)), p);
+        assertEquals("jwt", p.credential());
+        assertTrue(p.keyId().matches("hs256:[0-9a-f]{16}"), p.keyId());
         Principal op = VERIFIER.verify(signed("{\"alg\":\"HS256\"}", claims("").replace("auditor", "operator")));
         assertEquals(Role.OPERATOR, op.role());
     }

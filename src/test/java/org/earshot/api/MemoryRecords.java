@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class MemoryRecords implements Records {
     final List<DetectionRecord> detections = new ArrayList<>();
     final List<AccessRecord> audits = Collections.synchronizedList(new ArrayList<>());
+    final List<RefusalSummary.Interval> refusals = Collections.synchronizedList(new ArrayList<>());
+    final java.util.concurrent.atomic.AtomicLong countedSummarized = new java.util.concurrent.atomic.AtomicLong();
     final AtomicBoolean failAudit = new AtomicBoolean();
     final List<DetectionQuery> queries = Collections.synchronizedList(new ArrayList<>());
     static final CheckpointView CHECKPOINT = new CheckpointView(64, new byte[32], 1_700_000_000_000_000L, "key-1",
@@ -98,5 +100,26 @@ final class MemoryRecords implements Records {
         }
         audits.add(access);
         return audits.size();
+    }
+
+    @Override
+    public long auditRefusals(RefusalSummary.Interval interval) throws IOException {
+        if (failAudit.get()) {
+            throw new IOException("journal disk full");
+        }
+        refusals.add(interval);
+        return audits.size() + refusals.size();
+    }
+
+    @Override
+    public void countSummarized(String role, int status) {
+        countedSummarized.incrementAndGet();
+    }
+
+    /** Refused requests counted in summaries so far. */
+    long summarized() {
+        synchronized (refusals) {
+            return refusals.stream().mapToLong(RefusalSummary.Interval::total).sum();
+        }
     }
 }

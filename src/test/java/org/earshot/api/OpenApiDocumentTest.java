@@ -113,7 +113,7 @@ class OpenApiDocumentTest {
     @Test
     void responseCodesAreThoseQueryServiceGives() {
         for (Endpoint e : Endpoint.values()) {
-            Set<String> expected = new HashSet<>(Set.of("200", "400", "401", "500", "503"));
+            Set<String> expected = new HashSet<>(Set.of("200", "400", "401", "429", "500", "503"));
             boolean someRoleForbidden = Arrays.stream(Role.values()).anyMatch(r -> r != Role.PUBLIC && !e.allows(r));
             if (someRoleForbidden) {
                 expected.add("403");

@@ -52,6 +52,7 @@ class QueryApiTest {
 
     private static Vertx vertx;
     private static MemoryRecords records;
+    private static QueryService service;
     private static int port;
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
@@ -82,7 +83,7 @@ class QueryApiTest {
     private static final Map<Endpoint, String> VALID_URLS = new LinkedHashMap<>();
 
     static {
-        VALID_URLS.put(Endpoint.TRANSPARENCY, "/api/v1/transparency?from=2026-11-01&to=2026-11-30");
+        VALID_URLS.put(Endpoint.TRANSPARENCY, "/api/v1/transparency?from=2026-11-01&to=2026-11-28");
         VALID_URLS.put(Endpoint.DETECTIONS, "/api/v1/detections?class=shout&limit=5");
         VALID_URLS.put(Endpoint.DETECTION, "/api/v1/detections/det-0003");
         VALID_URLS.put(Endpoint.JOURNAL_ENTRIES, "/api/v1/journal/entries?after=3&type=detection");
@@ -109,7 +110,10 @@ class QueryApiTest {
                 new ApiKeyRegistry.ApiKey("root", "admin", ApiKeyRegistry.keySha256(ADMIN_KEY))));
         JwtVerifier jwt = new JwtVerifier(TestJwt.SECRET, TestJwt.AUDIENCE, null, JwtVerifier.DEFAULT_LEEWAY,
                 CLOCK);
-        QueryApi api = new QueryApi(new QueryService(records, new Authenticator(keys, jwt), CLOCK));
+        // Limits far above what this class sends: ApiAttackTest checks them; the minimum count 1 publishes every count.
+        service = new QueryService(records, new Authenticator(keys, jwt), CLOCK,
+                new QueryService.Limits(1_000_000, 1_000_000, 60, 1));
+        QueryApi api = new QueryApi(service);
         vertx = Vertx.vertx();
         ApiVerticle verticle = new ApiVerticle(new Listen("127.0.0.1", 0, null), new Metrics(), Map.of(),
                 Map.of(), api);
@@ -166,6 +170,12 @@ class QueryApiTest {
         return records.audits.get(before);
     }
 
+    /** An anonymous refusal: counted in the interval's summary, not journaled on its own. */
+    private static void onlySummarized(int before, long summarizedBefore, String what) {
+        assertEquals(before, records.audits.size(), what + ": no entry of its own");
+        assertEquals(summarizedBefore + 1, service.summarizedRefusals(), what + ": counted in the summary");
+    }
+
     @Test
     void roleByEndpointMatrix() throws Exception {
         List<String> table = new ArrayList<>();
@@ -173,10 +183,26 @@ class QueryApiTest {
             for (Credential c : CREDENTIALS) {
                 for (String method : List.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")) {
                     int before = records.audits.size();
+                    long summarized = service.summarizedRefusals();
                     HttpResponse<String> r = send(method, endpoint.getValue(), c);
                     int expected = method.equals("GET") ? expectedStatus(c, endpoint.getKey()) : 405;
                     String what = method + " " + endpoint.getValue() + " as " + c.label();
                     assertEquals(expected, r.statusCode(), what + ": " + r.body());
+                    if (expected >= 400 && (!c.valid() || c.role() == Role.PUBLIC)) {
+                        onlySummarized(before, summarized, what);
+                        assertEquals("no-store", r.headers().firstValue("Cache-Control").orElse(""), what);
+                        if (expected == 401) {
+                            assertTrue(r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"),
+                                    what);
+                        }
+                        if (expected == 405) {
+                            assertEquals("GET", r.headers().firstValue("Allow").orElse(""), what);
+                        }
+                        if (method.equals("GET")) {
+                            table.add(endpoint.getKey() + " " + c.label() + " " + r.statusCode());
+                        }
+                        continue;
+                    }
                     AccessRecord audit = onlyNewAudit(before);
                     assertEquals(expected, audit.status(), what);
                     assertEquals(method, audit.method(), what);
@@ -248,15 +274,20 @@ class QueryApiTest {
                 "/api/v1/sensors/", "/api/v1/audio")) {
             for (Credential c : List.of(CREDENTIALS.get(0), CREDENTIALS.get(5))) {
                 int before = records.audits.size();
+                long summarized = service.summarizedRefusals();
                 HttpResponse<String> r = send("GET", path, c);
                 assertEquals(404, r.statusCode(), path);
                 assertEquals("not_found", json(r).get("error").getAsString());
-                assertEquals(404, onlyNewAudit(before).status());
+                if (c.role() == Role.PUBLIC) {
+                    onlySummarized(before, summarized, path);
+                } else {
+                    assertEquals(404, onlyNewAudit(before).status());
+                }
             }
         }
         int before = records.audits.size();
         String jwt = TestJwt.valid("alice", "auditor", NOW_SECONDS);
-        assertEquals(404, get("/api/v1/" + AUDITOR_KEY + "/" + jwt).statusCode());
+        assertEquals(404, get("/api/v1/" + AUDITOR_KEY + "/" + jwt, "X-API-Key", AUDITOR_KEY).statusCode());
         assertEquals("/api/v1/<redacted>/<redacted>", onlyNewAudit(before).path());
         before = records.audits.size();
         HttpResponse<String> r = get("/api/v1/detections/det-9999", "X-API-Key", AUDITOR_KEY);
@@ -315,11 +346,12 @@ class QueryApiTest {
                         + (NOW_SECONDS + 60) + "}", new byte[40])});
         for (Map.Entry<String, String[]> c : cases.entrySet()) {
             int before = records.audits.size();
+            long summarized = service.summarizedRefusals();
             HttpResponse<String> r = get("/api/v1/sensors", c.getValue());
             assertEquals(401, r.statusCode(), c.getKey());
-            AccessRecord audit = onlyNewAudit(before);
-            assertEquals("anonymous", audit.principal());
-            assertEquals(json(r).get("reason").getAsString(), audit.refusal(), c.getKey());
+            assertTrue(json(r).get("reason").getAsString().length() > 0, c.getKey());
+            // A refused credential leaves the request anonymous: counted per address in the summary.
+            onlySummarized(before, summarized, c.getKey());
         }
         assertEquals(200, get("/api/v1/sensors", "Authorization", "bearer   " + ADMIN_KEY).statusCode());
     }
@@ -418,8 +450,8 @@ class QueryApiTest {
                 new String[] {"/api/v1/detections", "X-API-Key", AUDITOR_KEY},
                 new String[] {"/api/v1/detections/det-0003", "X-API-Key", AUDITOR_KEY},
                 new String[] {"/api/v1/transparency", null, null},
-                new String[] {"/api/v1/config", null, null},
-                new String[] {"/api/v1/nope", null, null})) {
+                new String[] {"/api/v1/config", "X-API-Key", OPERATOR_KEY},
+                new String[] {"/api/v1/nope", "X-API-Key", AUDITOR_KEY})) {
             HttpResponse<String> r = get(request[0], request[1], request[2]);
             assertEquals(503, r.statusCode(), request[0]);
             assertEquals("unavailable", json(r).get("error").getAsString());
@@ -427,6 +459,19 @@ class QueryApiTest {
             assertFalse(r.body().contains("det-"), r.body());
         }
         assertEquals(before, records.audits.size());
+        // Anonymous refusals disclose nothing and are only counted, so they are answered even then.
+        assertEquals(401, get("/api/v1/config").statusCode());
+        assertEquals(404, get("/api/v1/nope").statusCode());
+    }
+
+    /** Item 5: per-sensor counters and last-seen times polled anonymously each second reveal each detection. */
+    @Test
+    void metricsAreNotServedOnThePublicListener() throws Exception {
+        for (Credential c : List.of(CREDENTIALS.get(0), CREDENTIALS.get(5))) {
+            HttpResponse<String> r = send("GET", "/metrics", c);
+            assertEquals(404, r.statusCode(), c.label());
+            assertFalse(r.body().contains("earshot_"), r.body());
+        }
     }
 
     @Test
@@ -438,16 +483,17 @@ class QueryApiTest {
         assertEquals("anonymous", audit.principal());
         assertEquals("public", audit.role());
         JsonObject body = json(r);
-        assertEquals("2026-10-31", body.get("from").getAsString());
-        assertEquals("2026-11-29", body.get("to").getAsString());
-        assertEquals(DETECTIONS, body.get("total").getAsLong());
+        // Closed days only: the two detections of today (12:00 and 05:00) are not counted yet.
+        assertEquals("2026-10-30", body.get("from").getAsString());
+        assertEquals("2026-11-28", body.get("to").getAsString());
+        assertEquals(DETECTIONS - 2, body.get("total").getAsLong());
         long byClass = body.getAsJsonObject("by_class").entrySet().stream()
                 .mapToLong(e -> e.getValue().getAsLong()).sum();
         long bySensor = body.getAsJsonObject("by_sensor").entrySet().stream()
                 .mapToLong(e -> e.getValue().getAsLong()).sum();
         long byDay = body.getAsJsonObject("by_day").entrySet().stream().mapToLong(e -> e.getValue().getAsLong())
                 .sum();
-        assertEquals(List.of(25L, 25L, 25L), List.of(byClass, bySensor, byDay));
+        assertEquals(List.of(23L, 23L, 23L), List.of(byClass, bySensor, byDay));
         assertEquals(Set.copyOf(Labels.CLASSES), body.getAsJsonObject("by_class").keySet());
         for (DetectionRecord d : records.detections) {
             assertFalse(r.body().contains(d.id()), d.id());

@@ -67,6 +67,7 @@ class BrokerModeIT {
                  "broker": {"host": "127.0.0.1", "port": %d, "username": "earshot", "password": "%s",
                             "reconnect_seconds": 0.2},
                  "websocket": {"enabled": false},
+                 "metrics": {"host": "127.0.0.1", "port": 0},
                  "http": {"host": "127.0.0.1", "port": 0}}
                 """.formatted(broker.port(), SERVICE_PASSWORD);
         live = new LiveHarness(Files.createDirectories(dir.resolve("service")), config, tokens);

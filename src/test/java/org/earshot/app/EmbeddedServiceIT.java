@@ -265,8 +265,11 @@ class EmbeddedServiceIT {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, health.statusCode());
         assertTrue(health.body().contains("\"status\":\"ok\""), health.body());
-        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        // Not on the public listener (per-sensor counters would date each detection), on the metrics one.
+        assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://" + HOST + ":"
+                + live.service.metricsPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, metrics.statusCode());
         for (String series : List.of("earshot_frames_accepted_total{sensor=\"s1\"}",
                 "earshot_rejected_frames_total{sensor=\"s1\",reason=\"bad_magic\"} 1",

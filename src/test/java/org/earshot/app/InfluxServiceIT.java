@@ -445,7 +445,8 @@ class InfluxServiceIT {
 
     private String metricsText() {
         try {
-            HttpResponse<String> response = get("/metrics");
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + HOST + ":"
+                    + live.service.metricsPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, response.statusCode());
             return response.body();
         } catch (Exception e) {

@@ -83,12 +83,14 @@ final class LiveHarness implements AutoCloseable {
         int mqtt = service.mqttPort();
         int webSocket = service.webSocketPort();
         int http = service.httpPort();
+        int metrics = service.metricsPort();
         assertEquals(0, service.blockedThreadEventsWhileServing(), "an event loop was blocked while serving");
         service.close();
         JsonObject json = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
         json.getAsJsonObject("mqtt").addProperty("port", mqtt);
         json.getAsJsonObject("websocket").addProperty("port", webSocket);
         json.getAsJsonObject("http").addProperty("port", http);
+        json.getAsJsonObject("metrics").addProperty("port", metrics);
         Path again = dir.resolve("config-restart.json");
         Files.writeString(again, json.toString());
         ServeConfig cfg = ServeConfig.load(Optional.of(again), Map.of());
@@ -107,6 +109,7 @@ final class LiveHarness implements AutoCloseable {
                  "ingest": {"queue_seconds": 60, "max_clock_offset_seconds": 3153600000},
                  "mqtt": {"host": "127.0.0.1", "port": 0},
                  "websocket": {"host": "127.0.0.1", "port": 0},
+                 "metrics": {"host": "127.0.0.1", "port": 0},
                  "http": {"host": "127.0.0.1", "port": 0}}
                 """;
     }

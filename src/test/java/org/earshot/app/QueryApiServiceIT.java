@@ -68,7 +68,8 @@ class QueryApiServiceIT {
         tokens.put("s1", SensorRegistry.newToken());
         tokens.put("watcher", SensorRegistry.newToken());
         String config = LiveHarness.embeddedConfig().replace("\"ingest\"",
-                "\"journal\": {\"checkpoint_seconds\": 0.2}, \"ingest\"");
+                "\"journal\": {\"checkpoint_seconds\": 0.2}, \"api\": {\"transparency_min_count\": 1},"
+                        + " \"ingest\"");
         List<String> publishedIds = new ArrayList<>();
         try (LiveHarness live = new LiveHarness(dir, config, tokens)) {
             port = live.service.httpPort();
@@ -114,7 +115,8 @@ class QueryApiServiceIT {
             assertEquals(403, get("/api/v1/journal/entries", operator).statusCode());
             assertEquals(401, get("/api/v1/detections", null).statusCode());
             assertEquals(401, get("/api/v1/detections", "esk_not-a-key").statusCode());
-            JsonObject transparency = json("/api/v1/transparency?from=2026-01-01&to=2026-12-31", null);
+            // T0 is 2026-11-28: a closed day by now.
+            JsonObject transparency = json("/api/v1/transparency?from=2026-01-01&to=2026-11-30", null);
             assertEquals(publishedIds.size(), transparency.get("total").getAsLong());
             assertFalse(transparency.toString().contains(publishedIds.get(0)), "no individual events");
 
@@ -160,16 +162,24 @@ class QueryApiServiceIT {
 
         // Every request above, allowed or refused, is in the journal.
         List<JsonObject> requests = new ArrayList<>();
+        List<JsonObject> refusals = new ArrayList<>();
         for (String line : readJournalLines(dir.resolve("journal"))) {
             JsonObject o = JsonParser.parseString(line).getAsJsonObject();
             if (o.get("type").getAsString().equals("api_request")) {
                 requests.add(o.getAsJsonObject("data"));
+            } else if (o.get("type").getAsString().equals("api_refusals")) {
+                refusals.add(o.getAsJsonObject("data"));
             }
         }
         assertTrue(requests.stream().anyMatch(r -> r.get("status").getAsInt() == 403
                 && r.get("principal").getAsString().equals("control-room")
                 && r.get("path").getAsString().equals("/api/v1/journal/entries")), requests.toString());
-        assertTrue(requests.stream().anyMatch(r -> r.get("status").getAsInt() == 401));
+        // Anonymous refusals (the two 401s) are counted in a summary, written at the latest when the service stops.
+        assertTrue(refusals.stream().flatMap(r -> r.getAsJsonArray("rows").asList().stream())
+                .filter(r -> r.getAsJsonObject().get("status").getAsInt() == 401)
+                .mapToLong(r -> r.getAsJsonObject().get("count").getAsLong()).sum() >= 2, refusals.toString());
+        assertTrue(requests.stream().anyMatch(r -> r.get("credential").getAsString().equals("api_key")
+                && r.get("key_id").getAsString().equals(ApiKeyRegistry.keySha256(operator).substring(0, 16))));
         assertTrue(requests.stream().anyMatch(r -> r.get("path").getAsString().equals("/api/v1/transparency")));
         assertFalse(requests.toString().contains(auditor) || requests.toString().contains(operator),
                 "no API key in the journal");

@@ -202,6 +202,7 @@ class SensorAgentIT {
                  "mqtt": {"host": "127.0.0.1", "port": 0, "tls": true},
                  "websocket": {"host": "127.0.0.1", "port": 0, "tls": true},
                  "http": {"host": "127.0.0.1", "port": 0, "tls": true},
+                 "metrics": {"host": "127.0.0.1", "port": 0},
                  "tls": {"keystore": "%s", "keystore_password": "%s"}}
                 """.formatted(tls.keystore(), tls.keystorePassword());
         Path pcm = dir.resolve("tls.raw");

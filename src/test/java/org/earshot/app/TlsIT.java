@@ -44,6 +44,7 @@ class TlsIT {
                  "mqtt": {"host": "127.0.0.1", "port": 0, "tls": true},
                  "websocket": {"host": "127.0.0.1", "port": 0, "tls": true},
                  "http": {"host": "127.0.0.1", "port": 0, "tls": true},
+                 "metrics": {"host": "127.0.0.1", "port": 0},
                  "tls": {"keystore": "%s", "keystore_password": "%s"}}
                 """.formatted(tls.keystore(), tls.keystorePassword());
         try (LiveHarness live = new LiveHarness(Files.createDirectories(dir.resolve("service")), config, tokens)) {

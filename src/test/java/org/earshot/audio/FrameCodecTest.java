@@ -276,6 +276,24 @@ class FrameCodecTest {
                 () -> new SensorFrame(FLOAT32LE, 8_000, 1, false, 0, 0, 1, floats(bad)));
     }
 
+    /** The attack: +-3e38 is finite, passed the old check and turned the analysis into NaN inside the pipeline. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(floats = {3e38f, -3e38f, Float.MAX_VALUE, 8.001f, -1e6f})
+    void refusesFloatSamplesBeyondTheBound(float bad) {
+        byte[] frame = FrameCodec.encode(new SensorFrame(FLOAT32LE, 8_000, 2, false, 3, 0, 2, floats(0, 0, 0, 0)));
+        byte[] broken = with(frame, 32 + 4 * 2, 4, Float.floatToRawIntBits(bad));
+        refused(broken, Reason.BAD_SAMPLES, "sample " + bad, "index 2", "8.0");
+        assertThrows(IllegalArgumentException.class,
+                () -> new SensorFrame(FLOAT32LE, 8_000, 1, false, 0, 0, 1, floats(bad)));
+    }
+
+    @Test
+    void acceptsFloatSamplesUpToTheBound() throws Exception {
+        byte[] frame = FrameCodec.encode(new SensorFrame(FLOAT32LE, 8_000, 1, false, 0, 0, 4,
+                floats(FrameCodec.MAX_FLOAT_SAMPLE, -FrameCodec.MAX_FLOAT_SAMPLE, 1.5f, -0f)));
+        assertEquals(4, FrameCodec.decode(frame, DEFAULT_MAX_FRAME_BYTES).samplesPerChannel());
+    }
+
     @Test
     void refusalsCarryTheSequenceNumberOnceTheHeaderIsReadable() {
         assertEquals(OptionalLong.of(7), refused(with(valid(), 8, 4, 0), Reason.BAD_SAMPLE_RATE).sequence());

@@ -140,8 +140,8 @@ class ServeConfigTest {
                 "config.json: unknown key ingest.queue_secs (known here: mode, max_frame_bytes, queue_seconds,"
                         + " reorder_frames, idle_flush_seconds, max_clock_offset_seconds)"));
         assertTrue(error("{\"datadir\": \"x\"}").contains("config.json: unknown key datadir (known here: data_dir,"
-                + " model, sensors_file, ingest, mqtt, broker, websocket, http, tls, pipeline, outputs, journal, influx,"
-                + " api)"));
+                + " model, sensors_file, ingest, mqtt, broker, websocket, http, metrics, tls, pipeline, outputs, journal,"
+                + " influx, api)"));
         assertTrue(error("{\"tls\": {\"truststore\": \"x\"}}").contains("config.json: unknown key tls.truststore"));
     }
 
@@ -433,13 +433,14 @@ class ServeConfigTest {
                         Ingest.defaults(), Mqtt.defaults(), Broker.defaults(), ServeConfig.WebSocket.defaults(),
                         ServeConfig.Http.defaults(), Tls.defaults(), Pipeline.defaults(),
                         ServeConfig.Outputs.defaults(), ServeConfig.Journal.defaults(), ServeConfig.Influx.defaults(),
-                        ServeConfig.Api.defaults())).getMessage());
+                        ServeConfig.Api.defaults(), ServeConfig.Metrics.defaults())).getMessage());
         assertEquals("websocket.tls is true but tls.keystore is not set",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig(Path.of("d"), Path.of("m"), null,
                         Ingest.defaults(), Mqtt.defaults(), Broker.defaults(),
                         new ServeConfig.WebSocket(true, "h", 1, true, 1, 1, 1, 1), ServeConfig.Http.defaults(), Tls.defaults(),
                         Pipeline.defaults(), ServeConfig.Outputs.defaults(), ServeConfig.Journal.defaults(),
-                        ServeConfig.Influx.defaults(), ServeConfig.Api.defaults())).getMessage());
+                        ServeConfig.Influx.defaults(), ServeConfig.Api.defaults(),
+                        ServeConfig.Metrics.defaults())).getMessage());
         assertEquals("influx.url must start with http:// or https://, got localhost:8086",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Influx("localhost:8086", "earshot",
                         null, null, 1, 1, 1, 1, 1, 10)).getMessage());
@@ -453,6 +454,6 @@ class ServeConfigTest {
                 + " got 100", envError(Map.of("EARSHOT_INFLUX_LEVEL_BUFFER", "100")));
         assertEquals("api.jwt_secret must be at least 32 bytes (HS256)",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Api(null, "short", "earshot",
-                        null)).getMessage());
+                        null, 60, 600, 60, 5)).getMessage());
     }
 }

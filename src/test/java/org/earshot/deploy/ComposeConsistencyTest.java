@@ -105,9 +105,13 @@ class ComposeConsistencyTest {
     @Test
     void publishedAndExposedPortsAreTheConfiguredOnes() throws Exception {
         ServeConfig config = config();
-        Set<Integer> configured = Set.of(config.http().port(), config.websocket().port());
+        Set<Integer> configured = Set.of(config.http().port(), config.websocket().port(), config.metrics().port());
         Set<Integer> published = DeployFiles.ports(earshot).stream().map(Port::container).collect(Collectors.toSet());
         assertEquals(configured, published);
+        // /metrics dates each detection: reachable from the host's loopback only, never on a public interface.
+        assertEquals(List.of(new Port("127.0.0.1", config.metrics().port(), config.metrics().port())),
+                DeployFiles.ports(earshot).stream().filter(p -> p.container() == config.metrics().port()).toList());
+        assertEquals("0.0.0.0", config.metrics().host(), "inside the container, so that the publication reaches it");
         for (Port p : DeployFiles.ports(earshot)) {
             assertEquals(p.container(), p.host(), "the README names the same port on the host: " + p);
         }

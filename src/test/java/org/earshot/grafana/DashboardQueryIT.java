@@ -276,6 +276,7 @@ class DashboardQueryIT {
                  "ingest": {"queue_seconds": 60, "max_clock_offset_seconds": 3153600000},
                  "mqtt": {"host": "127.0.0.1", "port": 0},
                  "websocket": {"host": "127.0.0.1", "port": 0},
+                 "metrics": {"host": "127.0.0.1", "port": 0},
                  "http": {"host": "127.0.0.1", "port": 0},
                  "journal": {"checkpoint_seconds": 1.0},
                  "influx": {"url": "%s", "flush_seconds": 0.2, "health_seconds": 1.0}}

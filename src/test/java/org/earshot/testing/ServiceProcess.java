@@ -66,12 +66,14 @@ public final class ServiceProcess implements AutoCloseable {
     private final int mqttPort;
     private final int webSocketPort;
     private final int httpPort;
+    private final int metricsPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final List<Path> logs = new ArrayList<>();
     private Process process;
     private int runs;
 
-    private ServiceProcess(Path workDir, Map<String, String> tokens, int mqttPort, int webSocketPort, int httpPort) {
+    private ServiceProcess(Path workDir, Map<String, String> tokens, int mqttPort, int webSocketPort, int httpPort,
+                           int metricsPort) {
         this.workDir = workDir.toAbsolutePath();
         this.dataDir = this.workDir.resolve("data");
         this.logDir = this.workDir.resolve("logs");
@@ -80,6 +82,7 @@ public final class ServiceProcess implements AutoCloseable {
         this.mqttPort = mqttPort;
         this.webSocketPort = webSocketPort;
         this.httpPort = httpPort;
+        this.metricsPort = metricsPort;
     }
 
     /**
@@ -89,7 +92,7 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static ServiceProcess create(Path workDir, Map<String, String> tokens, JsonObject extra) {
         ServiceProcess service = new ServiceProcess(workDir, tokens, FreePorts.loopback(), FreePorts.loopback(),
-                FreePorts.loopback());
+                FreePorts.loopback(), FreePorts.loopback());
         try {
             service.writeFiles(extra);
         } catch (IOException e) {
@@ -118,6 +121,7 @@ public final class ServiceProcess implements AutoCloseable {
         c.add("mqtt", listener(mqttPort));
         c.add("websocket", listener(webSocketPort));
         c.add("http", listener(httpPort));
+        c.add("metrics", listener(metricsPort));
         // Streams in tests run faster than real time; a larger queue keeps the overload policy out of their way.
         JsonObject ingest = new JsonObject();
         ingest.addProperty("queue_seconds", 60);
@@ -202,7 +206,7 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    /** GET on the service's HTTP port: the status and the body as bytes. */
+    /** GET on the service's HTTP port (for {@code /metrics}, its metrics listener): the status and the body. */
     public HttpResponse<byte[]> get(String path) {
         return get(path, null);
     }
@@ -210,7 +214,8 @@ public final class ServiceProcess implements AutoCloseable {
     /** GET with {@code Authorization: Bearer <credential>} when it is not null. */
     public HttpResponse<byte[]> get(String path, String bearer) {
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+            String base = path.startsWith("/metrics") ? "http://" + HOST + ":" + metricsPort : baseUrl();
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
                     .timeout(Duration.ofSeconds(10));
             if (bearer != null) {
                 request.header("Authorization", "Bearer " + bearer);
