@@ -27,7 +27,7 @@ public final class ApiVerticle extends VerticleBase {
 
     private final Listen listen;
     private final Metrics metrics;
-    private final Map<String, String> info;
+    private final Map<String, ?> info;
     private final Map<String, BooleanSupplier> checks;
     private final QueryApi queryApi;
     private final long startedMillis = System.currentTimeMillis();
@@ -37,12 +37,12 @@ public final class ApiVerticle extends VerticleBase {
      * @param info   static facts shown by /health (version, model, ingest mode)
      * @param checks named liveness checks (e.g. "broker connected"); all must hold for a 200
      */
-    public ApiVerticle(Listen listen, Metrics metrics, Map<String, String> info, Map<String, BooleanSupplier> checks) {
+    public ApiVerticle(Listen listen, Metrics metrics, Map<String, ?> info, Map<String, BooleanSupplier> checks) {
         this(listen, metrics, info, checks, null);
     }
 
     /** As above, and with the query API mounted under /api/v1 when {@code queryApi} is not null. */
-    public ApiVerticle(Listen listen, Metrics metrics, Map<String, String> info, Map<String, BooleanSupplier> checks,
+    public ApiVerticle(Listen listen, Metrics metrics, Map<String, ?> info, Map<String, BooleanSupplier> checks,
                        QueryApi queryApi) {
         this.queryApi = queryApi;
         this.listen = listen;
@@ -64,7 +64,8 @@ public final class ApiVerticle extends VerticleBase {
             options.setSsl(true).setKeyCertOptions(listen.tls().pfx());
         }
         server = vertx.createHttpServer(options).requestHandler(router);
-        return server.listen().onSuccess(s -> LOG.info("http: listening on {}:{}{} (/health, /metrics{})",
+        return server.listen().recover(e -> Future.failedFuture(listen.bindFailure("HTTP", "http.port", e)))
+                .onSuccess(s -> LOG.info("http: listening on {}:{}{} (/health, /metrics{})",
                 listen.host(), s.actualPort(), listen.tls() == null ? "" : " (TLS)",
                 queryApi == null ? "" : ", /api/v1"));
     }
@@ -87,7 +88,13 @@ public final class ApiVerticle extends VerticleBase {
             }
         }
         body.addProperty("status", failing.isEmpty() ? "ok" : "degraded");
-        info.forEach(body::addProperty);
+        info.forEach((key, value) -> {
+            if (value instanceof Number number) {
+                body.addProperty(key, number);
+            } else {
+                body.addProperty(key, String.valueOf(value));
+            }
+        });
         body.addProperty("uptime_seconds", (System.currentTimeMillis() - startedMillis) / 1000);
         if (!failing.isEmpty()) {
             body.add("failing", failing);
