@@ -51,7 +51,8 @@ final class SensorsCommand implements Runnable {
         @Option(names = "--location", description = "Declared location (shown to auditors)")
         String location = SensorRecord.DEFAULT_LOCATION;
 
-        @Option(names = "--description", description = "Declared purpose or mounting")
+        @Option(names = {"--purpose", "--description"}, description = "Declared purpose or mounting, as the API's"
+                + " `purpose` shows it (--description: the former name, still accepted)")
         String description = SensorRecord.DEFAULT_DESCRIPTION;
 
         @Option(names = "--calibration-offset", paramLabel = "DB", description = "dB SPL = dBFS + DB")

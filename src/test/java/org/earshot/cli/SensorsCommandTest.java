@@ -33,4 +33,16 @@ class SensorsCommandTest {
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(Files.readString(third).contains("pole-0002"));
     }
+
+    @Test
+    void purposeIsTheOptionsNameAndDescriptionStillWorks() throws Exception {
+        Path sensors = dir.resolve("sensors.json");
+        assertEquals(0, CliRunner.run("sensors", "add", "--id", "a", "--purpose", "traffic noise survey", "--file",
+                sensors.toString(), "--credentials-out", dir.resolve("a.csv").toString()).exitCode());
+        assertEquals(0, CliRunner.run("sensors", "add", "--id", "b", "--description", "north-facing", "--file",
+                sensors.toString(), "--credentials-out", dir.resolve("b.csv").toString()).exitCode());
+        org.earshot.config.SensorRegistry registry = org.earshot.config.SensorRegistry.load(sensors);
+        assertEquals("traffic noise survey", registry.find("a").orElseThrow().description());
+        assertEquals("north-facing", registry.find("b").orElseThrow().description());
+    }
 }
