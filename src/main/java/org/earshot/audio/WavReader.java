@@ -101,7 +101,7 @@ public final class WavReader {
             }
             float[] out = new float[(int) Math.min(data.declaredFrames, INITIAL_CAPACITY_CAP)];
             long frames = 0;
-            while (true) {
+            while (frames < data.declaredFrames) {
                 if (frames == out.length) {
                     if (frames >= Integer.MAX_VALUE - 8) {
                         throw error("data chunk too long to hold in memory");
