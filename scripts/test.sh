@@ -19,6 +19,6 @@ say() {
 say "the integration tests run their own mosquitto and influxd on loopback ports (no system daemon is started);"
 say "checking that the Debian packages mosquitto and influxdb are installed (apt-get install when missing)"
 bash scripts/ensure-services.sh mosquitto influxdb
-say "running mvn -B test $* with EARSHOT_REQUIRE_SERVICES=1 (a missing server fails its tests)"
+say "running mvn -B test${*:+ $*} with EARSHOT_REQUIRE_SERVICES=1 (a missing server fails its tests)"
 export EARSHOT_REQUIRE_SERVICES=1
 exec mvn -B test "$@"
