@@ -11,12 +11,13 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Decodes RIFF/WAVE files into mono {@link AudioClip}s, or, through {@link #open(Path)}, piece by piece. Supported encodings: integer PCM in 8-bit (unsigned), 16-,
- * 24- and 32-bit containers, IEEE float in 32 and 64 bits, and WAVE_FORMAT_EXTENSIBLE carrying either of them; any
- * number of channels is downmixed to mono by averaging. Unknown chunks (LIST, bext, ...) are skipped, honouring the
- * pad byte of odd-sized chunks. A data chunk size of 0 or 0xFFFFFFFF, as written by streaming recorders that cannot
- * seek back, means "until end of file". Every malformed or unsupported input raises an
- * {@link AudioFormatException} naming the source and the problem; nothing is guessed or clamped.
+ * Decodes RIFF/WAVE files into mono {@link AudioClip}s, or, through {@link #open(Path)}, piece by piece. Supported
+ * encodings: integer PCM in 8-bit (unsigned), 16-, 24- and 32-bit containers, IEEE float in 32 and 64 bits, and
+ * WAVE_FORMAT_EXTENSIBLE carrying either of them; any number of channels is downmixed to mono by averaging. Unknown
+ * chunks (LIST, bext, ...) are skipped, honouring the pad byte of odd-sized chunks. A data chunk size of 0 or
+ * 0xFFFFFFFF, as written by streaming recorders that cannot seek back, means "until end of file". Every malformed or
+ * unsupported input raises an {@link AudioFormatException} naming the source and the problem; nothing is guessed or
+ * clamped.
  */
 public final class WavReader {
     /** Lowest sample rate accepted; anything below is a corrupt header rather than audio worth classifying. */

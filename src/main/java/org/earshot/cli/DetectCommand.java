@@ -86,9 +86,10 @@ final class DetectCommand implements Callable<Integer> {
             }
             out.flush();
             if (stats) {
-                System.err.printf(Locale.ROOT, "earshot: %.1f s of audio read, decoded and analysed in %.3f s (%.0fx real time), %d windows, "
-                                + "%d skipped by the level gate (%.0f%%)%n", result.audioSeconds(), seconds,
-                        result.audioSeconds() / seconds, result.windows(), result.gatedWindows(),
+                System.err.printf(Locale.ROOT, "earshot: %.1f s of audio read, decoded and analysed in %.3f s (%.0fx"
+                                + " real time), %d windows, %d skipped by the level gate (%.0f%%)%n",
+                        result.audioSeconds(), seconds, result.audioSeconds() / seconds, result.windows(),
+                        result.gatedWindows(),
                         100.0 * result.gatedWindows() / Math.max(1, result.windows()));
                 if (loaded.classifier() instanceof CascadeClassifier cascade) {
                     System.err.printf(Locale.ROOT, "earshot: cascade: the screen passed %d of %d windows (%.1f%%) to "

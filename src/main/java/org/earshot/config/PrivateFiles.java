@@ -44,7 +44,7 @@ public final class PrivateFiles {
         return dir;
     }
 
-    /** The attribute that makes a new file in {@code dir} readable and writable by its owner only (none without POSIX). */
+    /** What makes a new file in {@code dir} readable and writable by its owner only (nothing without POSIX). */
     public static FileAttribute<?>[] ownerOnlyFile(Path dir) {
         return posix(dir) ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rw-------"))} : new FileAttribute<?>[0];

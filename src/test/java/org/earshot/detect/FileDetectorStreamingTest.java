@@ -158,7 +158,8 @@ class FileDetectorStreamingTest {
                 }
                 block.clear();
                 for (int c = 0; c < channels; c++) {
-                    block.putShort((short) Math.max(-32768, Math.min(32767, Math.round(v * 32767 * (c + 1) / channels))));
+                    long pcm = Math.round(v * 32767 * (c + 1) / channels);
+                    block.putShort((short) Math.max(-32768, Math.min(32767, pcm)));
                 }
                 out.write(block.array());
             }
