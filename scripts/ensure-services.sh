@@ -3,8 +3,9 @@
 #
 #   scripts/ensure-services.sh [mosquitto] [influxdb]
 #
-# For each named service whose binary (mosquitto, influxd) is missing from PATH and /usr/sbin, installs the Debian
-# package (mosquitto, influxdb) with apt-get, non-interactively, through sudo when not root. It never starts or enables
+# Called by scripts/test.sh, never by the tests themselves. For each named service whose binary (mosquitto, influxd)
+# is missing from PATH and /usr/sbin, installs the Debian package (mosquitto, influxdb) with apt-get,
+# non-interactively, through sudo when not root, after saying so. It never starts or enables
 # the system daemons: the tests run their own server processes on loopback ports they choose. Idempotent; prints one
 # line per service to stderr; exits non-zero, saying what to install, when it cannot install.
 set -euo pipefail
@@ -104,6 +105,11 @@ install_package() {
     if ! setup_privileges; then
         say "not root and no sudo: cannot run apt-get"
         return 1
+    fi
+    if [[ "${#SUDO[@]}" -eq 0 ]]; then
+        say "running apt-get install $package as root"
+    else
+        say "running apt-get install $package through sudo"
     fi
     forbid_daemon_start
     if apt_install "$package"; then

@@ -50,7 +50,7 @@ public final class ApiVerticle extends VerticleBase {
 
     private final Listen listen;
     private final Metrics metrics;
-    private final Map<String, String> info;
+    private final Map<String, ?> info;
     private final Map<String, BooleanSupplier> checks;
     private final QueryApi queryApi;
     private final Limits limits;
@@ -63,30 +63,30 @@ public final class ApiVerticle extends VerticleBase {
      * @param info   static facts shown by /health (version, model, ingest mode)
      * @param checks named liveness checks (e.g. "broker connected"); all must hold for a 200
      */
-    public ApiVerticle(Listen listen, Metrics metrics, Map<String, String> info, Map<String, BooleanSupplier> checks) {
+    public ApiVerticle(Listen listen, Metrics metrics, Map<String, ?> info, Map<String, BooleanSupplier> checks) {
         this(listen, metrics, info, checks, null);
     }
 
     /** As above, and with the query API mounted under /api/v1 when {@code queryApi} is not null. */
-    public ApiVerticle(Listen listen, Metrics metrics, Map<String, String> info, Map<String, BooleanSupplier> checks,
+    public ApiVerticle(Listen listen, Metrics metrics, Map<String, ?> info, Map<String, BooleanSupplier> checks,
                        QueryApi queryApi) {
         this(listen, null, metrics, info, checks, queryApi, Limits.defaults());
     }
 
     /** As above, with the given limits on slow, idle and surplus connections. */
-    public ApiVerticle(Listen listen, Metrics metrics, Map<String, String> info, Map<String, BooleanSupplier> checks,
+    public ApiVerticle(Listen listen, Metrics metrics, Map<String, ?> info, Map<String, BooleanSupplier> checks,
                        QueryApi queryApi, Limits limits) {
         this(listen, null, metrics, info, checks, queryApi, limits);
     }
 
     /** @param metricsListen where {@code /metrics} is served, apart from the public listener; null: nowhere */
-    public ApiVerticle(Listen listen, Listen metricsListen, Metrics metrics, Map<String, String> info,
+    public ApiVerticle(Listen listen, Listen metricsListen, Metrics metrics, Map<String, ?> info,
                        Map<String, BooleanSupplier> checks, QueryApi queryApi) {
         this(listen, metricsListen, metrics, info, checks, queryApi, Limits.defaults());
     }
 
     /** The public listener with its limits, and {@code /metrics} on {@code metricsListen} (null: nowhere). */
-    public ApiVerticle(Listen listen, Listen metricsListen, Metrics metrics, Map<String, String> info,
+    public ApiVerticle(Listen listen, Listen metricsListen, Metrics metrics, Map<String, ?> info,
                        Map<String, BooleanSupplier> checks, QueryApi queryApi, Limits limits) {
         this.metricsListen = metricsListen;
         this.queryApi = queryApi;
@@ -113,16 +113,19 @@ public final class ApiVerticle extends VerticleBase {
             request.response().endHandler(v -> guard.responded(request.remoteAddress()));
             router.handle(request);
         });
-        Future<HttpServer> main = server.listen().onSuccess(s -> LOG.info("http: listening on {}:{}{} (/health{})",
-                listen.host(), s.actualPort(), listen.tls() == null ? "" : " (TLS)",
-                queryApi == null ? "" : ", /api/v1"));
+        Future<HttpServer> main = server.listen()
+                .recover(e -> Future.failedFuture(listen.bindFailure("HTTP", "http.port", e)))
+                .onSuccess(s -> LOG.info("http: listening on {}:{}{} (/health{})", listen.host(), s.actualPort(),
+                        listen.tls() == null ? "" : " (TLS)", queryApi == null ? "" : ", /api/v1"));
         if (metricsListen == null) {
             return main;
         }
         Router metricsRouter = Router.router(vertx);
         metricsRouter.get("/metrics").handler(this::metrics);
         metricsServer = vertx.createHttpServer(options(metricsListen)).requestHandler(metricsRouter);
-        return main.compose(s -> metricsServer.listen()).onSuccess(s -> LOG.info(
+        return main.compose(s -> metricsServer.listen()
+                .recover(e -> Future.failedFuture(metricsListen.bindFailure("metrics", "metrics.port", e))))
+                .onSuccess(s -> LOG.info(
                 "http: /metrics on {}:{}{}", metricsListen.host(), s.actualPort(),
                 metricsListen.tls() == null ? "" : " (TLS)"));
     }
@@ -159,7 +162,13 @@ public final class ApiVerticle extends VerticleBase {
             }
         }
         body.addProperty("status", failing.isEmpty() ? "ok" : "degraded");
-        info.forEach(body::addProperty);
+        info.forEach((key, value) -> {
+            if (value instanceof Number number) {
+                body.addProperty(key, number);
+            } else {
+                body.addProperty(key, String.valueOf(value));
+            }
+        });
         body.addProperty("uptime_seconds", (System.currentTimeMillis() - startedMillis) / 1000);
         if (!failing.isEmpty()) {
             body.add("failing", failing);

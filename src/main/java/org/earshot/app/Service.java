@@ -190,10 +190,10 @@ public final class Service implements AutoCloseable {
         if (config.influx().enabled()) {
             startInflux(config);
         }
-        Map<String, String> info = new LinkedHashMap<>();
+        Map<String, Object> info = new LinkedHashMap<>();
         info.put("model", modelName);
         info.put("ingest_mode", config.ingest().mode().name().toLowerCase(java.util.Locale.ROOT));
-        info.put("sensors_known", String.valueOf(registry.sensors().size()));
+        info.put("sensors_known", registry.sensors().size());
         api = new ApiVerticle(new Listen(config.http().host(), config.http().port(), config.http().tls() ? tls : null),
                 new Listen(config.metrics().host(), config.metrics().port(), null), metrics, info, checks,
                 queryApi(config, registry, keys), new ApiVerticle.Limits(config.http().headerTimeoutSeconds(),

@@ -54,6 +54,34 @@ public final class AudioLoader {
         }
     }
 
+    /**
+     * Opens a WAV or FLAC file (told apart by content) for reading in pieces at its own sample rate. WAV is decoded
+     * as it is read, in constant memory; FLAC is still decoded whole first (its size is checked), then handed out in
+     * pieces.
+     */
+    public static AudioSource open(Path path) throws IOException {
+        Objects.requireNonNull(path, "path");
+        String name = path.toString();
+        InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
+        try {
+            in.mark(SNIFF_BYTES);
+            byte[] head = in.readNBytes(SNIFF_BYTES);
+            in.reset();
+            switch (container(head)) {
+                case WAV:
+                    return WavReader.open(in, name, true);
+                case FLAC:
+                    in.close();
+                    return AudioSource.of(FlacReader.read(path));
+                default:
+                    throw new AudioFormatException(name, unsupported(head));
+            }
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
     /** The containers the loader tells apart by their first bytes. */
     enum Container { WAV, FLAC, UNKNOWN }
 

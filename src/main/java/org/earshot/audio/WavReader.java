@@ -11,12 +11,13 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Decodes RIFF/WAVE files into mono {@link AudioClip}s. Supported encodings: integer PCM in 8-bit (unsigned), 16-,
- * 24- and 32-bit containers, IEEE float in 32 and 64 bits, and WAVE_FORMAT_EXTENSIBLE carrying either of them; any
- * number of channels is downmixed to mono by averaging. Unknown chunks (LIST, bext, ...) are skipped, honouring the
- * pad byte of odd-sized chunks. A data chunk size of 0 or 0xFFFFFFFF, as written by streaming recorders that cannot
- * seek back, means "until end of file". Every malformed or unsupported input raises an
- * {@link AudioFormatException} naming the source and the problem; nothing is guessed or clamped.
+ * Decodes RIFF/WAVE files into mono {@link AudioClip}s, or, through {@link #open(Path)}, piece by piece. Supported
+ * encodings: integer PCM in 8-bit (unsigned), 16-, 24- and 32-bit containers, IEEE float in 32 and 64 bits, and
+ * WAVE_FORMAT_EXTENSIBLE carrying either of them; any number of channels is downmixed to mono by averaging. Unknown
+ * chunks (LIST, bext, ...) are skipped, honouring the pad byte of odd-sized chunks. A data chunk size of 0 or
+ * 0xFFFFFFFF, as written by streaming recorders that cannot seek back, means "until end of file". Every malformed or
+ * unsupported input raises an {@link AudioFormatException} naming the source and the problem; nothing is guessed or
+ * clamped.
  */
 public final class WavReader {
     /** Lowest sample rate accepted; anything below is a corrupt header rather than audio worth classifying. */
@@ -49,6 +50,29 @@ public final class WavReader {
     }
 
     /**
+     * Opens a WAV file for reading in pieces: the header is checked now, the samples are decoded as they are read, so
+     * memory does not grow with the file's length. The caller closes the source.
+     */
+    public static AudioSource open(Path path) throws IOException {
+        Objects.requireNonNull(path, "path");
+        InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
+        try {
+            return open(in, path.toString(), true);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a WAV stream for reading in pieces, its header checked now; closing the source closes {@code in} when
+     * {@code closeStream}.
+     */
+    static AudioSource open(InputStream in, String nameForErrors, boolean closeStream) throws IOException {
+        return new Parser(in, nameForErrors).open(closeStream);
+    }
+
+    /**
      * Reads a WAV stream up to the end of its data chunk; {@code nameForErrors} identifies the source in exception
      * messages. The stream is not closed.
      */
@@ -72,6 +96,31 @@ public final class WavReader {
         }
 
         AudioClip parse() throws IOException {
+            DataReader data = open(false);
+            if (!data.untilEndOfFile && data.declaredFrames > Integer.MAX_VALUE - 8) {
+                throw error("data chunk of " + data.declaredFrames + " frames is too long to hold in memory");
+            }
+            float[] out = new float[(int) Math.min(data.declaredFrames, INITIAL_CAPACITY_CAP)];
+            long frames = 0;
+            while (frames < data.declaredFrames) {
+                if (frames == out.length) {
+                    if (frames >= Integer.MAX_VALUE - 8) {
+                        throw error("data chunk too long to hold in memory");
+                    }
+                    long grown = Math.max(frames + 1, Math.min((long) out.length * 2, data.declaredFrames));
+                    out = Arrays.copyOf(out, (int) Math.min(grown, Integer.MAX_VALUE - 8));
+                }
+                int got = data.read(out, (int) frames, (int) (out.length - frames));
+                if (got < 0) {
+                    break;
+                }
+                frames += got;
+            }
+            float[] samples = frames == out.length ? out : Arrays.copyOf(out, (int) frames);
+            return new AudioClip(samples, data.format.sampleRate());
+        }
+
+        DataReader open(boolean closeStream) throws IOException {
             byte[] header = new byte[12];
             int got = in.readNBytes(header, 0, 12);
             if (got < 12) {
@@ -111,7 +160,7 @@ public final class WavReader {
                         if (format == null) {
                             throw error("missing fmt chunk (data chunk comes first or fmt is absent)");
                         }
-                        return readData(format, size);
+                        return new DataReader(format, size, closeStream);
                     }
                     default -> skip(id, size + (size & 1));
                 }
@@ -199,34 +248,57 @@ public final class WavReader {
             return new Format(encoding, channels, (int) sampleRate, bytesPerSample, blockAlign);
         }
 
-        private AudioClip readData(Format format, long declaredSize) throws IOException {
-            boolean untilEndOfFile = declaredSize == 0 || declaredSize == 0xFFFF_FFFFL;
-            int blockAlign = format.blockAlign();
-            if (!untilEndOfFile && declaredSize % blockAlign != 0) {
-                throw error("data chunk size " + declaredSize + " is not a whole number of " + blockAlign
-                        + "-byte sample frames");
+        /** The data chunk, decoded as it is read. */
+        private final class DataReader implements AudioSource {
+            private final Format format;
+            private final long declaredSize;
+            private final boolean untilEndOfFile;
+            private final long declaredFrames;
+            private final boolean closeStream;
+            private final byte[] buffer;
+            private final ByteBuffer bb;
+            private long frames;
+            private boolean ended;
+
+            DataReader(Format format, long declaredSize, boolean closeStream) throws AudioFormatException {
+                this.format = format;
+                this.declaredSize = declaredSize;
+                this.closeStream = closeStream;
+                this.untilEndOfFile = declaredSize == 0 || declaredSize == 0xFFFF_FFFFL;
+                int blockAlign = format.blockAlign();
+                if (!untilEndOfFile && declaredSize % blockAlign != 0) {
+                    throw error("data chunk size " + declaredSize + " is not a whole number of " + blockAlign
+                            + "-byte sample frames");
+                }
+                this.declaredFrames = untilEndOfFile ? Long.MAX_VALUE : declaredSize / blockAlign;
+                int framesPerRead = (int) Math.max(1, Math.min(FRAMES_PER_READ, (1 << 24) / blockAlign));
+                this.buffer = new byte[framesPerRead * blockAlign];
+                this.bb = ByteBuffer.wrap(buffer).order(ByteOrder.LITTLE_ENDIAN);
             }
-            long declaredFrames = untilEndOfFile ? Long.MAX_VALUE : declaredSize / blockAlign;
-            if (!untilEndOfFile && declaredFrames > Integer.MAX_VALUE - 8) {
-                throw error("data chunk of " + declaredFrames + " frames is too long to hold in memory");
+
+            @Override
+            public int sampleRate() {
+                return format.sampleRate();
             }
-            float[] out = new float[(int) Math.min(declaredFrames, INITIAL_CAPACITY_CAP)];
-            int framesPerRead = (int) Math.max(1, Math.min(FRAMES_PER_READ, (1 << 24) / blockAlign));
-            byte[] buffer = new byte[framesPerRead * blockAlign];
-            ByteBuffer bb = ByteBuffer.wrap(buffer).order(ByteOrder.LITTLE_ENDIAN);
-            long frames = 0;
-            while (frames < declaredFrames) {
-                int want = (int) Math.min(framesPerRead, declaredFrames - frames);
+
+            @Override
+            public long declaredSamples() {
+                return untilEndOfFile ? -1 : declaredFrames;
+            }
+
+            @Override
+            public int read(float[] out, int offset, int max) throws IOException {
+                if (max < 1) {
+                    throw new IllegalArgumentException("max must be at least 1, got " + max);
+                }
+                if (ended || frames >= declaredFrames) {
+                    return end();
+                }
+                int blockAlign = format.blockAlign();
+                int want = (int) Math.min(Math.min(max, buffer.length / blockAlign), declaredFrames - frames);
                 int got = in.readNBytes(buffer, 0, want * blockAlign);
                 int whole = got / blockAlign;
-                if (frames + whole > Integer.MAX_VALUE - 8) {
-                    throw error("data chunk too long to hold in memory");
-                }
-                if (frames + whole > out.length) {
-                    long grown = Math.max(frames + whole, Math.min((long) out.length * 2, declaredFrames));
-                    out = Arrays.copyOf(out, (int) Math.min(grown, Integer.MAX_VALUE - 8));
-                }
-                decode(format, bb, whole, out, (int) frames);
+                decode(format, bb, whole, out, offset, frames);
                 frames += whole;
                 if (got < want * blockAlign) {
                     if (got % blockAlign != 0) {
@@ -237,17 +309,28 @@ public final class WavReader {
                         throw error("truncated data chunk: header says " + declaredSize + " bytes, only "
                                 + frames * blockAlign + " present");
                     }
-                    break;
+                    ended = true;
+                }
+                return whole > 0 ? whole : end();
+            }
+
+            private int end() throws AudioFormatException {
+                ended = true;
+                if (frames == 0) {
+                    throw error("data chunk contains no audio samples");
+                }
+                return -1;
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (closeStream) {
+                    in.close();
                 }
             }
-            if (frames == 0) {
-                throw error("data chunk contains no audio samples");
-            }
-            float[] samples = frames == out.length ? out : Arrays.copyOf(out, (int) frames);
-            return new AudioClip(samples, format.sampleRate());
         }
 
-        private void decode(Format format, ByteBuffer bb, int frames, float[] out, int outOffset)
+        private void decode(Format format, ByteBuffer bb, int frames, float[] out, int outOffset, long firstFrame)
                 throws AudioFormatException {
             int channels = format.channels();
             int bytes = format.bytesPerSample();
@@ -256,7 +339,7 @@ public final class WavReader {
             for (int f = 0; f < frames; f++) {
                 double sum = 0;
                 for (int c = 0; c < channels; c++, pos += bytes) {
-                    sum += format.encoding() == Encoding.FLOAT ? floatSample(bb, pos, bytes, outOffset + f)
+                    sum += format.encoding() == Encoding.FLOAT ? floatSample(bb, pos, bytes, firstFrame + f)
                             : pcmSample(bb, pos, bytes);
                 }
                 out[outOffset + f] = (float) (sum * mixScale);

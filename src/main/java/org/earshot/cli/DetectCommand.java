@@ -1,12 +1,13 @@
 package org.earshot.cli;
 
 import com.google.gson.JsonObject;
-import org.earshot.audio.AudioClip;
 import org.earshot.audio.AudioLoader;
+import org.earshot.audio.AudioSource;
 import org.earshot.detect.CascadeClassifier;
 import org.earshot.detect.Detection;
 import org.earshot.detect.DetectorConfig;
 import org.earshot.detect.FileDetector;
+import org.earshot.dsp.FrontEndSpec;
 import org.earshot.pipeline.OutputJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,18 +45,13 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--no-gate", description = "Classify every window, even quiet ones")
     boolean noGate;
 
-    @Option(names = "--stats", description = "Print processing statistics (real-time factor, gated windows) to stderr")
+    @Option(names = "--stats", description = "Print processing statistics (real-time factor including decoding, gated"
+            + " windows) to stderr")
     boolean stats;
 
     @Override
     public Integer call() {
         Paths.requireFile(file, "audio file");
-        AudioClip clip;
-        try {
-            clip = AudioLoader.load16k(file);
-        } catch (IOException e) {
-            throw new BadInputException(e.getMessage(), e);
-        }
         try (LoadedModel loaded = LoadedModel.open(model)) {
             DetectorConfig config = loaded.detectorConfig();
             for (Map.Entry<String, Double> t : thresholds.entrySet()) {
@@ -65,7 +61,20 @@ final class DetectCommand implements Callable<Integer> {
                 config = config.withGateEnabled(false);
             }
             long start = System.nanoTime();
-            FileDetector.Result result = FileDetector.detect(clip.samples(), loaded.classifier(), config);
+            FileDetector.Result result;
+            try (AudioSource source = AudioLoader.open(file)) {
+                if (source.sampleRate() < FrontEndSpec.SAMPLE_RATE) {
+                    System.err.printf(Locale.ROOT, "earshot: warning: %s is sampled at %d Hz, below the model's %d Hz:"
+                            + " the band above %d Hz is missing, and recall drops%n", file, source.sampleRate(),
+                            FrontEndSpec.SAMPLE_RATE, source.sampleRate() / 2);
+                }
+                Progress progress = new Progress(System.err, source.declaredSamples() / (double) source.sampleRate(),
+                        Progress.INTERVAL_NANOS);
+                result = FileDetector.detect(source, file.toString(), loaded.classifier(), config, progress);
+                progress.finish();
+            } catch (IOException e) {
+                throw new BadInputException(e.getMessage(), e);
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             PrintStream out = System.out;
             if (summary) {
@@ -77,9 +86,10 @@ final class DetectCommand implements Callable<Integer> {
             }
             out.flush();
             if (stats) {
-                System.err.printf(Locale.ROOT, "earshot: %.1f s of audio in %.3f s (%.0fx real time), %d windows, "
-                                + "%d skipped by the level gate (%.0f%%)%n", result.audioSeconds(), seconds,
-                        result.audioSeconds() / seconds, result.windows(), result.gatedWindows(),
+                System.err.printf(Locale.ROOT, "earshot: %.1f s of audio read, decoded and analysed in %.3f s (%.0fx"
+                                + " real time), %d windows, %d skipped by the level gate (%.0f%%)%n",
+                        result.audioSeconds(), seconds, result.audioSeconds() / seconds, result.windows(),
+                        result.gatedWindows(),
                         100.0 * result.gatedWindows() / Math.max(1, result.windows()));
                 if (loaded.classifier() instanceof CascadeClassifier cascade) {
                     System.err.printf(Locale.ROOT, "earshot: cascade: the screen passed %d of %d windows (%.1f%%) to "
@@ -89,6 +99,56 @@ final class DetectCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Progress on standard error for long files: at most one line every {@code intervalNanos} of wall-clock time, the
+     * first after one interval, so a short file prints none.
+     */
+    static final class Progress implements java.util.function.DoubleConsumer {
+        static final long INTERVAL_NANOS = 5_000_000_000L;
+        private final PrintStream err;
+        private final double totalSeconds;
+        private final long intervalNanos;
+        private long nextNanos;
+        private boolean printed;
+        private double lastSeconds;
+
+        /** {@code totalSeconds} is negative when the file does not say how long it is. */
+        Progress(PrintStream err, double totalSeconds, long intervalNanos) {
+            this.err = err;
+            this.totalSeconds = totalSeconds;
+            this.intervalNanos = intervalNanos;
+            this.nextNanos = System.nanoTime() + intervalNanos;
+        }
+
+        @Override
+        public void accept(double secondsRead) {
+            lastSeconds = secondsRead;
+            long now = System.nanoTime();
+            if (now - nextNanos >= 0) {
+                print(secondsRead);
+                nextNanos = now + intervalNanos;
+            }
+        }
+
+        /** The last line, when progress was shown at all. */
+        void finish() {
+            if (printed) {
+                print(lastSeconds);
+            }
+        }
+
+        private void print(double secondsRead) {
+            printed = true;
+            if (totalSeconds > 0) {
+                err.printf(Locale.ROOT, "earshot: %s of %s of audio analysed (%.0f%%)%n", clock(secondsRead),
+                        clock(totalSeconds), 100 * Math.min(1, secondsRead / totalSeconds));
+            } else {
+                err.printf(Locale.ROOT, "earshot: %s of audio analysed%n", clock(secondsRead));
+            }
+            err.flush();
+        }
     }
 
     static String json(Detection d, String modelName) {

@@ -17,7 +17,7 @@ import java.io.PrintWriter;
                 SensorCommand.class, MicCalibrateCommand.class, MosquittoPasswordsCommand.class, ApiKeysCommand.class,
                 VerifyCommand.class, BenchCommand.class, ConfigReferenceCommand.class,
                 CommandLine.HelpCommand.class})
-public final class Earshot implements Runnable {
+public final class Earshot implements java.util.concurrent.Callable<Integer> {
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_BAD_INPUT = 2;
 
@@ -32,6 +32,13 @@ public final class Earshot implements Runnable {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Earshot());
         cli.setErr(new PrintWriter(System.err, true));
+        cli.setParameterExceptionHandler((e, args1) -> {
+            // One line naming the problem and where help is, not the whole usage.
+            CommandLine command = e.getCommandLine();
+            command.getErr().println("earshot: " + e.getMessage() + " (see '" + command.getCommandSpec().qualifiedName()
+                    + " --help')");
+            return EXIT_BAD_INPUT;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // One clear line instead of a stack trace; usage errors and bad input exit 2.
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -42,8 +49,10 @@ public final class Earshot implements Runnable {
         return cli.execute(args);
     }
 
+    /** Without a subcommand: the usage on standard error, and exit 2 (a usage error, like a bad option). */
     @Override
-    public void run() {
+    public Integer call() {
         spec.commandLine().usage(System.err);
+        return EXIT_BAD_INPUT;
     }
 }

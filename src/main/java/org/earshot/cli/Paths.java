@@ -20,6 +20,9 @@ final class Paths {
     }
 
     static Path requireFile(Path file, String what) {
+        if (Files.isDirectory(file)) {
+            throw new BadInputException(what + " is a directory, not a file: " + file);
+        }
         if (!Files.isRegularFile(file)) {
             throw new BadInputException(what + " not found: " + file);
         }

@@ -51,7 +51,8 @@ final class SensorsCommand implements Runnable {
         @Option(names = "--location", description = "Declared location (shown to auditors)")
         String location = SensorRecord.DEFAULT_LOCATION;
 
-        @Option(names = "--description", description = "Declared purpose or mounting")
+        @Option(names = {"--purpose", "--description"}, description = "Declared purpose or mounting, as the API's"
+                + " `purpose` shows it (--description: the former name, still accepted)")
         String description = SensorRecord.DEFAULT_DESCRIPTION;
 
         @Option(names = "--calibration-offset", paramLabel = "DB", description = "dB SPL = dBFS + DB")
@@ -91,6 +92,17 @@ final class SensorsCommand implements Runnable {
             try {
                 List<SensorRecord> sensors = new ArrayList<>(Files.exists(file)
                         ? SensorRegistry.load(file).sensors() : List.of());
+                // Checked before anything is written, so a refusal leaves no credentials file with unused tokens.
+                Set<String> taken = new java.util.HashSet<>();
+                for (SensorRecord existing : sensors) {
+                    taken.add(existing.id());
+                }
+                for (String newId : ids) {
+                    if (taken.contains(newId)) {
+                        throw new BadInputException("sensor " + newId + " already exists in " + file
+                                + "; nothing was written");
+                    }
+                }
                 List<Credentials> created = new ArrayList<>();
                 for (String newId : ids) {
                     String token = SensorRegistry.newToken();
@@ -99,7 +111,12 @@ final class SensorsCommand implements Runnable {
                     created.add(new Credentials(newId, token));
                 }
                 writeCredentials(credentialsOut, created);
-                SensorRegistry.write(file, sensors);
+                try {
+                    SensorRegistry.write(file, sensors);
+                } catch (ConfigException | RuntimeException e) {
+                    Files.deleteIfExists(credentialsOut); // its tokens were never registered
+                    throw e;
+                }
                 System.err.printf(Locale.ROOT, "earshot: added %d sensor(s) to %s (now %d); credentials in %s%n",
                         created.size(), file, sensors.size(), credentialsOut);
                 return 0;

@@ -46,13 +46,20 @@ final class ServeCommand implements Callable<Integer> {
                     loaded.manifest().name);
         } catch (Exception e) {
             loaded.close();
-            throw new IllegalStateException("cannot start: " + e.getMessage(), e);
+            Throwable cause = e;
+            while ((cause instanceof java.util.concurrent.ExecutionException
+                    || cause instanceof java.util.concurrent.CompletionException) && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            throw new IllegalStateException("cannot start: " + (cause.getMessage() == null ? cause.toString()
+                    : cause.getMessage()), e);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("earshot: stopping (flushing every stream)");
             service.close();
             loaded.close();
+            System.err.println("earshot: stopped (journal closed)");
             stopped.countDown();
         }, "earshot-shutdown"));
         System.err.printf("earshot: serving %d sensor(s) with model %s; MQTT %s, WebSocket %s, HTTP %d "

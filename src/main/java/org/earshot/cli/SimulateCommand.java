@@ -90,6 +90,8 @@ final class SimulateCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE})")
     int maxInFlight = 50;
 
+    private static final String QUIET_MQTT_CLIENT = "org.slf4j.simpleLogger.log.io.vertx.mqtt.impl.MqttClientImpl";
+
     @Option(names = "--report", description = "Subscribe to detections and alerts and report latency; needs --reader")
     boolean report;
 
@@ -105,6 +107,10 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Vert.x's MQTT client logs a failed connect with its stack trace; this command says it in one line itself.
+        if (System.getProperty(QUIET_MQTT_CLIENT) == null) {
+            System.setProperty(QUIET_MQTT_CLIENT, "off");
+        }
         List<Credentials> all;
         try {
             all = Credentials.read(Paths.requireFile(credentials, "credentials file"));
@@ -156,9 +162,10 @@ final class SimulateCommand implements Callable<Integer> {
             long started = System.nanoTime();
             long progress = vertx.setPeriodic(10_000, t -> {
                 Simulation.Counts c = simulation.counts();
-                System.err.printf(Locale.ROOT, "simulate: %.0f s, %d frames acknowledged, %d failed, %d alerts and "
-                                + "%d final detections matched%n", (System.nanoTime() - started) / 1e9, c.framesSent(),
-                        c.framesFailed(), latency.matched(false), latency.matched(true));
+                System.err.printf(Locale.ROOT, "simulate: %.0f s, %d frames acknowledged, %d failed%s%n",
+                        (System.nanoTime() - started) / 1e9, c.framesSent(), c.framesFailed(), report
+                                ? String.format(Locale.ROOT, ", %d alerts and %d final detections matched",
+                                latency.matched(false), latency.matched(true)) : "");
             });
             System.err.printf(Locale.ROOT, "simulate: %d sensor(s) over %s to %s:%d, %.1f s of audio x %d loop(s) at "
                             + "%s Hz, speed %.1f%n", chosen.size(), connection.transport, host, servicePort,
@@ -187,16 +194,36 @@ final class SimulateCommand implements Callable<Integer> {
             out.addProperty("send_stalls", c.sendStalls());
             out.addProperty("max_send_lag_ms", c.maxLagMillis());
             out.addProperty("sensors_disconnected", c.sensorsDisconnected());
+            long expected = (long) events.size() * loops * chosen.size();
             if (report) {
-                long expected = (long) events.size() * loops * chosen.size();
                 out.add("latency", latency.toJson(expected));
                 monitor.disconnect();
             }
             System.out.println(out);
-            return c.framesFailed() == 0 && c.sensorsDisconnected() == 0 ? 0 : Earshot.EXIT_FAILURE;
+            String problem = problem(c, report, expected, latency.matched(true));
+            if (problem != null) {
+                System.err.println("simulate: " + problem);
+                return Earshot.EXIT_FAILURE;
+            }
+            return 0;
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * Why the run failed, or null: frames not acknowledged, sensors disconnected, or, with --report, not one final
+     * detection matched the recording's known events although it has some.
+     */
+    static String problem(Simulation.Counts c, boolean report, long expectedEvents, int matchedFinal) {
+        if (c.framesFailed() > 0 || c.sensorsDisconnected() > 0) {
+            return c.framesFailed() + " frame(s) failed, " + c.sensorsDisconnected() + " sensor(s) disconnected";
+        }
+        if (report && expectedEvents > 0 && matchedFinal == 0) {
+            return "--report: none of the " + expectedEvents + " known event(s) got a matching final detection"
+                    + " (is the service analysing this sensor, with its model and thresholds?)";
+        }
+        return null;
     }
 
     private SensorClient client(Vertx vertx, boolean mqtt, int servicePort, Credentials c, TrustStore trust) {
@@ -224,7 +251,16 @@ final class SimulateCommand implements Callable<Integer> {
         Future<?> ready = client.connect(port, host).compose(ack -> client.subscribe(java.util.Map.of(
                 Topics.PREFIX + "/detections/#", MqttQoS.AT_LEAST_ONCE.value(), Topics.PREFIX + "/alerts/#",
                 MqttQoS.AT_LEAST_ONCE.value())));
-        ready.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        try {
+            ready.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            throw new IllegalStateException("--report cannot subscribe to detections on " + host + ":" + port + ": "
+                    + (cause.getMessage() == null ? cause.toString() : cause.getMessage()), e);
+        }
         return client;
     }
 }

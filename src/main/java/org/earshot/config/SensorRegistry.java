@@ -251,7 +251,8 @@ public final class SensorRegistry {
     /**
      * First start: if {@code file} does not exist, writes a sensors file holding one sensor {@code sensorId} with a
      * new token and every class, readable by the owner only where the file system has POSIX permissions, and
-     * returns the token, which is not stored anywhere and must be shown to the operator once. If the file exists it
+     * returns the token, which this file does not store (the caller, {@code serve}, writes it to an owner-only
+     * credentials file and never prints it). If the file exists it
      * is left alone and the result has {@code created == false} and no token. The file appears complete or not at
      * all (written beside it, then linked or moved into place).
      *

@@ -10,4 +10,15 @@ public record Listen(String host, int port, Tls tls) {
             throw new IllegalArgumentException("port must be 0..65535, got " + port);
         }
     }
+
+    /**
+     * Why {@code listener} could not start, naming the address and the configuration key of its port, e.g. "cannot
+     * listen for MQTT on 0.0.0.0:1883 (mqtt.port): Address already in use".
+     */
+    public IllegalStateException bindFailure(String listener, String portKey, Throwable cause) {
+        String reason = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        return new IllegalStateException("cannot listen for " + listener + " on " + host + ":" + port + " ("
+                + portKey + "): " + reason + (reason.toLowerCase(java.util.Locale.ROOT).contains("in use")
+                ? " (another process listens there: stop it or choose another port)" : ""), cause);
+    }
 }

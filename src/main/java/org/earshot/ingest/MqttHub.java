@@ -85,8 +85,11 @@ public final class MqttHub implements DetectionSink, LevelSink {
         return port;
     }
 
-    void listening(int actualPort) {
+    /** Records the port; true for the first endpoint instance to listen. */
+    synchronized boolean listening(int actualPort) {
+        boolean first = port < 0;
         port = actualPort;
+        return first;
     }
 
     /**

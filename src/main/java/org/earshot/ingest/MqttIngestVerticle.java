@@ -80,11 +80,14 @@ public final class MqttIngestVerticle extends VerticleBase {
         }
         server = MqttServer.create(vertx, options).endpointHandler(this::onConnect)
                 .exceptionHandler(e -> LOG.warn("mqtt: connection error: {}", e.toString()));
-        return server.listen().onSuccess(s -> {
-            hub.listening(s.actualPort());
-            LOG.info("mqtt: listening on {}:{}{}", listen.host(), s.actualPort(), listen.tls() == null ? ""
-                    : " (TLS)");
-        });
+        return server.listen().recover(e -> Future.failedFuture(listen.bindFailure("MQTT", "mqtt.port", e)))
+                .onSuccess(s -> {
+                    // One endpoint instance per core shares the port: the first to listen says so.
+                    if (hub.listening(s.actualPort())) {
+                        LOG.info("mqtt: listening on {}:{}{}", listen.host(), s.actualPort(),
+                                listen.tls() == null ? "" : " (TLS)");
+                    }
+                });
     }
 
     @Override

@@ -90,7 +90,8 @@ public final class WebSocketIngestVerticle extends VerticleBase {
                     r.response().endHandler(v -> guard.responded(r.remoteAddress()));
                     r.response().setStatusCode(404).end("WebSocket endpoint: connect to /v1/sensors/{id}/audio\n");
                 });
-        return server.listen().onSuccess(s -> LOG.info("websocket: listening on {}:{}{}", listen.host(),
+        return server.listen().recover(e -> Future.failedFuture(listen.bindFailure("WebSocket", "websocket.port", e)))
+                .onSuccess(s -> LOG.info("websocket: listening on {}:{}{}", listen.host(),
                 s.actualPort(), listen.tls() == null ? "" : " (TLS)"));
     }
 

@@ -1,5 +1,6 @@
 package org.earshot.journal;
 
+import org.earshot.config.PrivateFiles;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -191,7 +192,7 @@ public final class Journal implements Closeable {
      */
     public static Journal open(Path dir, Options options, JournalKeys keys, LongSupplier clockMicros,
                                Consumer<JournalLine> replay) throws IOException, JournalFormatException {
-        Files.createDirectories(dir);
+        PrivateFiles.createDirectories(dir); // owner-only: entries hold remote addresses
         Path openKey = dir.toRealPath();
         if (!OPEN_IN_THIS_JVM.add(openKey)) {
             throw new IOException("journal " + dir + " is already open in this process");
@@ -199,8 +200,8 @@ public final class Journal implements Closeable {
         FileChannel lockChannel;
         FileLock lock;
         try {
-            lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), java.util.Set.of(StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE), PrivateFiles.ownerOnlyFile(dir));
             try {
                 lock = lockChannel.tryLock();
             } catch (OverlappingFileLockException e) {
@@ -415,8 +416,8 @@ public final class Journal implements Closeable {
             retired.add(current);
         }
         Path path = dir.resolve(segmentName(firstSeq));
-        current = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+        current = FileChannel.open(path, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND), PrivateFiles.ownerOnlyFile(dir));
         forceDirectory();
         segments.add(new Segment(firstSeq, path));
         currentBytes = 0;
@@ -589,8 +590,9 @@ public final class Journal implements Closeable {
             }
             Checkpoint checkpoint = Checkpoint.sign(size, root, time, keys);
             byte[] line = (checkpoint.toJson() + "\n").getBytes(StandardCharsets.UTF_8);
-            try (FileChannel out = FileChannel.open(dir.resolve(CHECKPOINTS_FILE), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            try (FileChannel out = FileChannel.open(dir.resolve(CHECKPOINTS_FILE), java.util.Set.of(
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+                    PrivateFiles.ownerOnlyFile(dir))) {
                 ByteBuffer buffer = ByteBuffer.wrap(line);
                 while (buffer.hasRemaining()) {
                     out.write(buffer);
@@ -726,8 +728,8 @@ public final class Journal implements Closeable {
         List<JournalLine> lines = read(segment.firstSeq(), Math.toIntExact(end - segment.firstSeq()));
         Path tmp = segment.path().resolveSibling(segment.path().getFileName() + ".redacting");
         long[] newOffsets = new long[lines.size()];
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel out = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), PrivateFiles.ownerOnlyFile(dir))) {
             long position = 0;
             for (int i = 0; i < lines.size(); i++) {
                 JournalLine line = lines.get(i);

@@ -75,10 +75,13 @@ public final class SensorAgent {
     public record Status(long framesRead, long framesSent, int buffered, long framesDropped, boolean connected,
                          long connects, long connectionsLost) {}
 
-    /** How the stream ended: {@code undelivered} frames were still unacknowledged when the agent gave up waiting. */
+    /**
+     * How the stream ended: {@code undelivered} frames were still unacknowledged when the agent gave up waiting, and
+     * {@code framesDropped} were dropped from a full buffer; complete only when neither happened.
+     */
     public record Outcome(long framesRead, long framesSent, long framesDropped, int undelivered) {
         public boolean complete() {
-            return undelivered == 0;
+            return undelivered == 0 && framesDropped == 0;
         }
     }
 
@@ -433,6 +436,14 @@ public final class SensorAgent {
             Outcome outcome = new Outcome(read.get(), sent.get(), dropped.get(), undelivered);
             log.accept(String.format(Locale.ROOT, "%s: stream ended; %d frames sent, %d dropped, %d undelivered; "
                     + "disconnected", name, outcome.framesSent(), outcome.framesDropped(), undelivered));
+            if (outcome.framesDropped() > 0) {
+                // Loud, and a failure: a file or pipe read faster than real time loses audio this way.
+                log.accept(String.format(Locale.ROOT, "%s: WARNING: %d of %d frames (%.0f%%) were dropped because"
+                        + " the input came faster than the service took it (the buffer holds %d frames); a file or"
+                        + " pipe must be paced in real time, e.g. through `pv -L`, or the buffer made larger with"
+                        + " --buffer-seconds", name, outcome.framesDropped(), outcome.framesRead(),
+                        100.0 * outcome.framesDropped() / Math.max(1, outcome.framesRead()), settings.bufferFrames()));
+            }
             done.complete(outcome);
         });
     }

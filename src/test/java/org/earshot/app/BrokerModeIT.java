@@ -1,5 +1,7 @@
 package org.earshot.app;
 
+import org.earshot.testing.RequiresServers;
+import org.earshot.testing.Server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reconnects, subscribes again and detects again.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@RequiresServers({Server.MOSQUITTO})
 class BrokerModeIT {
     @TempDir
     static Path dir;

@@ -1,5 +1,7 @@
 package org.earshot.app;
 
+import org.earshot.testing.RequiresServers;
+import org.earshot.testing.Server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,6 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>{@code -Dearshot.influxKills=N} raises the number of kills of the outage test (default 3) for
  * {@code bench/influx-outage.sh}, which keeps the one-line summary it prints.
  */
+@RequiresServers({Server.INFLUXD})
 class InfluxServiceIT {
     private static final String HOST = "127.0.0.1";
     private static final String DB = "earshot";

@@ -1,5 +1,7 @@
 package org.earshot.app;
 
+import org.earshot.testing.RequiresServers;
+import org.earshot.testing.Server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,6 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
  * no sensor's token either. A subscription to {@code #} must be refused (it would reach other sensors' topics), and
  * the data directory must not grow like audio. Needs {@code EARSHOT_DATASET} (skipped without it).
  */
+@RequiresServers({Server.INFLUXD})
 class PrivacyIT {
     /** Capture times from now: InfluxDB refuses points older than its retention policies (30 days for levels). */
     static final long T0 = java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());

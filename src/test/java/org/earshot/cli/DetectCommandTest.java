@@ -142,4 +142,84 @@ class DetectCommandTest {
         Files.write(cut, java.util.Arrays.copyOf(flac, flac.length - 500));
         CliRunner.run("detect", cut.toString(), "--model", MODEL.toString()).assertRejected("cut.flac");
     }
+
+    /**
+     * detect reads its file in pieces; its output is that of the whole recording loaded and resampled at once (the
+     * path detect took before), on the demo and on a long 44.1 kHz stereo file made of the demo repeated with gain.
+     */
+    @Test
+    void streamedDetectionMatchesTheWholeFilePath() throws IOException {
+        float[] demo = org.earshot.audio.AudioLoader.load16k(Path.of("demo/demo.wav")).samples();
+        float[] at44k = org.earshot.audio.Resampler.resample(demo, 16_000, 44_100);
+        int copies = 6;
+        float[] longer = new float[at44k.length * copies];
+        for (int c = 0; c < copies; c++) {
+            float gain = 0.5f + 0.1f * c;
+            for (int i = 0; i < at44k.length; i++) {
+                longer[c * at44k.length + i] = at44k[i] * gain;
+            }
+        }
+        Path longFile = dir.resolve("long.wav");
+        org.earshot.audio.WavWriter.write16(longFile, longer, 44_100);
+        for (Path file : new Path[] {Path.of("demo/demo.wav"), longFile}) {
+            StringBuilder expected = new StringBuilder();
+            try (LoadedModel loaded = LoadedModel.open(MODEL)) {
+                org.earshot.detect.FileDetector.Result whole = org.earshot.detect.FileDetector.detect(
+                        org.earshot.audio.AudioLoader.load16k(file).samples(), loaded.classifier(),
+                        loaded.detectorConfig());
+                for (org.earshot.detect.Detection d : whole.detections()) {
+                    expected.append(DetectCommand.json(d, loaded.manifest().name)).append(System.lineSeparator());
+                }
+            }
+            CliRunner.Run run = CliRunner.run("detect", file.toString(), "--model", MODEL.toString());
+            assertEquals(0, run.exitCode(), run.err());
+            assertTrue(expected.length() > 0, "no events in " + file);
+            assertEquals(expected.toString(), run.out(), file.toString());
+        }
+    }
+
+    @Test
+    void statsIncludeDecodingAndOutputStaysJsonLines() throws IOException {
+        CliRunner.Run run = CliRunner.run("detect", "demo/demo.wav", "--model", MODEL.toString(), "--stats");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().contains("s of audio read, decoded and analysed in "), run.err());
+        for (String line : run.out().lines().toList()) {
+            assertTrue(line.startsWith("{\"class\":"), line);
+        }
+    }
+
+    @Test
+    void progressIsPrintedOnlyOnceAnIntervalHasPassed() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        DetectCommand.Progress slow = new DetectCommand.Progress(err, 3600, 3_600_000_000_000L);
+        slow.accept(1800);
+        slow.finish();
+        assertEquals("", bytes.toString(java.nio.charset.StandardCharsets.UTF_8), "a short run prints nothing");
+        DetectCommand.Progress every = new DetectCommand.Progress(err, 3600, 0);
+        every.accept(900);
+        every.accept(3600);
+        every.finish();
+        assertEquals(String.join(System.lineSeparator(), "earshot: 15:00.00 of 60:00.00 of audio analysed (25%)",
+                "earshot: 60:00.00 of 60:00.00 of audio analysed (100%)",
+                "earshot: 60:00.00 of 60:00.00 of audio analysed (100%)", ""),
+                bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+        bytes.reset();
+        DetectCommand.Progress unknownLength = new DetectCommand.Progress(err, -1, 0);
+        unknownLength.accept(61);
+        assertEquals("earshot: 1:01.00 of audio analysed" + System.lineSeparator(),
+                bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void inputBelowSixteenKilohertzIsWarnedAbout() throws IOException {
+        Path low = dir.resolve("8k.wav");
+        org.earshot.audio.WavWriter.write16(low, new float[5 * 8_000], 8_000);
+        CliRunner.Run run = CliRunner.run("detect", low.toString(), "--model", MODEL.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().contains("warning: " + low + " is sampled at 8000 Hz, below the model's 16000 Hz"),
+                run.err());
+        CliRunner.Run demo = CliRunner.run("detect", "demo/demo.wav", "--model", MODEL.toString());
+        assertTrue(!demo.err().contains("warning"), demo.err());
+    }
 }

@@ -1,5 +1,7 @@
 package org.earshot.deploy;
 
+import org.earshot.testing.RequiresServers;
+import org.earshot.testing.Server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -45,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * service and not a frame forged for another sensor. Adding a sensor and rotating the service password work the
  * same way. (The compose file itself needs Docker; {@link ComposeConsistencyTest} checks it against the code.)
  */
+@RequiresServers({Server.MOSQUITTO})
 class DeployBrokerIT {
     static final long WAIT_SECONDS = 10;
     /** mosquitto.conf options the test broker sets itself (its own port, files, log) or that need the container. */

@@ -1,5 +1,7 @@
 package org.earshot.grafana;
 
+import org.earshot.testing.RequiresServers;
+import org.earshot.testing.Server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,6 +63,7 @@ import org.junit.jupiter.api.io.TempDir;
  * threshold lowered to {@value #IMPACT_THRESHOLD} (at which {@code earshot detect demo/demo.wav --threshold
  * impact=0.9} finds one). The demo has no glass break, so no panel or rule may depend on glass_break data alone.
  */
+@RequiresServers({Server.INFLUXD})
 class DashboardQueryIT {
     private static final Path MODEL = Path.of("models/earshot-v2");
     private static final Path DEMO = Path.of("demo/demo.wav");

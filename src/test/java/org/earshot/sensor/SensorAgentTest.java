@@ -273,8 +273,10 @@ class SensorAgentTest {
         assertEquals(6, status.framesDropped());
         service.up.set(true);
         SensorAgent.Outcome outcome = await(agent);
-        assertTrue(outcome.complete());
+        assertFalse(outcome.complete(), "dropped frames make the stream incomplete (the command exits 1)");
         assertEquals(6, outcome.framesDropped());
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("sensor s1: WARNING: 6 of 10 frames (60%) were dropped")),
+                log.toString());
         // The newest frames, in order; the service sees the gap in the sequence numbers.
         assertEquals(range(6, 9), service.received);
         assertEquals(1, log.stream().filter(l -> l.contains("buffer full (4 frames); dropping the oldest")).count());

@@ -1,5 +1,7 @@
 package org.earshot.store;
 
+import org.earshot.testing.RequiresServers;
+import org.earshot.testing.Server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The writer against a real influxd, including kill -9 of InfluxDB during a stream of detections. */
+@RequiresServers({Server.INFLUXD})
 class InfluxWriterIT {
     private static final String DB = "earshot_test";
     private static final Duration CAUGHT_UP = Duration.ofSeconds(30);

@@ -23,8 +23,8 @@ import static org.earshot.testing.ServerProcesses.tail;
  * in the work directory, one server per directory. {@link #kill()} is a SIGKILL, like a crash; {@link #restart()}
  * starts it again on the same ports with the same data.
  *
- * <p>When no {@code influxd} binary is found (PATH, /usr/sbin, /usr/bin), {@link #start} runs
- * {@code scripts/ensure-services.sh influxdb} once per JVM, which installs the Debian package.
+ * <p>It needs the {@code influxd} binary (PATH, /usr/sbin, /usr/bin) and installs nothing: a test class that starts
+ * one is annotated {@code @RequiresServers(Server.INFLUXD)}, which skips it when the binary is missing.
  *
  * <pre>{@code
  * try (InfluxServer influx = InfluxServer.start(tempDir)) {
@@ -257,11 +257,9 @@ public final class InfluxServer extends LoopbackServer {
                 + read(config, 0);
     }
 
-    /** The influxd binary; runs scripts/ensure-services.sh influxdb once per JVM when there is none. */
+    /** The influxd binary; see {@link RequiresServers} for tests that need it. */
     static Path locateBinary(Path workDir) {
-        return Executables.findOrInstall("influxd", "influxdb", workDir,
-                "InfluxDB is not installed and could not be installed: install the Debian package 'influxdb'"
-                        + " (sudo apt-get install influxdb, or scripts/ensure-services.sh influxdb), which provides"
-                        + " /usr/bin/influxd.");
+        return Executables.find(Server.INFLUXD.binary())
+                .orElseThrow(() -> new IllegalStateException(Server.INFLUXD.missingReason()));
     }
 }

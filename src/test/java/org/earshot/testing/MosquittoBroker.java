@@ -26,8 +26,8 @@ import static org.earshot.testing.ServerProcesses.tail;
  * {@link Options#withPort(int) one is given}. Configuration, password and ACL files, the broker's log and its
  * stdout/stderr all live in the work directory (one broker per directory); nothing reaches the test's output.
  *
- * <p>When no {@code mosquitto} binary is found (PATH, /usr/sbin), {@link #start} runs
- * {@code scripts/ensure-services.sh mosquitto} once per JVM, which installs the Debian package.
+ * <p>It needs the {@code mosquitto} binary (PATH, /usr/sbin) and installs nothing: a test class that starts one is
+ * annotated {@code @RequiresServers(Server.MOSQUITTO)}, which skips it when the binary is missing.
  *
  * <pre>{@code
  * try (MosquittoBroker broker = MosquittoBroker.start(tempDir,
@@ -351,12 +351,10 @@ public final class MosquittoBroker extends LoopbackServer {
         }
     }
 
-    /** The mosquitto binary; runs scripts/ensure-services.sh once per JVM when there is none. */
+    /** The mosquitto binary; see {@link RequiresServers} for tests that need it. */
     static Path locateBinary(Path workDir) {
-        return Executables.findOrInstall("mosquitto", "mosquitto", workDir,
-                "Mosquitto is not installed and could not be installed: install the Debian package 'mosquitto'"
-                        + " (sudo apt-get install mosquitto, or scripts/ensure-services.sh mosquitto), which provides"
-                        + " /usr/sbin/mosquitto and /usr/bin/mosquitto_passwd.");
+        return Executables.find(Server.MOSQUITTO.binary())
+                .orElseThrow(() -> new IllegalStateException(Server.MOSQUITTO.missingReason()));
     }
 
 

@@ -22,6 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** The broker helper against the real Mosquitto, checked with hand-encoded MQTT 3.1.1 packets. */
+@RequiresServers({Server.MOSQUITTO, Server.MOSQUITTO_PASSWD})
 class MosquittoBrokerIT {
     private static final String PASSWORD = "p@ss word:$7$x";
 

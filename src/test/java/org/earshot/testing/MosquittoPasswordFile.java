@@ -50,8 +50,7 @@ public final class MosquittoPasswordFile {
         users.forEach(MosquittoPasswords::check);
         Optional<Path> tool = hashing == Hashing.BUILT_IN ? Optional.empty() : Executables.find("mosquitto_passwd");
         if (hashing == Hashing.MOSQUITTO_PASSWD && tool.isEmpty()) {
-            throw new IllegalStateException("mosquitto_passwd not found in PATH, /usr/bin or /usr/sbin: install the"
-                    + " Debian package 'mosquitto' (scripts/ensure-services.sh mosquitto)");
+            throw new IllegalStateException(Server.MOSQUITTO_PASSWD.missingReason());
         }
         try {
             if (tool.isEmpty()) {

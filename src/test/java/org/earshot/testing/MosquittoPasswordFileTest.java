@@ -33,8 +33,8 @@ class MosquittoPasswordFileTest {
     }
 
     @Test
+    @RequiresServers(Server.MOSQUITTO_PASSWD)
     void builtInHashAgreesWithTheInstalledMosquittoPasswd() throws Exception {
-        MosquittoBroker.locateBinary(dir); // installs mosquitto (with mosquitto_passwd) when missing
         Path file = dir.resolve("passwd");
         Map<String, String> users = users();
         MosquittoPasswordFile.write(file, users, MosquittoPasswordFile.Hashing.MOSQUITTO_PASSWD);

@@ -1,0 +1,65 @@
+package org.earshot.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.earshot.sensor.Simulation;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code earshot simulate}'s failures: one line each, and a --report that matched nothing is a failure. */
+class SimulateCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aReportThatMatchedNothingFails() {
+        Simulation.Counts clean = new Simulation.Counts(100, 0, 0, 0, 0);
+        assertNull(SimulateCommand.problem(clean, true, 4, 3));
+        assertNull(SimulateCommand.problem(clean, false, 4, 0));
+        assertNull(SimulateCommand.problem(clean, true, 0, 0), "a cut recording may hold no event");
+        assertTrue(SimulateCommand.problem(clean, true, 4, 0).startsWith("--report: none of the 4 known event(s)"));
+        assertTrue(SimulateCommand.problem(new Simulation.Counts(100, 2, 0, 0, 0), false, 4, 0)
+                .startsWith("2 frame(s) failed"));
+    }
+
+    /** In a fresh JVM, as a user runs it: the service is not there, with and without --report. */
+    @Test
+    void aServiceThatIsDownIsOneLineWithoutAStackTrace() throws Exception {
+        Path credentials = dir.resolve("c.csv");
+        Files.writeString(credentials, "sensor,token\ns1,abcdefghijabcdefghijabcdefghijabcdefghijabc\n");
+        Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("rw-------"));
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            port = probe.getLocalPort();
+        }
+        for (List<String> extra : List.of(List.<String>of(), List.of("--report"))) {
+            List<String> command = new java.util.ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                    System.getProperty("java.class.path"), "org.earshot.cli.Earshot", "simulate", "--credentials",
+                    credentials.toString(), "--host", "127.0.0.1", "--port", String.valueOf(port)));
+            command.addAll(extra);
+            Path err = dir.resolve("err.txt");
+            Process process = new ProcessBuilder(command).redirectError(err.toFile())
+                    .redirectOutput(dir.resolve("out.txt").toFile()).start();
+            assertTrue(process.waitFor(2, TimeUnit.MINUTES), "simulate still running");
+            String stderr = Files.readString(err, StandardCharsets.UTF_8);
+            assertEquals(1, process.exitValue(), stderr);
+            assertFalse(stderr.contains("\tat ") || stderr.contains("Exception"), "no stack trace: " + stderr);
+            List<String> errors = stderr.lines().filter(line -> line.startsWith("earshot: ")).toList();
+            assertEquals(1, errors.size(), stderr);
+            assertTrue(errors.get(0).contains("Connection refused"), stderr);
+            assertEquals("", Files.readString(dir.resolve("out.txt")));
+        }
+    }
+}
