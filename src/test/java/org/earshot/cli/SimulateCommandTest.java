@@ -43,15 +43,17 @@ class SimulateCommandTest {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             port = probe.getLocalPort();
         }
-        for (List<String> extra : List.of(List.<String>of(), List.of("--report"))) {
+        for (List<String> extra : List.of(List.<String>of(), List.of("--report", "--reader", "me"))) {
             List<String> command = new java.util.ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                     System.getProperty("java.class.path"), "org.earshot.cli.Earshot", "simulate", "--credentials",
                     credentials.toString(), "--host", "127.0.0.1", "--port", String.valueOf(port)));
             command.addAll(extra);
             Path err = dir.resolve("err.txt");
-            Process process = new ProcessBuilder(command).redirectError(err.toFile())
-                    .redirectOutput(dir.resolve("out.txt").toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectError(err.toFile())
+                    .redirectOutput(dir.resolve("out.txt").toFile());
+            builder.environment().put(SimulateCommand.READER_KEY_ENV, "ek_0123456789abcdef0123456789abcdef");
+            Process process = builder.start();
             assertTrue(process.waitFor(2, TimeUnit.MINUTES), "simulate still running");
             String stderr = Files.readString(err, StandardCharsets.UTF_8);
             assertEquals(1, process.exitValue(), stderr);
