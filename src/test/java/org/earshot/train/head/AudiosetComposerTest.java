@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * YAMNet-AudioSet with a head composed on top ({@link OnnxComposer}) is served by the ordinary classifier and gives
- * exactly what the backbone's embedding through the head's layers gives, computed here by hand.
+ * exactly what the backbone's embedding through the head's layers gives, computed in plain Java
+ * ({@link DenseHeadTrainer#predict}, which the screen thresholds also use).
  */
 class AudiosetComposerTest {
     private static final int PATCH = FrontEndSpec.MEL_BANDS * FrontEndSpec.PATCH_FRAMES;
@@ -51,11 +52,9 @@ class AudiosetComposerTest {
             embedding = extractor.embed(patches);
         }
         for (int i = 0; i < patches.length; i++) {
-            double[] h = apply(hidden, toDouble(embedding[i]));
-            double[] logits = apply(out, h);
+            float[] expected = DenseHeadTrainer.predict(List.of(hidden, out), embedding[i]);
             for (int c = 0; c < 3; c++) {
-                double expected = 1 / (1 + Math.exp(-logits[c]));
-                assertEquals(expected, served[i][c], 1e-4, "patch " + i + " class " + c);
+                assertEquals(expected[c], served[i][c], 1e-4, "patch " + i + " class " + c);
             }
         }
     }
@@ -83,25 +82,5 @@ class AudiosetComposerTest {
             b[i] = (float) (0.1 * rng.nextGaussian());
         }
         return new OnnxComposer.Dense(in, out, w, b, relu);
-    }
-
-    private static double[] apply(OnnxComposer.Dense d, double[] x) {
-        double[] y = new double[d.out()];
-        for (int o = 0; o < d.out(); o++) {
-            double s = d.bias()[o];
-            for (int i = 0; i < d.in(); i++) {
-                s += d.weight()[o * d.in() + i] * x[i];
-            }
-            y[o] = d.relu() ? Math.max(0, s) : s;
-        }
-        return y;
-    }
-
-    private static double[] toDouble(float[] x) {
-        double[] d = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            d[i] = x[i];
-        }
-        return d;
     }
 }

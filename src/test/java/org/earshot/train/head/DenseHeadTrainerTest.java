@@ -36,12 +36,9 @@ class DenseHeadTrainerTest {
             assertEquals(16, head.get(0).in());
             int correct = 0;
             for (int i = 0; i < n; i++) {
-                double[] z = toDouble(x[i]);
-                for (OnnxComposer.Dense d : head) {
-                    z = apply(d, z);
-                }
+                float[] p = DenseHeadTrainer.predict(head, x[i]);
                 for (int c = 0; c < 3; c++) {
-                    correct += (z[c] > 0) == (y[i][c] > 0.5) ? 1 : 0;
+                    correct += (p[c] > 0.5f) == (y[i][c] > 0.5) ? 1 : 0;
                 }
             }
             double accuracy = correct / (3.0 * n);
@@ -56,25 +53,5 @@ class DenseHeadTrainerTest {
         assertThrows(IllegalArgumentException.class, () -> new DenseHeadTrainer.Settings(8, 1, 64, 0.01, 0, 0, 0.5, 1));
         assertThrows(IllegalArgumentException.class, () -> DenseHeadTrainer.train(new float[10][4], new float[10][3],
                 new DenseHeadTrainer.Settings(0, 1, 64, 0.01, 0, 0, 0, 1), null));
-    }
-
-    private static double[] apply(OnnxComposer.Dense d, double[] x) {
-        double[] out = new double[d.out()];
-        for (int o = 0; o < d.out(); o++) {
-            double s = d.bias()[o];
-            for (int i = 0; i < d.in(); i++) {
-                s += d.weight()[o * d.in() + i] * x[i];
-            }
-            out[o] = d.relu() ? Math.max(0, s) : s;
-        }
-        return out;
-    }
-
-    private static double[] toDouble(float[] x) {
-        double[] d = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            d[i] = x[i];
-        }
-        return d;
     }
 }
