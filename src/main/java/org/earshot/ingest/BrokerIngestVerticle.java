@@ -1,11 +1,9 @@
 package org.earshot.ingest;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 
-import com.google.gson.JsonParser;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -53,6 +51,7 @@ public final class BrokerIngestVerticle extends VerticleBase implements Detectio
     private final String modelName;
     private final LongAdder notPublished = new LongAdder();
     private final LongAdder connects = new LongAdder();
+    private final LogLimiter unknownSensorLog = new LogLimiter(FrameIntake.LOG_INTERVAL_MILLIS, 10_000);
     private MqttClient client;
     private volatile boolean connected;
     private boolean stopping;
@@ -171,23 +170,24 @@ public final class BrokerIngestVerticle extends VerticleBase implements Detectio
             metrics.refused(TRANSPORT, "unknown_topic");
         } else if (sensor.isEmpty()) {
             metrics.refused(TRANSPORT, "unknown_sensor");
-            LOG.warn("broker: refused a message on {}: sensor '{}' is unknown or disabled", m.topicName(),
-                    topic.sensorId());
+            long heldBack = unknownSensorLog.admit(topic.sensorId(), System.currentTimeMillis());
+            if (heldBack >= 0) {
+                LOG.warn("broker: refused a message on {}: sensor {} is unknown or disabled (counted in"
+                        + " earshot_refused_total; logged at most every {} s per sensor id){}",
+                        LogSafe.quote(m.topicName()), LogSafe.quote(topic.sensorId()),
+                        FrameIntake.LOG_INTERVAL_MILLIS / 1000, LogLimiter.heldBack(heldBack));
+            }
         } else if (topic.kind() == Topics.Kind.AUDIO) {
             intake.accept(TRANSPORT, sensor.get(), m.payload().getBytes(), received);
-        } else if (isOffline(m.payload())) {
-            intake.pipeline().endStream(sensor.get().id());
+        } else {
+            SensorStatus status = SensorStatus.parse(m.payload().getBytes());
+            if (status.refusal() != null) {
+                intake.refuse(TRANSPORT, sensor.get(), SensorStatus.REFUSAL_REASON, status.refusal(), -1);
+            } else if (!status.online()) {
+                intake.pipeline().endStream(sensor.get().id());
+            }
         }
         m.ack();
-    }
-
-    private static boolean isOffline(Buffer payload) {
-        try {
-            return "offline".equals(JsonParser.parseString(payload.toString(StandardCharsets.UTF_8))
-                    .getAsJsonObject().get("state").getAsString());
-        } catch (RuntimeException e) {
-            return false;
-        }
     }
 
     @Override

@@ -65,6 +65,8 @@ public final class MqttHub implements DetectionSink, LevelSink {
     private final LongAdder publishFailures = new LongAdder();
     /** When a refusal was last logged, per sensor: refusals are counted each time but logged sparingly. */
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
+    /** Refused CONNECTs, logged per remote address, shared by every endpoint instance. */
+    final LogLimiter refusalLog = new LogLimiter(FrameIntake.LOG_INTERVAL_MILLIS, 10_000);
     private final String modelName;
     private volatile int port = -1;
 

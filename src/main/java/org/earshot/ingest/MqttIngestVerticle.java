@@ -1,12 +1,9 @@
 package org.earshot.ingest;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Context;
@@ -100,8 +97,13 @@ public final class MqttIngestVerticle extends VerticleBase {
         String remote = String.valueOf(endpoint.remoteAddress());
         if (auth == null || auth.getUsername() == null || auth.getPassword() == null) {
             metrics.refused(TRANSPORT, "no_credentials");
-            LOG.warn("mqtt: refused CONNECT from {} (client id '{}'): no username and password", remote,
-                    endpoint.clientIdentifier());
+            long heldBack = hub.refusalLog.admit(host(endpoint), System.currentTimeMillis());
+            if (heldBack >= 0) {
+                LOG.warn("mqtt: refused CONNECT from {} (client id {}): no username and password (counted in"
+                        + " earshot_refused_total; logged at most every {} s per address){}", remote,
+                        LogSafe.quote(endpoint.clientIdentifier()), FrameIntake.LOG_INTERVAL_MILLIS / 1000,
+                        LogLimiter.heldBack(heldBack));
+            }
             endpoint.reject(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
             return;
         }
@@ -122,7 +124,8 @@ public final class MqttIngestVerticle extends VerticleBase {
                 onReaderConnect(endpoint, name, remote);
             } else {
                 if (r.failed()) {
-                    LOG.warn("mqtt: cannot check reader credentials of '{}': {}", name, r.cause().toString());
+                    LOG.warn("mqtt: cannot check reader credentials of {}: {}", LogSafe.quote(name),
+                            r.cause().toString());
                 }
                 refuseCredentials(endpoint, remote, name);
             }
@@ -131,16 +134,21 @@ public final class MqttIngestVerticle extends VerticleBase {
 
     private void refuseCredentials(MqttEndpoint endpoint, String remote, String user) {
         metrics.refused(TRANSPORT, "bad_credentials");
-        LOG.warn("mqtt: refused CONNECT from {} as '{}': unknown or disabled sensor or reader, or wrong secret", remote,
-                user);
+        long heldBack = hub.refusalLog.admit(host(endpoint), System.currentTimeMillis());
+        if (heldBack >= 0) {
+            LOG.warn("mqtt: refused CONNECT from {} as {} (client id {}): unknown or disabled sensor or reader, or"
+                    + " wrong secret (counted in earshot_refused_total; logged at most every {} s per address){}",
+                    remote, LogSafe.quote(user), LogSafe.quote(endpoint.clientIdentifier()),
+                    FrameIntake.LOG_INTERVAL_MILLIS / 1000, LogLimiter.heldBack(heldBack));
+        }
         endpoint.reject(MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
     }
 
     private void refuseOverLimit(MqttEndpoint endpoint, String remote, String principal) {
         metrics.refused(TRANSPORT, "too_many_connections");
         if (hub.mayLog(principal)) {
-            LOG.warn("mqtt: refused CONNECT from {} as '{}': it already holds {} connections (counted in"
-                    + " earshot_refused_total; logged at most every {} s)", remote, principal,
+            LOG.warn("mqtt: refused CONNECT from {} as {}: it already holds {} connections (counted in"
+                    + " earshot_refused_total; logged at most every {} s)", remote, LogSafe.quote(principal),
                     hub.limits().maxConnectionsPerSensor(), FrameIntake.LOG_INTERVAL_MILLIS / 1000);
         }
         // MQTT 3.1.1 has no code for a quota; "server unavailable" tells a client to try again later.
@@ -166,8 +174,8 @@ public final class MqttIngestVerticle extends VerticleBase {
         endpoint.publishHandler(m -> {
             metrics.refused(TRANSPORT, "reader_publish");
             if (hub.mayLog(principal)) {
-                LOG.warn("mqtt: reader {} may not publish (on {}); counted in earshot_refused_total", name,
-                        m.topicName());
+                LOG.warn("mqtt: reader {} may not publish (on {}); counted in earshot_refused_total",
+                        LogSafe.quote(name), LogSafe.quote(m.topicName()));
             }
             switch (m.qosLevel()) {
                 case AT_LEAST_ONCE -> endpoint.publishAcknowledge(m.messageId());
@@ -179,17 +187,17 @@ public final class MqttIngestVerticle extends VerticleBase {
         endpoint.subscribeHandler(m -> onSubscribe(endpoint, context, principal, Topics::readerMaySubscribe, m));
         endpoint.unsubscribeHandler(m -> onUnsubscribe(endpoint, m));
         endpoint.pingHandler(v -> { });
-        endpoint.exceptionHandler(e -> LOG.warn("mqtt: reader {}: {}", name, e.toString()));
+        endpoint.exceptionHandler(e -> LOG.warn("mqtt: reader {}: {}", LogSafe.quote(name), e.toString()));
         endpoint.closeHandler(v -> {
             hub.closed(principal, clientId, endpoint);
-            LOG.info("mqtt: client {} (reader {}) disconnected", clientId, name);
+            LOG.info("mqtt: client {} (reader {}) disconnected", LogSafe.quote(clientId), LogSafe.quote(name));
         });
         MqttEndpoint previous = admission.replaced();
         if (previous != null && previous != endpoint) {
             previous.close();
         }
         endpoint.accept(false);
-        LOG.info("mqtt: reader {} connected from {}", name, remote);
+        LOG.info("mqtt: reader {} connected from {}", LogSafe.quote(name), remote);
     }
 
     private void onSensorConnect(MqttEndpoint endpoint, SensorProfile profile, String remote) {
@@ -220,8 +228,8 @@ public final class MqttIngestVerticle extends VerticleBase {
         endpoint.closeHandler(v -> onClose(endpoint, clientId, profile));
         MqttEndpoint previous = admission.replaced();
         if (previous != null && previous != endpoint) {
-            LOG.info("mqtt: client {} (sensor {}) connected again; closing its previous connection", clientId,
-                    profile.id());
+            LOG.info("mqtt: client {} (sensor {}) connected again; closing its previous connection",
+                    LogSafe.quote(clientId), profile.id());
             previous.close();
         }
         endpoint.accept(false);
@@ -235,7 +243,7 @@ public final class MqttIngestVerticle extends VerticleBase {
         if (streaming.remove(endpoint)) {
             intake.pipeline().endStream(profile.id());
         }
-        LOG.info("mqtt: client {} (sensor {}) disconnected", clientId, profile.id());
+        LOG.info("mqtt: client {} (sensor {}) disconnected", LogSafe.quote(clientId), profile.id());
     }
 
     private void onPublish(MqttEndpoint endpoint, Context context, SensorProfile profile, MqttPublishMessage m) {
@@ -243,11 +251,11 @@ public final class MqttIngestVerticle extends VerticleBase {
         Topics.SensorTopic topic = Topics.parseSensorTopic(m.topicName());
         FrameIntake.Result result;
         if (topic == null) {
-            result = intake.refuse(TRANSPORT, profile, "unknown_topic", "no such topic: " + m.topicName(), -1);
+            result = intake.refuse(TRANSPORT, profile, "unknown_topic", "no such topic: " + LogSafe.quote(m.topicName()), -1);
         } else if (!topic.sensorId().equals(profile.id())) {
             metrics.refused(TRANSPORT, "foreign_topic");
             result = intake.refuse(TRANSPORT, profile, "foreign_topic", "sensor " + profile.id()
-                    + " may not publish on " + m.topicName(), -1);
+                    + " may not publish on " + LogSafe.quote(m.topicName()), -1);
         } else if (topic.kind() == Topics.Kind.STATUS) {
             result = onStatus(profile, m.payload());
         } else {
@@ -267,20 +275,19 @@ public final class MqttIngestVerticle extends VerticleBase {
     }
 
     private FrameIntake.Result onStatus(SensorProfile profile, Buffer payload) {
-        String state;
-        try {
-            JsonObject o = JsonParser.parseString(payload.toString(StandardCharsets.UTF_8)).getAsJsonObject();
-            state = o.get("state").getAsString();
-        } catch (RuntimeException e) {
-            return intake.refuse(TRANSPORT, profile, "bad_status", "status must be JSON {\"state\":\"online\"|"
-                    + "\"offline\"}", -1);
+        SensorStatus status = SensorStatus.parse(payload.getBytes());
+        if (status.refusal() != null) {
+            return intake.refuse(TRANSPORT, profile, SensorStatus.REFUSAL_REASON, status.refusal(), -1);
         }
-        if ("offline".equals(state)) {
+        if (!status.online()) {
             intake.pipeline().endStream(profile.id());
-        } else if (!"online".equals(state)) {
-            return intake.refuse(TRANSPORT, profile, "bad_status", "unknown state '" + state + "'", -1);
         }
         return FrameIntake.Result.ACCEPTED;
+    }
+
+    private static String host(MqttEndpoint endpoint) {
+        io.vertx.core.net.SocketAddress a = endpoint.remoteAddress();
+        return a == null ? "unknown" : String.valueOf(a.hostAddress());
     }
 
     private void onUnsubscribe(MqttEndpoint endpoint, io.vertx.mqtt.messages.MqttUnsubscribeMessage m) {
@@ -317,7 +324,7 @@ public final class MqttIngestVerticle extends VerticleBase {
         if ((refusedOverLimit > 0 || forbidden > 0) && hub.mayLog(principal)) {
             LOG.warn("mqtt: {} (client {}): refused {} subscription(s) to topics it may not read and {} over the"
                     + " limit of {} per connection (counted in earshot_refused_total; logged at most every {} s)",
-                    principal, endpoint.clientIdentifier(), forbidden, refusedOverLimit,
+                    LogSafe.quote(principal), LogSafe.quote(endpoint.clientIdentifier()), forbidden, refusedOverLimit,
                     hub.limits().maxSubscriptionsPerConnection(), FrameIntake.LOG_INTERVAL_MILLIS / 1000);
         }
         endpoint.subscribeAcknowledge(m.messageId(), granted);

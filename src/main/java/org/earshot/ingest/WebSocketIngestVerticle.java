@@ -39,6 +39,7 @@ public final class WebSocketIngestVerticle extends VerticleBase {
     private final Listen listen;
     private final SensorDirectory sensors;
     private final FrameIntake intake;
+    private final LogLimiter refusalLog = new LogLimiter(FrameIntake.LOG_INTERVAL_MILLIS, 10_000);
     private final Metrics metrics;
     private final long pauseAboveMicros;
     private final long resumeBelowMicros;
@@ -127,8 +128,7 @@ public final class WebSocketIngestVerticle extends VerticleBase {
         String query = handshake.query();
         if (query != null && query.toLowerCase(java.util.Locale.ROOT).contains("token")) {
             metrics.refused(TRANSPORT, "token_in_url");
-            LOG.warn("websocket: refused {}: credentials must go in the Authorization header, not the URL",
-                    handshake.path());
+            logRefusal(handshake, "credentials must go in the Authorization header, not the URL");
             reject(handshake, 400);
             return;
         }
@@ -137,8 +137,7 @@ public final class WebSocketIngestVerticle extends VerticleBase {
         Optional<SensorProfile> sensor = token == null ? Optional.empty() : sensors.authenticate(m.group(1), token);
         if (sensor.isEmpty()) {
             metrics.refused(TRANSPORT, token == null ? "no_credentials" : "bad_credentials");
-            LOG.warn("websocket: refused {} from {}: {}", handshake.path(), handshake.remoteAddress(),
-                    token == null ? "no bearer token" : "unknown or disabled sensor, or wrong token");
+            logRefusal(handshake, token == null ? "no bearer token" : "unknown or disabled sensor, or wrong token");
             reject(handshake, 401);
             return;
         }
@@ -146,13 +145,24 @@ public final class WebSocketIngestVerticle extends VerticleBase {
         int held = perSensor.getOrDefault(id, 0);
         if (held >= limits.maxConnectionsPerSensor()) {
             metrics.refused(TRANSPORT, "too_many_connections");
-            LOG.warn("websocket: refused {} from {}: the sensor already holds {} connections", handshake.path(),
-                    handshake.remoteAddress(), held);
+            logRefusal(handshake, "the sensor already holds " + held + " connections");
             reject(handshake, 429);
             return;
         }
         perSensor.put(id, held + 1);
         handshake.accept().onFailure(e -> released(id));
+    }
+
+    /** At most one line per remote address every {@link FrameIntake#LOG_INTERVAL_MILLIS}; the path quoted. */
+    private void logRefusal(ServerWebSocketHandshake handshake, String why) {
+        io.vertx.core.net.SocketAddress remote = handshake.remoteAddress();
+        long heldBack = refusalLog.admit(remote == null ? "unknown" : String.valueOf(remote.hostAddress()),
+                System.currentTimeMillis());
+        if (heldBack >= 0) {
+            LOG.warn("websocket: refused {} from {}: {} (counted in earshot_refused_total; logged at most every {} s"
+                    + " per address){}", LogSafe.quote(handshake.path()), remote, why,
+                    FrameIntake.LOG_INTERVAL_MILLIS / 1000, LogLimiter.heldBack(heldBack));
+        }
     }
 
     /** A refused handshake leaves an HTTP connection that must send its next request head promptly, or go. */

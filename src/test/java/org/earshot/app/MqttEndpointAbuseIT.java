@@ -220,4 +220,115 @@ class MqttEndpointAbuseIT {
                     "not before the timeout");
         }
     }
+
+    /**
+     * Runs {@code attack} while a copy of standard error (where the service logs: slf4j-simple) is kept, and returns
+     * that copy's lines.
+     */
+    private static List<String> loggedDuring(ThrowingRunnable attack) throws Exception {
+        java.io.ByteArrayOutputStream copy = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.err;
+        java.io.PrintStream tee = new java.io.PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                original.write(b);
+                synchronized (copy) {
+                    copy.write(b);
+                }
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                original.write(b, off, len);
+                synchronized (copy) {
+                    copy.write(b, off, len);
+                }
+            }
+        }, true, java.nio.charset.StandardCharsets.UTF_8);
+        System.setErr(tee);
+        try {
+            attack.run();
+        } finally {
+            System.setErr(original);
+        }
+        synchronized (copy) {
+            return List.of(copy.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n", -1));
+        }
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void aRefusedConnectCannotForgeOrFloodLogLines() throws Exception {
+        String forgedDetection = "{\"class\":\"shout\",\"onset\":1.0,\"offset\":2.0,\"confidence\":0.99}";
+        String forgingUser = "nobody\n2026-12-05T20:00:00.000+0000 [vert.x-eventloop-thread-0] INFO"
+                + " org.earshot.ingest.MqttIngestVerticle - mqtt: sensor victim connected from /10.0.0.1:4242\r\n"
+                + forgedDetection + "\u0000\u2028";
+        String hugeClientId = "A".repeat(60_000);
+        long refusedBefore = live.service.metrics().refusedCount("mqtt", "bad_credentials");
+        int attempts = 5;
+        List<String> lines = loggedDuring(() -> {
+            for (int i = 0; i < attempts; i++) {
+                MqttClient c = MqttClient.create(live.clients, new MqttClientOptions().setClientId(hugeClientId)
+                        .setUsername(forgingUser).setPassword("not-a-token").setMaxMessageSize(65536));
+                Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                        () -> LiveHarness.await(c.connect(live.service.mqttPort(), HOST)));
+                assertTrue(refused.getCause() instanceof MqttConnectionException, refused.toString());
+            }
+        });
+        assertEquals(refusedBefore + attempts, live.service.metrics().refusedCount("mqtt", "bad_credentials"),
+                "every refusal is counted");
+        for (String line : lines) {
+            assertFalse(line.contains("mqtt: sensor victim connected from /10.0.0.1"), "forged line: " + line);
+            assertFalse(line.startsWith("{\"class\""), "forged detection line: " + line);
+            assertFalse(line.contains("\u0000") || line.contains("\u2028"), "raw control character in: " + line);
+            assertTrue(line.length() <= 1000, "log line of " + line.length() + " characters");
+        }
+        List<String> refusals = lines.stream().filter(l -> l.contains("refused CONNECT")).toList();
+        assertEquals(1, refusals.size(), "refusals from one address are logged at most every 10 s: " + refusals);
+        assertTrue(refusals.get(0).contains("\\u000a"), "the line break is shown escaped: " + refusals.get(0));
+        assertTrue(refusals.get(0).contains("(60000 chars)"), "the client id's length is stated: " + refusals.get(0));
+    }
+
+    @Test
+    void oversizedAndMistypedStatusMessagesAreRefusedWithShortErrors() throws Exception {
+        MqttClient sensor = MqttClient.create(live.clients, new MqttClientOptions().setClientId("watcher-status")
+                .setUsername("watcher").setPassword(live.tokens.get("watcher")).setMaxMessageSize(300_000));
+        java.util.concurrent.LinkedBlockingQueue<String> errors = new java.util.concurrent.LinkedBlockingQueue<>();
+        CompletableFuture<Void> subscribed = new CompletableFuture<>();
+        sensor.publishHandler(m -> errors.add(m.payload().toString(java.nio.charset.StandardCharsets.UTF_8)));
+        sensor.subscribeCompletionHandler(a -> subscribed.complete(null));
+        LiveHarness.await(sensor.connect(live.service.mqttPort(), HOST));
+        LiveHarness.await(sensor.subscribe("earshot/v1/sensors/watcher/errors", 0));
+        subscribed.get(60, TimeUnit.SECONDS);
+        long refusedBefore = live.service.metrics().sensor("watcher").rejectedCount("bad_status");
+        String huge = "{\"state\":\"online\",\"reason\":\"" + "x".repeat(250_000) + "\"}";
+        List<String> lines = loggedDuring(() -> {
+            LiveHarness.await(sensor.publish("earshot/v1/sensors/watcher/status",
+                    io.vertx.core.buffer.Buffer.buffer(huge), io.netty.handler.codec.mqtt.MqttQoS.AT_LEAST_ONCE,
+                    false, false));
+        });
+        String error = errors.poll(60, TimeUnit.SECONDS);
+        assertTrue(error != null, "no refusal on the errors topic");
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(error).getAsJsonObject();
+        assertEquals("bad_status", o.get("error").getAsString(), error);
+        assertTrue(error.length() <= 512, "errors-topic message of " + error.length() + " characters");
+        assertTrue(o.get("message").getAsString().contains("bytes"), "the size is the reason: " + error);
+        for (String line : lines) {
+            assertTrue(line.length() <= 1000, "log line of " + line.length() + " characters");
+        }
+
+        LiveHarness.await(sensor.publish("earshot/v1/sensors/watcher/status",
+                io.vertx.core.buffer.Buffer.buffer("{\"state\":[\"online\"]}"),
+                io.netty.handler.codec.mqtt.MqttQoS.AT_LEAST_ONCE, false, false));
+        String typeError = errors.poll(60, TimeUnit.SECONDS);
+        assertTrue(typeError != null, "a status whose state is an array was accepted");
+        com.google.gson.JsonObject t = com.google.gson.JsonParser.parseString(typeError).getAsJsonObject();
+        assertEquals("bad_status", t.get("error").getAsString(), typeError);
+        assertTrue(t.get("message").getAsString().contains("state"), "the field is named: " + typeError);
+        assertEquals(refusedBefore + 2, live.service.metrics().sensor("watcher").rejectedCount("bad_status"));
+        LiveHarness.await(sensor.disconnect());
+    }
 }
