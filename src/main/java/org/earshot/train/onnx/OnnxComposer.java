@@ -5,7 +5,6 @@ import org.earshot.dsp.FrontEndSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -111,16 +110,7 @@ public final class OnnxComposer {
     /** {@link #compose} written to {@code out}, replacing it atomically. */
     public static void write(Path backboneFile, String patchInput, String embedding, List<Dense> head, Path out)
             throws IOException {
-        byte[] model = compose(Files.readAllBytes(backboneFile), patchInput, embedding, head);
-        Path target = out.toAbsolutePath();
-        Files.createDirectories(target.getParent());
-        Path tmp = target.resolveSibling(target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        try {
-            Files.write(tmp, model, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        writeAtomically(compose(Files.readAllBytes(backboneFile), patchInput, embedding, head), out);
     }
 
     private static String valueInfoName(byte[] valueInfo) {

@@ -121,7 +121,11 @@ public final class OnnxExporter {
             String docString,
             Map<String, String> metadata)
             throws IOException {
-        byte[] model = toModelProto(block, inputShape, appendSigmoid, docString, metadata);
+        writeAtomically(toModelProto(block, inputShape, appendSigmoid, docString, metadata), out);
+    }
+
+    /** Writes an encoded model to {@code out}, replacing it atomically so that a server never reads a half-written file. */
+    static void writeAtomically(byte[] model, Path out) throws IOException {
         Path target = out.toAbsolutePath();
         Files.createDirectories(target.getParent());
         // Not Files.createTempFile: its owner-only permissions would stick to the model; CREATE_NEW honours umask.
