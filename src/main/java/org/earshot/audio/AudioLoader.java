@@ -48,16 +48,15 @@ public final class AudioLoader {
             in.reset();
             return switch (container(head)) {
                 case WAV -> WavReader.read(in, name);
-                case FLAC -> FlacReader.read(path); // held whole: its size is checked first
+                case FLAC -> FlacReader.read(path);
                 case UNKNOWN -> throw new AudioFormatException(name, unsupported(head));
             };
         }
     }
 
     /**
-     * Opens a WAV or FLAC file (told apart by content) for reading in pieces at its own sample rate. WAV is decoded
-     * as it is read, in constant memory; FLAC is still decoded whole first (its size is checked), then handed out in
-     * pieces.
+     * Opens a WAV or FLAC file (told apart by content) for reading in pieces at its own sample rate, decoded as it is
+     * read, in constant memory.
      */
     public static AudioSource open(Path path) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -71,8 +70,7 @@ public final class AudioLoader {
                 case WAV:
                     return WavReader.open(in, name, true);
                 case FLAC:
-                    in.close();
-                    return AudioSource.of(FlacReader.read(path));
+                    return FlacReader.open(in, Files.size(path), name, true);
                 default:
                     throw new AudioFormatException(name, unsupported(head));
             }

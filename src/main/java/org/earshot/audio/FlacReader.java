@@ -1,5 +1,6 @@
 package org.earshot.audio;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -25,7 +26,9 @@ import org.jflac.metadata.StreamInfo;
  * clips. jFLAC on its own skips or silences frames it cannot decode; this reader refuses them instead: a lost frame
  * sync, a bad frame header, a CRC mismatch, frames that disagree with the STREAMINFO block, fewer samples than
  * STREAMINFO announces, bytes at the end that are not a whole frame and an MD5 signature that does not match the
- * decoded samples all raise an {@link AudioFormatException} naming the source and the problem.
+ * decoded samples all raise an {@link AudioFormatException} naming the source and the problem. {@link #open} decodes
+ * frame by frame as the samples are read, so a file of any length takes constant memory; the checks that need the
+ * whole stream (the sample count, the signature) are made when the reader reaches its end.
  */
 public final class FlacReader {
     /** The four bytes every native FLAC stream starts with. */
@@ -35,20 +38,17 @@ public final class FlacReader {
     /** Initial output capacity cap, so a lying STREAMINFO cannot make us allocate gigabytes up front. */
     private static final int INITIAL_CAPACITY_CAP = 1 << 20;
     private static final int STREAMINFO_LENGTH = 34;
-    /** The largest byte array the JVM allocates; the file is held whole (see {@link #read(byte[], String)}). */
-    private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
+    /** The longest clip {@link #read} returns: the largest float array the JVM allocates. */
+    private static final int MAX_CLIP_SAMPLES = Integer.MAX_VALUE - 8;
 
     private FlacReader() {}
 
-    /** Reads a FLAC file. */
+    /** Reads a FLAC file whole (for training clips); {@link #open(Path)} reads any length in constant memory. */
     public static AudioClip read(Path path) throws IOException {
         Objects.requireNonNull(path, "path");
-        long size = Files.size(path);
-        if (size > MAX_FILE_BYTES) {
-            throw new AudioFormatException(path.toString(), "FLAC file of " + size + " bytes is too large to decode "
-                    + "in memory (at most " + MAX_FILE_BYTES + ")");
+        try (AudioSource source = open(path)) {
+            return readAll(source, path.toString());
         }
-        return read(Files.readAllBytes(path), path.toString());
     }
 
     /** Reads a whole FLAC stream; {@code nameForErrors} identifies the source in exception messages. Not closed. */
@@ -57,53 +57,131 @@ public final class FlacReader {
         return read(in.readAllBytes(), nameForErrors);
     }
 
-    /**
-     * Decodes a FLAC file held in memory. The encoded bytes are held whole (a fraction of the decoded floats'
-     * size) because only then can the reader tell a truncated last frame from the clean end of the stream.
-     */
+    /** Decodes a FLAC file held in memory. */
     public static AudioClip read(byte[] flac, String nameForErrors) throws IOException {
         Objects.requireNonNull(flac, "flac");
         Objects.requireNonNull(nameForErrors, "nameForErrors");
+        try (AudioSource source = open(new ByteArrayInputStream(flac), flac.length, nameForErrors, true)) {
+            return readAll(source, nameForErrors);
+        }
+    }
+
+    /**
+     * Opens a FLAC file for reading in pieces: the metadata is checked now, frames are decoded as the samples are
+     * read, so memory does not grow with the file's length. The caller closes the source.
+     */
+    public static AudioSource open(Path path) throws IOException {
+        Objects.requireNonNull(path, "path");
+        InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
         try {
-            return JflacOutputGuard.run(() -> new Decoding(flac, nameForErrors).run());
+            return open(in, Files.size(path), path.toString(), true);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a FLAC stream of {@code length} bytes for reading in pieces. The length is what tells a truncated last
+     * frame from the clean end of the stream. Closing the source closes {@code in} when {@code closeStream}.
+     */
+    static AudioSource open(InputStream in, long length, String nameForErrors, boolean closeStream)
+            throws IOException {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(nameForErrors, "nameForErrors");
+        return guarded(nameForErrors, () -> new Decoding(in, length, nameForErrors, closeStream));
+    }
+
+    private static AudioClip readAll(AudioSource source, String name) throws IOException {
+        long declared = source.declaredSamples();
+        if (declared > MAX_CLIP_SAMPLES) {
+            throw new AudioFormatException(name, "STREAMINFO declares " + declared + " samples: too long to hold in "
+                    + "memory (stream it instead)");
+        }
+        float[] out = new float[(int) Math.min(declared > 0 ? declared : INITIAL_CAPACITY_CAP, INITIAL_CAPACITY_CAP)];
+        int n = 0;
+        while (true) {
+            if (n == out.length) {
+                if (n >= MAX_CLIP_SAMPLES) {
+                    throw new AudioFormatException(name, "too long to hold in memory (stream it instead)");
+                }
+                out = Arrays.copyOf(out, (int) Math.min((long) n * 2, MAX_CLIP_SAMPLES));
+            }
+            int r = source.read(out, n, out.length - n);
+            if (r < 0) {
+                break;
+            }
+            n += r;
+        }
+        return new AudioClip(n == out.length ? out : Arrays.copyOf(out, n), source.sampleRate());
+    }
+
+    /** Runs jFLAC with its debugging output dropped and its exceptions said as format errors naming the file. */
+    private static <T> T guarded(String name, java.util.concurrent.Callable<T> decoding) throws IOException {
+        try {
+            return JflacOutputGuard.run(decoding);
         } catch (AudioFormatException e) {
             throw e;
         } catch (EOFException e) {
-            throw new AudioFormatException(nameForErrors, "file ends inside the FLAC header (truncated)");
+            throw new AudioFormatException(name, "file ends inside the FLAC header (truncated)");
         } catch (IOException | RuntimeException e) {
             // jFLAC reports corrupt input as plain IOExceptions or, deep in a subframe, as index errors.
-            throw new AudioFormatException(nameForErrors, "corrupt FLAC data (" + e.getClass().getSimpleName()
+            throw new AudioFormatException(name, "corrupt FLAC data (" + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
         }
     }
 
-    /** One decoding run: jFLAC's decoder, the errors it reports through its listener, and the growing output. */
-    private static final class Decoding implements FrameListener {
-        private final byte[] flac;
+    /**
+     * One decoding run, handed out as an {@link AudioSource}: jFLAC's decoder over the file's frames, the errors it
+     * reports through its listener, and the current frame's mono samples. Holds one frame at a time.
+     */
+    private static final class Decoding implements FrameListener, AudioSource {
         private final String name;
-        private final int framesOffset;
+        private final long length;
+        private final long framesOffset;
         private final int prefix;
-        private final PositionStream in;
+        private final boolean closeStream;
+        private final InputStream source;
+        private final FramesStream in;
         private final FLACDecoder decoder;
+        private final StreamInfo info;
+        private final int channels;
+        private final int sampleRate;
+        private final long declared;
+        private final byte[] signature;
+        private final MessageDigest md5;
+        private final int bytesPerSample;
+        private final double scale;
+        private byte[] md5Buffer = new byte[0];
+        private float[] block = new float[0];
+        private int blockLength;
+        private int blockPosition;
+        private long frames;
+        private int frameIndex;
+        private boolean ended;
         private String firstError;
 
-        Decoding(byte[] flac, String name) throws AudioFormatException {
-            this.flac = flac;
+        Decoding(InputStream source, long length, String name, boolean closeStream) throws IOException {
+            this.source = source;
+            this.length = length;
             this.name = name;
+            this.closeStream = closeStream;
             checkMagic();
             // jFLAC allocates whatever a metadata block's length fields ask for (a corrupt comment count can ask for
             // gigabytes), and audio needs only STREAMINFO: the decoder sees that block alone, then the frames.
-            int streamInfoLength = -1;
-            int pos = MAGIC.length;
+            byte[] streamInfoBlock = null;
+            long pos = MAGIC.length;
             boolean last = false;
             for (int block = 0; !last; block++) {
-                if (pos + 4 > flac.length) {
+                if (pos + 4 > length) {
                     throw error("file ends inside the metadata (truncated header: block " + block + " at byte " + pos
                             + ")");
                 }
-                last = (flac[pos] & 0x80) != 0;
-                int type = flac[pos] & 0x7F;
-                int length = (flac[pos + 1] & 0xFF) << 16 | (flac[pos + 2] & 0xFF) << 8 | (flac[pos + 3] & 0xFF);
+                byte[] header = readFully(4, "file ends inside the metadata (truncated header: block " + block
+                        + " at byte " + pos + ")");
+                last = (header[0] & 0x80) != 0;
+                int type = header[0] & 0x7F;
+                int blockLength = (header[1] & 0xFF) << 16 | (header[2] & 0xFF) << 8 | (header[3] & 0xFF);
                 if (block == 0 && type != 0) {
                     throw error("first metadata block is of type " + type + ", not STREAMINFO");
                 }
@@ -113,43 +191,46 @@ public final class FlacReader {
                 if (type == 127) {
                     throw error("invalid metadata block type 127 at byte " + pos);
                 }
-                if (type == 0 && length < STREAMINFO_LENGTH) {
-                    throw error("STREAMINFO block of " + length + " bytes, " + STREAMINFO_LENGTH + " needed");
+                if (type == 0 && blockLength < STREAMINFO_LENGTH) {
+                    throw error("STREAMINFO block of " + blockLength + " bytes, " + STREAMINFO_LENGTH + " needed");
                 }
-                if ((long) pos + 4 + length > flac.length) {
-                    throw error("file ends inside metadata block " + block + " (type " + type + ", " + length
-                            + " bytes at byte " + pos + "): truncated header");
+                String truncated = "file ends inside metadata block " + block + " (type " + type + ", " + blockLength
+                        + " bytes at byte " + pos + "): truncated header";
+                if (pos + 4 + blockLength > length) {
+                    throw error(truncated);
                 }
                 if (type == 0) {
-                    streamInfoLength = length;
+                    byte[] body = readFully(blockLength, truncated);
+                    streamInfoBlock = new byte[4 + blockLength];
+                    System.arraycopy(header, 0, streamInfoBlock, 0, 4);
+                    System.arraycopy(body, 0, streamInfoBlock, 4, blockLength);
+                    streamInfoBlock[0] |= (byte) 0x80; // STREAMINFO is now the last metadata block
+                } else {
+                    try {
+                        source.skipNBytes(blockLength);
+                    } catch (EOFException e) {
+                        throw error(truncated);
+                    }
                 }
-                pos += 4 + length;
+                pos += 4 + blockLength;
             }
             framesOffset = pos;
-            byte[] stream = new byte[MAGIC.length + 4 + streamInfoLength + flac.length - framesOffset];
-            System.arraycopy(flac, 0, stream, 0, MAGIC.length + 4 + streamInfoLength);
-            stream[MAGIC.length] |= (byte) 0x80; // STREAMINFO is now the last metadata block
-            prefix = MAGIC.length + 4 + streamInfoLength;
-            System.arraycopy(flac, framesOffset, stream, prefix, flac.length - framesOffset);
-            this.in = new PositionStream(stream);
-            this.decoder = new FLACDecoder(in);
+            byte[] head = new byte[MAGIC.length + streamInfoBlock.length];
+            System.arraycopy(MAGIC, 0, head, 0, MAGIC.length);
+            System.arraycopy(streamInfoBlock, 0, head, MAGIC.length, streamInfoBlock.length);
+            prefix = head.length;
+            in = new FramesStream(head, source);
+            decoder = new FLACDecoder(in);
             decoder.addFrameListener(this);
-        }
 
-        /** Where a position in the stream handed to jFLAC lies in the file. */
-        private long fileOffset(long streamPosition) {
-            return streamPosition - prefix + framesOffset;
-        }
-
-        AudioClip run() throws IOException {
             decoder.readMetadata();
-            StreamInfo info = decoder.getStreamInfo();
+            info = decoder.getStreamInfo();
             if (info == null) {
                 throw error("no STREAMINFO metadata block");
             }
-            int channels = info.getChannels();
+            channels = info.getChannels();
             int bits = info.getBitsPerSample();
-            int sampleRate = info.getSampleRate();
+            sampleRate = info.getSampleRate();
             if (sampleRate < WavReader.MIN_SAMPLE_RATE || sampleRate > WavReader.MAX_SAMPLE_RATE) {
                 throw error("sample rate " + sampleRate + " Hz outside the accepted " + WavReader.MIN_SAMPLE_RATE
                         + ".." + WavReader.MAX_SAMPLE_RATE + " Hz");
@@ -157,108 +238,154 @@ public final class FlacReader {
             if (bits < 4 || bits > MAX_BITS_PER_SAMPLE) {
                 throw error(bits + " bits per sample (4 to " + MAX_BITS_PER_SAMPLE + " supported)");
             }
-            long declared = info.getTotalSamples(); // 0: unknown (a streaming encoder could not seek back)
-            if (declared > Integer.MAX_VALUE - 8) {
-                throw error("STREAMINFO declares " + declared + " samples: too long to hold in memory");
-            }
+            declared = info.getTotalSamples(); // 0: unknown (a streaming encoder could not seek back)
             // STREAMINFO's last 16 bytes; jFLAC keeps them to itself.
-            byte[] signature = Arrays.copyOfRange(flac, MAGIC.length + 4 + 18, MAGIC.length + 4 + 34);
-            MessageDigest md5 = hasSignature(signature) ? md5() : null;
-            int bytesPerSample = (bits + 7) / 8;
-            byte[] md5Buffer = md5 == null ? null : new byte[0];
-            double scale = 1.0 / (1L << (bits - 1)) / channels;
+            signature = Arrays.copyOfRange(streamInfoBlock, 4 + 18, 4 + 34);
+            md5 = hasSignature(signature) ? md5() : null;
+            bytesPerSample = (bits + 7) / 8;
+            scale = 1.0 / (1L << (bits - 1)) / channels;
+        }
 
-            float[] out = new float[(int) Math.min(declared > 0 ? declared : INITIAL_CAPACITY_CAP,
-                    INITIAL_CAPACITY_CAP)];
-            long frames = 0;
-            int frameIndex = 0;
-            while (declared == 0 || frames < declared) {
-                long frameStart = fileOffset(in.consumed(decoder));
-                Frame frame = decoder.readNextFrame();
-                if (firstError != null) {
-                    throw error("frame " + frameIndex + " (at byte " + frameStart + "): " + explain(firstError));
+        /** Where a position in the stream handed to jFLAC lies in the file. */
+        private long fileOffset(long streamPosition) {
+            return streamPosition - prefix + framesOffset;
+        }
+
+        @Override
+        public int sampleRate() {
+            return sampleRate;
+        }
+
+        @Override
+        public long declaredSamples() {
+            return declared > 0 ? declared : -1;
+        }
+
+        @Override
+        public int read(float[] out, int offset, int max) throws IOException {
+            Objects.checkFromIndexSize(offset, max, out.length);
+            if (max == 0) {
+                return 0;
+            }
+            while (blockPosition == blockLength) {
+                if (ended || !guarded(name, this::decodeNextFrame)) {
+                    return -1;
                 }
-                if (frame == null) {
-                    if (declared > 0) {
-                        throw error("truncated: STREAMINFO announces " + declared + " samples, only " + frames
-                                + " decoded");
-                    }
-                    if (frameStart < flac.length) {
-                        throw error("file ends with " + (flac.length - frameStart) + " bytes that are not a whole "
-                                + "frame (truncated?)");
-                    }
-                    break;
+            }
+            int n = Math.min(max, blockLength - blockPosition);
+            System.arraycopy(block, blockPosition, out, offset, n);
+            blockPosition += n;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (closeStream) {
+                source.close();
+            }
+        }
+
+        /** Decodes the next frame into {@link #block}; false (after the end-of-stream checks) at the end. */
+        private boolean decodeNextFrame() throws IOException {
+            if (declared > 0 && frames >= declared) {
+                return finish();
+            }
+            long frameStart = fileOffset(in.consumed(decoder));
+            Frame frame = decoder.readNextFrame();
+            if (firstError != null) {
+                throw error("frame " + frameIndex + " (at byte " + frameStart + "): " + explain(firstError));
+            }
+            if (frame == null) {
+                if (declared > 0) {
+                    throw error("truncated: STREAMINFO announces " + declared + " samples, only " + frames
+                            + " decoded");
                 }
-                Header h = frame.header;
-                if (h.channels != channels || h.bitsPerSample != bits || h.sampleRate != sampleRate) {
-                    throw error("frame " + frameIndex + " has " + h.channels + " channel(s), " + h.bitsPerSample
-                            + " bits, " + h.sampleRate + " Hz; STREAMINFO says " + channels + ", " + bits + ", "
-                            + sampleRate);
+                if (frameStart < length) {
+                    throw error("file ends with " + (length - frameStart) + " bytes that are not a whole "
+                            + "frame (truncated?)");
                 }
-                // Where STREAMINFO's minimum and maximum block sizes differ, jFLAC reads every frame's number as a
-                // sample number, so a fixed-block-size frame's "sample number" is then its frame number.
-                boolean numbered = h.sampleNumber == frames
-                        || (info.getMinBlockSize() != info.getMaxBlockSize() && h.sampleNumber == frameIndex);
-                if (!numbered) {
-                    throw error("frame " + frameIndex + " starts at sample " + h.sampleNumber + ", expected "
-                            + frames + " (a frame is missing or repeated)");
+                return finish();
+            }
+            Header h = frame.header;
+            if (h.channels != channels || h.bitsPerSample != info.getBitsPerSample() || h.sampleRate != sampleRate) {
+                throw error("frame " + frameIndex + " has " + h.channels + " channel(s), " + h.bitsPerSample
+                        + " bits, " + h.sampleRate + " Hz; STREAMINFO says " + channels + ", "
+                        + info.getBitsPerSample() + ", " + sampleRate);
+            }
+            // Where STREAMINFO's minimum and maximum block sizes differ, jFLAC reads every frame's number as a
+            // sample number, so a fixed-block-size frame's "sample number" is then its frame number.
+            boolean numbered = h.sampleNumber == frames
+                    || (info.getMinBlockSize() != info.getMaxBlockSize() && h.sampleNumber == frameIndex);
+            if (!numbered) {
+                throw error("frame " + frameIndex + " starts at sample " + h.sampleNumber + ", expected "
+                        + frames + " (a frame is missing or repeated)");
+            }
+            int size = h.blockSize;
+            if (declared > 0 && frames + size > declared) {
+                throw error("frame " + frameIndex + " runs past the " + declared + " samples STREAMINFO "
+                        + "announces");
+            }
+            if (block.length < size) {
+                block = new float[size];
+            }
+            ChannelData[] data = decoder.getChannelData();
+            for (int i = 0; i < size; i++) {
+                long sum = 0;
+                for (int c = 0; c < channels; c++) {
+                    sum += data[c].getOutput()[i];
                 }
-                int block = h.blockSize;
-                if (declared > 0 && frames + block > declared) {
-                    throw error("frame " + frameIndex + " runs past the " + declared + " samples STREAMINFO "
-                            + "announces");
+                block[i] = (float) (sum * scale);
+            }
+            if (md5 != null) {
+                int need = size * channels * bytesPerSample;
+                if (md5Buffer.length < need) {
+                    md5Buffer = new byte[need];
                 }
-                if (frames + block > Integer.MAX_VALUE - 8) {
-                    throw error("too long to hold in memory");
-                }
-                if (frames + block > out.length) {
-                    long grown = Math.max(frames + block, (long) out.length * 2);
-                    out = Arrays.copyOf(out, (int) Math.min(grown, Integer.MAX_VALUE - 8));
-                }
-                ChannelData[] data = decoder.getChannelData();
-                int o = (int) frames;
-                for (int i = 0; i < block; i++) {
-                    long sum = 0;
+                int p = 0;
+                for (int i = 0; i < size; i++) {
                     for (int c = 0; c < channels; c++) {
-                        sum += data[c].getOutput()[i];
-                    }
-                    out[o + i] = (float) (sum * scale);
-                }
-                if (md5 != null) {
-                    int need = block * channels * bytesPerSample;
-                    if (md5Buffer.length < need) {
-                        md5Buffer = new byte[need];
-                    }
-                    int p = 0;
-                    for (int i = 0; i < block; i++) {
-                        for (int c = 0; c < channels; c++) {
-                            int v = data[c].getOutput()[i];
-                            for (int b = 0; b < bytesPerSample; b++) {
-                                md5Buffer[p++] = (byte) (v >> (8 * b));
-                            }
+                        int v = data[c].getOutput()[i];
+                        for (int b = 0; b < bytesPerSample; b++) {
+                            md5Buffer[p++] = (byte) (v >> (8 * b));
                         }
                     }
-                    md5.update(md5Buffer, 0, need);
                 }
-                frames += block;
-                frameIndex++;
+                md5.update(md5Buffer, 0, need);
             }
+            blockLength = size;
+            blockPosition = 0;
+            frames += size;
+            frameIndex++;
+            return true;
+        }
+
+        /** The checks that need the whole stream: some samples, and the MD5 signature over all of them. */
+        private boolean finish() throws AudioFormatException {
+            ended = true;
             if (frames == 0) {
                 throw error("no audio samples");
             }
             if (md5 != null && !Arrays.equals(md5.digest(), signature)) {
                 throw error("MD5 signature of the decoded samples does not match STREAMINFO (corrupt audio data)");
             }
-            float[] samples = frames == out.length ? out : Arrays.copyOf(out, (int) frames);
-            return new AudioClip(samples, sampleRate);
+            return false;
         }
 
-        private void checkMagic() throws AudioFormatException {
-            if (flac.length < MAGIC.length) {
-                throw error("not a FLAC file: only " + flac.length + " bytes long");
+        private byte[] readFully(int n, String truncated) throws IOException {
+            byte[] b = source.readNBytes(n);
+            if (b.length < n) {
+                throw error(truncated);
             }
-            if (!Arrays.equals(flac, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-                throw error("not a FLAC file (starts with " + printable(flac) + ", not 'fLaC')");
+            return b;
+        }
+
+        private void checkMagic() throws IOException {
+            byte[] magic = source.readNBytes(MAGIC.length);
+            if (magic.length < MAGIC.length) {
+                throw error("not a FLAC file: only " + magic.length + " bytes long");
+            }
+            if (!Arrays.equals(magic, MAGIC)) {
+                throw error("not a FLAC file (starts with " + printable(magic) + ", not 'fLaC')");
             }
         }
 
@@ -306,10 +433,40 @@ public final class FlacReader {
         }
     }
 
-    /** The encoded bytes as a stream that knows how far jFLAC's bit reader has consumed them. */
-    private static final class PositionStream extends ByteArrayInputStream {
-        PositionStream(byte[] bytes) {
-            super(bytes);
+    /**
+     * What jFLAC reads: the magic and STREAMINFO, then the file's frames as they come; it knows how far jFLAC's bit
+     * reader has consumed them.
+     */
+    private static final class FramesStream extends InputStream {
+        private final byte[] head;
+        private final InputStream frames;
+        private long pos;
+
+        FramesStream(byte[] head, InputStream frames) {
+            this.head = head;
+            this.frames = frames;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n;
+            if (pos < head.length) {
+                n = (int) Math.min(len, head.length - pos);
+                System.arraycopy(head, (int) pos, b, off, n);
+            } else {
+                n = frames.read(b, off, len);
+                if (n < 0) {
+                    return -1;
+                }
+            }
+            pos += n;
+            return n;
         }
 
         /** Bytes consumed: read from this stream, less those jFLAC still holds in its buffer. */

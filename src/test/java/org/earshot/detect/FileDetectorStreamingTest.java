@@ -19,6 +19,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.earshot.audio.AudioLoader;
 import org.earshot.audio.AudioSource;
+import org.earshot.audio.TestFlacs;
 import org.earshot.dsp.FrontEndSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,10 +69,31 @@ class FileDetectorStreamingTest {
         check(file);
     }
 
+    /**
+     * A FLAC file of many frames, decoded frame by frame as it is read, gives the detections of the WAV file of the
+     * same samples decoded and resampled whole (the WAV reference keeps the check independent of the FLAC decoder).
+     */
+    @Test
+    void streamedMultiFrameFlacGivesTheDetectionsOfTheWholeWav() throws IOException {
+        int[][] samples = bursts(44_100, 2, 120);
+        Path wav = dir.resolve("bursts.wav");
+        Files.write(wav, TestFlacs.wavOf(samples, 16, 44_100));
+        Path flac = dir.resolve("bursts.flac");
+        TestFlacs.Builder builder = TestFlacs.flac(samples).sampleRate(44_100).blockSize(4096);
+        Files.write(flac, builder.build());
+        assertTrue(builder.frameOffsets().size() > 1000, "many FLAC frames");
+        check(wav, flac);
+    }
+
     private static void check(Path file) throws IOException {
+        check(file, file);
+    }
+
+    /** Detections of {@code reference} decoded and resampled whole equal those of {@code file} read in pieces. */
+    private static void check(Path reference, Path file) throws IOException {
         DetectorConfig config = DetectorConfig.defaults(new float[] {0.5f, 0.6f, 0.7f});
-        FileDetector.Result whole = FileDetector.detect(AudioLoader.load16k(file).samples(), new LoudnessClassifier(),
-                config);
+        FileDetector.Result whole = FileDetector.detect(AudioLoader.load16k(reference).samples(),
+                new LoudnessClassifier(), config);
         List<Double> progress = new ArrayList<>();
         FileDetector.Result streamed;
         try (AudioSource source = AudioLoader.open(file)) {
@@ -91,6 +113,18 @@ class FileDetectorStreamingTest {
     void memoryStaysBoundedWhateverTheLength() throws Exception {
         Path file = dir.resolve("long.wav");
         writeBursts(file, 48_000, 1, 600);
+        checkBoundedMemory(file);
+    }
+
+    /** 5 minutes at 48 kHz are 58 MB of float samples: the same with a FLAC file, decoded frame by frame. */
+    @Test
+    void flacMemoryStaysBoundedWhateverTheLength() throws Exception {
+        Path file = dir.resolve("long.flac");
+        Files.write(file, TestFlacs.flac(bursts(48_000, 1, 300)).sampleRate(48_000).blockSize(4096).build());
+        checkBoundedMemory(file);
+    }
+
+    private void checkBoundedMemory(Path file) throws Exception {
         Child streamed = child("stream", file);
         assertEquals(0, streamed.exit, streamed.output);
         assertTrue(streamed.output.contains("detections="), streamed.output);
@@ -131,11 +165,11 @@ class FileDetectorStreamingTest {
 
     /** Noise at -50 dBFS with a 1 kHz burst of 0.3 to 1.5 s, at a level from -40 to -6 dBFS, every 7 s. */
     static void writeBursts(Path file, int rate, int channels, int seconds) throws IOException {
-        long frames = (long) rate * seconds;
-        Random random = new Random(42);
+        int[][] samples = bursts(rate, channels, seconds);
+        int frames = samples[0].length;
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
             ByteBuffer header = ByteBuffer.allocate(44).order(ByteOrder.LITTLE_ENDIAN);
-            long dataBytes = frames * channels * 2;
+            long dataBytes = (long) frames * channels * 2;
             header.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt((int) (36 + dataBytes))
                     .put("WAVE".getBytes(StandardCharsets.US_ASCII)).put("fmt ".getBytes(StandardCharsets.US_ASCII))
                     .putInt(16).putShort((short) 1).putShort((short) channels).putInt(rate)
@@ -143,27 +177,40 @@ class FileDetectorStreamingTest {
                     .put("data".getBytes(StandardCharsets.US_ASCII)).putInt((int) dataBytes);
             out.write(header.array());
             ByteBuffer block = ByteBuffer.allocate(channels * 2).order(ByteOrder.LITTLE_ENDIAN);
-            double burstLength = 0.3;
-            double burstLevel = -40;
-            for (long i = 0; i < frames; i++) {
-                double t = i / (double) rate;
-                double inPeriod = t % 7;
-                if (inPeriod == 0 || (i > 0 && (i - 1) / (double) rate % 7 > inPeriod)) {
-                    burstLength = 0.3 + 1.2 * random.nextDouble();
-                    burstLevel = -40 + 34 * random.nextDouble();
-                }
-                double v = Math.pow(10, -50 / 20.0) * random.nextGaussian();
-                if (inPeriod >= 2 && inPeriod < 2 + burstLength) {
-                    v += Math.pow(10, burstLevel / 20.0) * Math.sin(2 * Math.PI * 1000 * t);
-                }
+            for (int i = 0; i < frames; i++) {
                 block.clear();
-                for (int c = 0; c < channels; c++) {
-                    long pcm = Math.round(v * 32767 * (c + 1) / channels);
-                    block.putShort((short) Math.max(-32768, Math.min(32767, pcm)));
+                for (int[] channel : samples) {
+                    block.putShort((short) channel[i]);
                 }
                 out.write(block.array());
             }
         }
         assertFalse(Files.size(file) < 44);
+    }
+
+    /** The 16-bit samples {@code [channel][frame]} of {@link #writeBursts}. */
+    static int[][] bursts(int rate, int channels, int seconds) {
+        int frames = rate * seconds;
+        int[][] samples = new int[channels][frames];
+        Random random = new Random(42);
+        double burstLength = 0.3;
+        double burstLevel = -40;
+        for (int i = 0; i < frames; i++) {
+            double t = i / (double) rate;
+            double inPeriod = t % 7;
+            if (inPeriod == 0 || (i > 0 && (i - 1) / (double) rate % 7 > inPeriod)) {
+                burstLength = 0.3 + 1.2 * random.nextDouble();
+                burstLevel = -40 + 34 * random.nextDouble();
+            }
+            double v = Math.pow(10, -50 / 20.0) * random.nextGaussian();
+            if (inPeriod >= 2 && inPeriod < 2 + burstLength) {
+                v += Math.pow(10, burstLevel / 20.0) * Math.sin(2 * Math.PI * 1000 * t);
+            }
+            for (int c = 0; c < channels; c++) {
+                long pcm = Math.round(v * 32767 * (c + 1) / channels);
+                samples[c][i] = (int) Math.max(-32768, Math.min(32767, pcm));
+            }
+        }
+        return samples;
     }
 }
