@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Sets up a Debian or Raspberry Pi OS machine as an Earshot sensor running the reference agent (sensors/README.md):
-# a Java 17 runtime and arecord, the user earshot-sensor (group audio), the agent in /opt/earshot, the sensor's
-# credentials in /etc/earshot/credentials.csv (mode 600), its settings in /etc/earshot/sensor.env, and the systemd
+# a Java 17 runtime and arecord, the user earshot-sensor (group audio), the agent jar (target/earshot-agent.jar) in
+# /opt/earshot, the sensor's row of its credentials in /etc/earshot/credentials.csv (mode 600), its settings in
+# /etc/earshot/sensor.env, and the systemd
 # unit earshot-sensor.service, enabled and (re)started. Safe to run again: it brings an existing installation to the
 # state the arguments describe, and keeps the installed credentials when --credentials is not given.
 set -euo pipefail
 
 readonly SERVICE_USER=earshot-sensor
 readonly OPT_DIR=/opt/earshot
+readonly AGENT_JAR=earshot-agent.jar
 readonly ETC_DIR=/etc/earshot
 readonly CREDENTIALS_DEST=$ETC_DIR/credentials.csv
 readonly TRUSTSTORE_DEST=$ETC_DIR/trust.p12
@@ -19,15 +21,17 @@ readonly here
 
 usage() {
   cat <<'EOF'
-Usage: sudo sensors/install.sh --jar PATH/earshot.jar --host HOST [options]
+Usage: sudo sensors/install.sh --jar PATH/earshot-agent.jar --host HOST [options]
 
 Installs or updates the Earshot sensor agent as the systemd service earshot-sensor.
 
-  --jar FILE                 earshot.jar with its lib/ folder beside it, as built by
-                             `mvn -B -Dmaven.test.skip=true package` (target/earshot.jar, target/lib/)
+  --jar FILE                 the agent jar, earshot-agent.jar (about 12 MB, nothing else needed), as built by
+                             `mvn -B -Dmaven.test.skip=true package` (target/earshot-agent.jar)
   --host HOST                the Earshot service (earshot serve) to stream to
-  --credentials FILE.csv     the sensor's credentials from `earshot sensors add --credentials-out`;
-                             installed as /etc/earshot/credentials.csv, mode 600 (required the first time)
+  --credentials FILE.csv     the sensor's credentials from `earshot sensors add --credentials-out`; its row
+                             (the first, or --id's) is installed as /etc/earshot/credentials.csv, mode 600
+                             (required the first time)
+  --id SENSOR                the row of --credentials to use when the file has several (default: the first)
   --transport mqtt|websocket default mqtt
   --port PORT                default 1883 for mqtt, 8081 for websocket (8883 is usual for MQTT over TLS)
   --device ALSA_DEVICE       capture device, default plughw:1,0 (see `arecord -l`)
@@ -47,13 +51,13 @@ fail_usage() {
   exit 2
 }
 
-jar="" host="" credentials="" transport=mqtt port="" device=plughw:1,0 rate=16000
+jar="" host="" credentials="" sensor_id="" transport=mqtt port="" device=plughw:1,0 rate=16000
 truststore="" truststore_password=changeit start=yes
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
     --no-start) start=no; shift; continue ;;
-    --jar|--host|--credentials|--transport|--port|--device|--rate|--truststore|--truststore-password)
+    --jar|--host|--credentials|--id|--transport|--port|--device|--rate|--truststore|--truststore-password)
       [ $# -ge 2 ] || fail_usage "$1 needs a value" ;;
     *) fail_usage "unknown argument: $1" ;;
   esac
@@ -61,6 +65,7 @@ while [ $# -gt 0 ]; do
     --jar) jar=$2 ;;
     --host) host=$2 ;;
     --credentials) credentials=$2 ;;
+    --id) sensor_id=$2 ;;
     --transport) transport=$2 ;;
     --port) port=$2 ;;
     --device) device=$2 ;;
@@ -72,10 +77,11 @@ while [ $# -gt 0 ]; do
 done
 
 # Everything that can be checked without root is checked first, so that a mistake costs nothing.
-[ -n "$jar" ] || fail_usage "--jar is required (build it with: mvn -B -Dmaven.test.skip=true package)"
+[ -n "$jar" ] || fail_usage "--jar is required: target/earshot-agent.jar (build it with: mvn -B -Dmaven.test.skip=true package)"
 [ -f "$jar" ] || fail_usage "--jar $jar: no such file"
-lib_dir="$(dirname "$jar")/lib"
-[ -d "$lib_dir" ] || fail_usage "--jar $jar: no lib/ folder beside it ($lib_dir); copy target/earshot.jar and target/lib/ together"
+# The service's earshot.jar needs its 274 MB lib/ folder (PyTorch, ONNX Runtime); the agent jar holds all it needs.
+[ "$(basename "$jar")" != earshot.jar ] || fail_usage "--jar $jar: that is the service's jar; give the agent jar, target/earshot-agent.jar"
+[ "$(head -c 2 "$jar")" = PK ] || fail_usage "--jar $jar: not a jar file"
 [ -n "$host" ] || fail_usage "--host is required (the Earshot service's host name or address)"
 [[ $host =~ ^[A-Za-z0-9.:_-]+$ ]] || fail_usage "--host must be a host name or address, got '$host'"
 case "$transport" in
@@ -96,6 +102,18 @@ if [ -n "$credentials" ]; then
   [ "$(head -n 1 "$credentials" | tr -d '\r')" = "sensor,token" ] \
     || fail_usage "--credentials $credentials: the first line must be sensor,token (a file from earshot sensors add --credentials-out)"
   [ "$(grep -c . "$credentials")" -ge 2 ] || fail_usage "--credentials $credentials: no sensor row after the header"
+  # The row to install: line number, sensor id and the row itself (the first row, or --id's).
+  row_line="$(tr -d '\r' <"$credentials" | awk -F, -v id="$sensor_id" \
+    'NR > 1 && NF >= 2 && $1 != "" && (id == "" || $1 == id) { print NR; exit }')"
+  if [ -z "$row_line" ]; then
+    [ -n "$sensor_id" ] && fail_usage "--credentials $credentials: no row for sensor '$sensor_id' (--id)"
+    fail_usage "--credentials $credentials: no sensor row after the header"
+  fi
+  row="$(tr -d '\r' <"$credentials" | sed -n "${row_line}p")"
+  row_id="${row%%,*}"
+  rows="$(tr -d '\r' <"$credentials" | awk -F, 'NR > 1 && NF >= 2 && $1 != ""' | wc -l)"
+elif [ -n "$sensor_id" ]; then
+  fail_usage "--id needs --credentials (the file whose row to install)"
 fi
 if [ -n "$truststore" ]; then
   [ -f "$truststore" ] || fail_usage "--truststore $truststore: no such file"
@@ -154,24 +172,39 @@ else
     --groups audio "$SERVICE_USER"
 fi
 
-step "installing $jar and its lib/ to $OPT_DIR"
+step "installing $jar as $OPT_DIR/$AGENT_JAR"
 install -d -m 755 -o root -g root "$OPT_DIR"
-install -m 644 -o root -g root "$jar" "$OPT_DIR/earshot.jar.new"
-rm -rf "$OPT_DIR/lib.new" "$OPT_DIR/lib.old"
-cp -r "$lib_dir" "$OPT_DIR/lib.new"
-chown -R root:root "$OPT_DIR/lib.new"
-chmod -R u=rwX,go=rX "$OPT_DIR/lib.new"
-# Swap the jar and its libraries together, so that a running agent's next start never sees a mix of versions.
-if [ -d "$OPT_DIR/lib" ]; then mv "$OPT_DIR/lib" "$OPT_DIR/lib.old"; fi
-mv "$OPT_DIR/lib.new" "$OPT_DIR/lib"
-mv -f "$OPT_DIR/earshot.jar.new" "$OPT_DIR/earshot.jar"
-rm -rf "$OPT_DIR/lib.old"
+install -m 644 -o root -g root "$jar" "$OPT_DIR/$AGENT_JAR.new"
+agent_version="$(java -jar "$OPT_DIR/$AGENT_JAR.new" --version 2>&1 || true)"
+case "$agent_version" in
+  earshot-agent*) ;;
+  *) rm -f "$OPT_DIR/$AGENT_JAR.new"
+     echo "install.sh: $jar is not the agent jar (java -jar $jar --version said: $agent_version)" >&2
+     exit 1 ;;
+esac
+mv -f "$OPT_DIR/$AGENT_JAR.new" "$OPT_DIR/$AGENT_JAR"
+# Earlier installations copied the service's jar and its 274 MB lib/ folder.
+rm -rf "$OPT_DIR/earshot.jar" "$OPT_DIR/lib"
 
 # /etc/earshot: readable by the agent's group only; the token file by the agent's user only.
 install -d -m 750 -o root -g "$SERVICE_USER" "$ETC_DIR"
 if [ -n "$credentials" ]; then
-  step "installing the credentials as $CREDENTIALS_DEST (mode 600, owner $SERVICE_USER)"
-  install -m 600 -o "$SERVICE_USER" -g "$SERVICE_USER" "$credentials" "$CREDENTIALS_DEST"
+  if [ -n "$sensor_id" ]; then
+    which_row="chosen by --id"
+  elif [ "$rows" -eq 1 ]; then
+    which_row="its only row"
+  else
+    which_row="the first of $rows rows; give --id to pick another"
+  fi
+  step "credentials: sensor $row_id, line $row_line of $credentials ($which_row)"
+  step "installing that row alone as $CREDENTIALS_DEST (mode 600, owner $SERVICE_USER)"
+  creds_tmp="$(mktemp "$ETC_DIR/.credentials.XXXXXX")"
+  printf 'sensor,token\n%s\n' "$row" >"$creds_tmp"
+  chown "$SERVICE_USER:$SERVICE_USER" "$creds_tmp"
+  chmod 600 "$creds_tmp"
+  mv -f "$creds_tmp" "$CREDENTIALS_DEST"
+else
+  step "credentials: keeping the installed $CREDENTIALS_DEST (sensor $(tr -d '\r' <"$CREDENTIALS_DEST" | awk -F, 'NR == 2 { print $1 }'))"
 fi
 
 tls_args=""

@@ -30,7 +30,14 @@ public final class Earshot implements java.util.concurrent.Callable<Integer> {
 
     /** Runs the command line and returns the exit code (tests call this instead of {@link #main}). */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new Earshot());
+        return configured(new CommandLine(new Earshot())).execute(args);
+    }
+
+    /**
+     * The command line's error handling, shared with {@link Agent}: one line per usage error or failure, and the exit
+     * codes above.
+     */
+    static CommandLine configured(CommandLine cli) {
         cli.setErr(new PrintWriter(System.err, true));
         cli.setParameterExceptionHandler((e, args1) -> {
             // One line naming the problem and where help is, not the whole usage.
@@ -46,7 +53,7 @@ public final class Earshot implements java.util.concurrent.Callable<Integer> {
             return e instanceof BadInputException || e instanceof IllegalArgumentException ? EXIT_BAD_INPUT
                     : EXIT_FAILURE;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     /** Without a subcommand: the usage on standard error, and exit 2 (a usage error, like a bad option). */

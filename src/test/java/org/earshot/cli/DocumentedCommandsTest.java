@@ -60,9 +60,12 @@ class DocumentedCommandsTest {
     private static final Pattern INVOCATION = Pattern.compile(
             "(?:^\\s*|[|;&(]\\s*|\\bsudo\\s+|^\\s*(?:[A-Z_][A-Z0-9_]*=\\S*\\s+)+)(?:\\./|\\S*/)?earshot(?:\\.jar)?"
                     + "[ \\t]+([a-z][a-z0-9-]*)(?:[ \\t]+([a-z][a-z0-9-]*))?", Pattern.MULTILINE);
-    /** {@code java -jar /opt/earshot/earshot.jar sensor ...}. */
+    /**
+     * {@code java -jar /opt/earshot/earshot.jar sensor ...}, or the agent jar's (its commands are the same classes as
+     * {@code earshot}'s).
+     */
     private static final Pattern JAR_INVOCATION = Pattern.compile(
-            "-jar\\s+\\S*earshot\\.jar[ \\t]+([a-z][a-z0-9-]*)(?:[ \\t]+([a-z][a-z0-9-]*))?");
+            "-jar\\s+\\S*earshot(?:-agent)?\\.jar[ \\t]+([a-z][a-z0-9-]*)(?:[ \\t]+([a-z][a-z0-9-]*))?");
     private static final Pattern FENCE = Pattern.compile("^\\s*```");
     private static final Pattern INLINE_CODE = Pattern.compile("(?<!`)`((?:[^`\\n]|\\n(?!\\s*\\n))+)`(?!`)");
     private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");

@@ -73,17 +73,20 @@ class SensorSetupFilesTest {
 
     @Test
     void badArgumentsAreRefusedBeforeAnyChange() throws Exception {
-        Path jar = dir.resolve("earshot.jar");
-        Files.createFile(jar);
+        Path serviceJar = dir.resolve("earshot.jar");
+        Files.write(serviceJar, new byte[] {'P', 'K', 3, 4});
+        Path jar = dir.resolve("earshot-agent.jar");
+        Files.write(jar, new byte[] {'P', 'K', 3, 4});
         Result unknown = run("bash", INSTALL.toString(), "--jar", jar.toString(), "--host", "srv", "--colour");
         assertEquals(2, unknown.exitCode(), unknown.output());
         assertTrue(unknown.output().contains("unknown argument: --colour"), unknown.output());
 
-        Result noLib = run("bash", INSTALL.toString(), "--jar", jar.toString(), "--host", "srv");
-        assertEquals(2, noLib.exitCode(), noLib.output());
-        assertTrue(noLib.output().contains("no lib/ folder beside it"), noLib.output());
+        // The service's jar needs its 274 MB lib/ folder; a sensor gets the agent jar.
+        Result serviceJarRefused = run("bash", INSTALL.toString(), "--jar", serviceJar.toString(), "--host", "srv");
+        assertEquals(2, serviceJarRefused.exitCode(), serviceJarRefused.output());
+        assertTrue(serviceJarRefused.output().contains("that is the service's jar; give the agent jar, "
+                + "target/earshot-agent.jar"), serviceJarRefused.output());
 
-        Files.createDirectory(dir.resolve("lib"));
         Result noHost = run("bash", INSTALL.toString(), "--jar", jar.toString());
         assertEquals(2, noHost.exitCode(), noHost.output());
         assertTrue(noHost.output().contains("--host is required"), noHost.output());
@@ -100,6 +103,16 @@ class SensorSetupFilesTest {
                 csv.toString());
         assertEquals(2, badCsv.exitCode(), badCsv.output());
         assertTrue(badCsv.output().contains("the first line must be sensor,token"), badCsv.output());
+
+        Files.writeString(csv, "sensor,token\npole-11,abc\npole-12,def\n");
+        Result noSuchRow = run("bash", INSTALL.toString(), "--jar", jar.toString(), "--host", "srv", "--credentials",
+                csv.toString(), "--id", "pole-13");
+        assertEquals(2, noSuchRow.exitCode(), noSuchRow.output());
+        assertTrue(noSuchRow.output().contains("no row for sensor 'pole-13' (--id)"), noSuchRow.output());
+        Result idWithoutFile = run("bash", INSTALL.toString(), "--jar", jar.toString(), "--host", "srv", "--id",
+                "pole-12");
+        assertEquals(2, idWithoutFile.exitCode(), idWithoutFile.output());
+        assertTrue(idWithoutFile.output().contains("--id needs --credentials"), idWithoutFile.output());
     }
 
     /** The agent's command in the unit's ExecStart, and the TLS options install.sh writes, exist in the agent. */
@@ -107,7 +120,8 @@ class SensorSetupFilesTest {
     void unitRunsTheAgentWithOptionsItHas() throws IOException {
         String unit = Files.readString(UNIT);
         String install = Files.readString(INSTALL);
-        Set<String> agentOptions = new CommandLine(new Earshot()).getSubcommands().get("sensor").getCommandSpec()
+        // The unit runs the agent jar, whose entry point is Agent.
+        Set<String> agentOptions = new CommandLine(new Agent()).getSubcommands().get("sensor").getCommandSpec()
                 .optionsMap().keySet();
 
         String execStart = line(unit, "ExecStart=");
@@ -146,7 +160,9 @@ class SensorSetupFilesTest {
         assertEquals("$ETC_DIR/sensor.env", value(install, "readonly ENV_FILE="));
         assertEquals("$ETC_DIR/credentials.csv", value(install, "readonly CREDENTIALS_DEST="));
         assertTrue(line(unit, "ExecStart=").contains("--credentials " + etc + "/credentials.csv"));
-        assertTrue(line(unit, "ExecStart=").contains("-jar " + value(install, "readonly OPT_DIR=") + "/earshot.jar"));
+        assertEquals("earshot-agent.jar", value(install, "readonly AGENT_JAR="));
+        assertTrue(line(unit, "ExecStart=").contains("-jar " + value(install, "readonly OPT_DIR=")
+                + "/earshot-agent.jar sensor "));
         for (String hardening : List.of("Restart=always", "NoNewPrivileges=yes", "ProtectSystem=strict",
                 "ProtectHome=yes", "PrivateTmp=yes", "CapabilityBoundingSet=")) {
             assertTrue(unit.lines().anyMatch(hardening::equals), hardening + " is missing from the unit");
