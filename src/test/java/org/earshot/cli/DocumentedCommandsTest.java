@@ -30,7 +30,7 @@ class DocumentedCommandsTest {
     /** The documents a reader is sent to. */
     static List<Path> documents() throws IOException {
         List<Path> docs = new ArrayList<>(List.of(Path.of("README.md"), Path.of("ARCHITECTURE.md"),
-                Path.of("bench/README.md")));
+                Path.of("bench/README.md"), Path.of("datasets/README.md")));
         for (String dir : List.of("docs", "sensors")) {
             try (Stream<Path> files = Files.list(Path.of(dir))) {
                 files.filter(f -> f.toString().endsWith(".md")).sorted().forEach(docs::add);
