@@ -127,6 +127,30 @@ class AgentJarIT {
 
     @Test
     void theAgentStreamsToTheServiceWithOnlyItsOwnLibraries() throws Exception {
+        List<String> classPath = new ArrayList<>();
+        classPath.add(CLASSES.toString());
+        agentLibraries().forEach(p -> classPath.add(p.toString()));
+        streamsToTheService(List.of("-cp", String.join(File.pathSeparator, classPath), "org.earshot.cli.Agent"));
+    }
+
+    /** The jar itself, where {@code mvn package} has built it from the classes under test. */
+    @Test
+    void theBuiltAgentJarStreamsAloneAndHoldsNoNativeCode() throws Exception {
+        Path agentClass = CLASSES.resolve("org/earshot/cli/Agent.class");
+        Assumptions.assumeTrue(Files.exists(AGENT_JAR) && Files.exists(agentClass)
+                        && Files.getLastModifiedTime(AGENT_JAR).compareTo(Files.getLastModifiedTime(agentClass)) >= 0,
+                "target/earshot-agent.jar is not built from the current classes (run mvn package); "
+                        + "theAgentStreamsToTheServiceWithOnlyItsOwnLibraries covers its contents");
+        assertTrue(heavyEntries(AGENT_JAR).isEmpty(), heavyEntries(AGENT_JAR).toString());
+        assertTrue(Files.size(AGENT_JAR) < MAX_BYTES, Files.size(AGENT_JAR) + " bytes");
+        Child help = child(List.of("-jar", AGENT_JAR.toString(), "sensor", "--help"));
+        assertEquals(0, help.exit, help.output);
+        assertTrue(help.output.contains("Usage: earshot-agent sensor"), help.output);
+        streamsToTheService(List.of("-jar", AGENT_JAR.toString()));
+    }
+
+    /** {@code java JAVA_ARGS sensor ...} streams 0.3 s of a tone to the real service over its MQTT endpoint. */
+    private void streamsToTheService(List<String> javaArgs) throws Exception {
         Map<String, String> tokens = new LinkedHashMap<>();
         tokens.put("pole-12", SensorRegistry.newToken());
         try (LiveHarness live = new LiveHarness(Files.createDirectories(dir.resolve("service")),
@@ -144,12 +168,10 @@ class AgentJarIT {
             }
             Files.write(pcm, samples);
 
-            List<String> classPath = new ArrayList<>();
-            classPath.add(CLASSES.toString());
-            agentLibraries().forEach(p -> classPath.add(p.toString()));
-            Child run = child(List.of("-cp", String.join(File.pathSeparator, classPath), "org.earshot.cli.Agent",
-                    "sensor", "--credentials", credentials.toString(), "--host", "127.0.0.1", "--port",
-                    String.valueOf(live.service.mqttPort()), "--input", pcm.toString()));
+            List<String> arguments = new ArrayList<>(javaArgs);
+            arguments.addAll(List.of("sensor", "--credentials", credentials.toString(), "--host", "127.0.0.1",
+                    "--port", String.valueOf(live.service.mqttPort()), "--input", pcm.toString()));
+            Child run = child(arguments);
             assertEquals(0, run.exit, run.output);
             SensorMetrics metrics = live.service.metrics().sensor("pole-12");
             Await.until(() -> metrics.framesAccepted() >= 4, LiveHarness.WAIT, () -> run.output);
@@ -160,21 +182,6 @@ class AgentJarIT {
                     run.output);
             assertFalse(run.output.contains(tokens.get("pole-12")), "the token was printed");
         }
-    }
-
-    /** The jar itself, where {@code mvn package} has built it from the classes under test. */
-    @Test
-    void theBuiltAgentJarRunsAloneAndHoldsNoNativeCode() throws Exception {
-        Path agentClass = CLASSES.resolve("org/earshot/cli/Agent.class");
-        Assumptions.assumeTrue(Files.exists(AGENT_JAR) && Files.exists(agentClass)
-                        && Files.getLastModifiedTime(AGENT_JAR).compareTo(Files.getLastModifiedTime(agentClass)) >= 0,
-                "target/earshot-agent.jar is not built from the current classes (run mvn package); "
-                        + "theAgentStreamsToTheServiceWithOnlyItsOwnLibraries covers its contents");
-        assertTrue(heavyEntries(AGENT_JAR).isEmpty(), heavyEntries(AGENT_JAR).toString());
-        assertTrue(Files.size(AGENT_JAR) < MAX_BYTES, Files.size(AGENT_JAR) + " bytes");
-        Child help = child(List.of("-jar", AGENT_JAR.toString(), "sensor", "--help"));
-        assertEquals(0, help.exit, help.output);
-        assertTrue(help.output.contains("Usage: earshot-agent sensor"), help.output);
     }
 
     private record Child(int exit, String output) {
