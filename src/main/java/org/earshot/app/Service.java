@@ -87,7 +87,9 @@ public final class Service implements AutoCloseable {
     }
 
     /**
-     * Starts everything and returns once every server listens (or the broker is connected). The classifier stays
+     * Starts everything and returns once every server listens and, in broker mode, the first connection attempt
+     * ended (a broker that is down does not stop the start: it is retried, and /health fails meanwhile). The
+     * classifier stays
      * the caller's to close, after {@link #close()}.
      */
     public static Service start(ServeConfig config, SensorRegistry registry, Classifier classifier,
@@ -163,7 +165,8 @@ public final class Service implements AutoCloseable {
         } else {
             ServeConfig.Broker b = config.broker();
             broker = new BrokerIngestVerticle(new BrokerIngestVerticle.Broker(b.host(), b.port(), b.username(),
-                    b.password(), b.clientId(), b.tls(), b.reconnectSeconds()), sensors, intake, modelName);
+                    b.password(), b.clientId(), b.tls(), b.reconnectSeconds(),
+                    ServeConfig.Broker.MAX_RECONNECT_SECONDS), sensors, intake, modelName);
             // The newest signed checkpoint, retained on the broker for auditors: the listener first, then the one
             // signed at start (the verticle keeps whichever is larger).
             BrokerIngestVerticle publisher = broker;

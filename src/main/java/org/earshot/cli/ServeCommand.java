@@ -66,6 +66,7 @@ final class ServeCommand implements Callable<Integer> {
                         + "(/health, /metrics, /api/v1); journal in %s. Ctrl-C stops.%n", registry.sensors().size(),
                 loaded.manifest().name,
                 service.mqttPort() < 0 ? "broker " + cfg.broker().host() + ":" + cfg.broker().port()
+                        + (service.brokerConnected() ? "" : " (not connected yet: retrying, /health answers 503)")
                         : String.valueOf(service.mqttPort()),
                 service.webSocketPort() < 0 ? "off" : String.valueOf(service.webSocketPort()), service.httpPort(),
                 cfg.journalDir());

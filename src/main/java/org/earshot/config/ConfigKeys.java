@@ -114,7 +114,10 @@ final class ConfigKeys {
                 + "`tls.keystore_password` to be set.");
     static final ConfigKey<Double> BROKER_RECONNECT_SECONDS = key("broker.reconnect_seconds",
             Rule.doubles("> 0", v -> v > 0), Broker.DEFAULT_RECONNECT_SECONDS, c -> c.broker().reconnectSeconds(),
-            "Wait before reconnecting to a lost broker, in seconds (more than 0).");
+            "Wait before the next attempt to connect to the broker, in seconds (more than 0): doubles after each"
+                    + " failed attempt, up to " + Math.round(Broker.MAX_RECONNECT_SECONDS) + " s (or this value if"
+                    + " larger). The service starts while the broker is down and keeps trying; /health answers 503"
+                    + " (broker_connected) until connected.");
 
     static final ConfigKey<Boolean> WEBSOCKET_ENABLED =
             key("websocket.enabled", BOOL, WebSocket.DEFAULT_ENABLED, c -> c.websocket().enabled(),

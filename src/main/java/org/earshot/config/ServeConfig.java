@@ -234,6 +234,8 @@ public record ServeConfig(
         public static final String DEFAULT_CLIENT_ID = "earshot";
         public static final boolean DEFAULT_TLS = false;
         public static final double DEFAULT_RECONNECT_SECONDS = 2.0;
+        /** The longest wait between two attempts to connect (unless reconnect_seconds is longer): not a key. */
+        public static final double MAX_RECONNECT_SECONDS = 30;
 
         public Broker {
             host = BROKER_HOST.check(host);

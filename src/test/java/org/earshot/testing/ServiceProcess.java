@@ -153,6 +153,14 @@ public final class ServiceProcess implements AutoCloseable {
      *                               the message carries the end of its standard error
      */
     public void start() {
+        start(status -> status == 200);
+    }
+
+    /**
+     * Starts the service and returns once {@code GET /health} answers a status that {@code ready} accepts (for a
+     * service that must start degraded, say with its broker down: {@code status -> status == 503}).
+     */
+    public void start(java.util.function.IntPredicate ready) {
         if (isRunning()) {
             throw new IllegalStateException("already running: pid " + process.pid());
         }
@@ -181,8 +189,9 @@ public final class ServiceProcess implements AutoCloseable {
                     throw new IllegalStateException("earshot serve exited with " + started.exitValue()
                             + " during start-up; its standard error ends:\n" + tail(err));
                 }
-                return healthStatus() == 200;
-            }, START_TIMEOUT, () -> "GET /health of earshot serve answering 200; its standard error ends:\n"
+                int status = healthStatus();
+                return status > 0 && ready.test(status);
+            }, START_TIMEOUT, () -> "GET /health of earshot serve answering as expected; its standard error ends:\n"
                     + tail(err));
         } catch (AssertionError | IllegalStateException e) {
             if (started.isAlive()) {
