@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -54,9 +53,9 @@ class BrokerDownAtStartIT {
             assertTrue(health.contains("\"broker_connected\":false"), health);
             // Two lines at least (at most one every 10 s, counting those held back), so that the log shows how a
             // repeated failure reads.
-            Await.until(() -> stderr(service).lines().filter(l -> l.contains("broker: cannot connect")).count() >= 2,
-                    LiveHarness.WAIT, () -> "no second attempt logged:\n" + stderr(service));
-            String log = stderr(service);
+            Await.until(() -> service.stderr().lines().filter(l -> l.contains("broker: cannot connect")).count() >= 2,
+                    LiveHarness.WAIT, () -> "no second attempt logged:\n" + service.stderr());
+            String log = service.stderr();
             assertTrue(log.contains("broker: cannot connect to 127.0.0.1:" + brokerPort + " (attempt 1): Connection"
                     + " refused"), log);
             assertTrue(log.matches("(?s).*\\(attempt [0-9]+\\): .*\\([0-9]+ similar line\\(s\\) held back\\).*"), log);
@@ -72,9 +71,9 @@ class BrokerDownAtStartIT {
                             "pattern write earshot/v1/sensors/%u/status"));
             // The reconnection waits double up to 30 s; the service must get there by itself.
             Await.until(() -> service.get("/health").statusCode() == 200, LiveHarness.WAIT,
-                    () -> "not connected after the broker came up:\n" + stderr(service));
-            assertTrue(stderr(service).contains("broker: connected to 127.0.0.1:" + brokerPort + " after "),
-                    stderr(service));
+                    () -> "not connected after the broker came up:\n" + service.stderr());
+            assertTrue(service.stderr().contains("broker: connected to 127.0.0.1:" + brokerPort + " after "),
+                    service.stderr());
 
             List<byte[]> frames = LiveHarness.demoFrames(0, LiveHarness.T0).subList(0, 30);
             MqttSensorClient sensor = new MqttSensorClient(vertx, broker.host(), broker.port(), "s1", sensorToken,
@@ -82,31 +81,14 @@ class BrokerDownAtStartIT {
             LiveHarness.await(sensor.connect());
             LiveHarness.await(LiveHarness.sendAll(sensor, frames));
             LiveHarness.await(sensor.close());
-            Await.until(() -> accepted(service, "s1") == frames.size(), LiveHarness.WAIT,
-                    () -> "frames accepted: " + accepted(service, "s1") + " of " + frames.size());
+            Await.until(() -> service.sensorCounter("earshot_frames_accepted_total", "s1") == frames.size(), LiveHarness.WAIT,
+                    () -> "frames accepted: " + service.sensorCounter("earshot_frames_accepted_total", "s1") + " of " + frames.size());
             assertEquals(ServiceProcess.EXIT_SIGTERM, service.stop());
         } finally {
             if (broker != null) {
                 broker.close();
             }
             vertx.close().toCompletionStage().toCompletableFuture().get();
-        }
-    }
-
-    private static long accepted(ServiceProcess service, String sensor) {
-        String prefix = "earshot_frames_accepted_total{sensor=\"" + sensor + "\"} ";
-        return new String(service.get("/metrics").body(), StandardCharsets.UTF_8).lines()
-                .filter(line -> line.startsWith(prefix)).mapToLong(line -> Long.parseLong(line.substring(
-                        prefix.length()).trim())).findFirst().orElse(0);
-    }
-
-    private static String stderr(ServiceProcess service) {
-        Path err = service.logs().stream().filter(p -> p.toString().endsWith(".stderr.log")).reduce((a, b) -> b)
-                .orElseThrow();
-        try {
-            return Files.readString(err, StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 }

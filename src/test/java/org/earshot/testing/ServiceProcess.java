@@ -353,6 +353,25 @@ public final class ServiceProcess implements AutoCloseable {
         return Double.NaN;
     }
 
+    /** The value of a per-sensor series of /metrics ({@code name{sensor="ID"}}), or 0 when absent. */
+    public long sensorCounter(String name, String sensorId) {
+        String prefix = name + "{sensor=\"" + sensorId + "\"} ";
+        String body = new String(get("/metrics").body(), StandardCharsets.UTF_8);
+        return body.lines().filter(line -> line.startsWith(prefix))
+                .mapToLong(line -> Long.parseLong(line.substring(prefix.length()).trim())).findFirst().orElse(0);
+    }
+
+    /** The standard error (the service's log) of the current or last run. */
+    public String stderr() {
+        Path err = logs.stream().filter(p -> p.toString().endsWith(".stderr.log")).reduce((a, b) -> b)
+                .orElseThrow(() -> new IllegalStateException("not started"));
+        try {
+            return Files.readString(err, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Kills the service if it still runs (a test that failed half-way). */
     @Override
     public void close() {
