@@ -153,7 +153,7 @@ final class JournalRecords implements Records {
     public List<SensorView> sensors() {
         List<SensorView> out = new ArrayList<>();
         for (SensorRecord s : registry.get().sensors()) {
-            out.add(new SensorView(s.id(), s.location(), s.description(), List.copyOf(s.classes()), s.enabled(),
+            out.add(new SensorView(s.id(), s.location(), s.purpose(), List.copyOf(s.classes()), s.enabled(),
                     s.calibrationOffsetDb(), s.latitude(), s.longitude()));
         }
         return out;

@@ -161,7 +161,7 @@ final class ServiceJournal implements AutoCloseable {
             JsonObject o = new JsonObject();
             o.addProperty("id", s.id());
             o.addProperty("location", s.location());
-            o.addProperty("description", s.description());
+            o.addProperty("purpose", s.purpose());
             o.addProperty("calibration_offset_db", s.calibrationOffsetDb());
             JsonArray classes = new JsonArray();
             s.classes().forEach(classes::add);

@@ -181,7 +181,7 @@ class DeployBrokerIT {
         }
         List<SensorRecord> registered = new ArrayList<>(SensorRegistry.load(sensorsFile).sensors());
         registered.replaceAll(r -> r.id().equals("retired") ? new SensorRecord(r.id(), r.tokenSha256(), r.location(),
-                r.description(), r.calibrationOffsetDb(), r.classes(), false, r.latitude(), r.longitude()) : r);
+                r.purpose(), r.calibrationOffsetDb(), r.classes(), false, r.latitude(), r.longitude()) : r);
         SensorRegistry.write(sensorsFile, registered);
 
         String first = setup();
