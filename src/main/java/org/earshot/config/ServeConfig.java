@@ -36,7 +36,8 @@ public record ServeConfig(
         Metrics metrics) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
-    public static final Path DEFAULT_MODEL = Path.of("models", "earshot-v2");
+    /** Null: the model shipped with the installation (the launcher's models/earshot-v2), wherever serve runs. */
+    public static final Path DEFAULT_MODEL = null;
     /** Null: the sensors file is {@link #SENSORS_FILE_NAME} in the data directory, wherever that is. */
     public static final Path DEFAULT_SENSORS_FILE = null;
     public static final String SENSORS_FILE_NAME = "sensors.json";

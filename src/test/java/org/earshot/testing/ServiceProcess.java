@@ -71,6 +71,8 @@ public final class ServiceProcess implements AutoCloseable {
     private final List<Path> logs = new ArrayList<>();
     private Process process;
     private int runs;
+    /** Started in {@link #workDir} with data_dir "data" and no model key: the paths an operator writes. */
+    private boolean relative;
 
     private ServiceProcess(Path workDir, Map<String, String> tokens, int mqttPort, int webSocketPort, int httpPort,
                            int metricsPort) {
@@ -101,6 +103,23 @@ public final class ServiceProcess implements AutoCloseable {
         return service;
     }
 
+    /**
+     * Like {@link #create}, but the service runs with {@code workDir} as its working directory and the configuration
+     * as an operator writes it: {@code "data_dir": "data"} (relative) and no {@code model} key (the shipped model,
+     * found through {@code earshot.home}). {@code extra} may set {@code model} to test other values.
+     */
+    public static ServiceProcess createRelative(Path workDir, Map<String, String> tokens, JsonObject extra) {
+        ServiceProcess service = new ServiceProcess(workDir, tokens, FreePorts.loopback(), FreePorts.loopback(),
+                FreePorts.loopback(), FreePorts.loopback());
+        service.relative = true;
+        try {
+            service.writeFiles(extra);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return service;
+    }
+
     private void writeFiles(JsonObject extra) throws IOException {
         Files.createDirectories(dataDir);
         Files.createDirectories(logDir);
@@ -115,9 +134,13 @@ public final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         JsonObject c = new JsonObject();
-        c.addProperty("data_dir", dataDir.toString());
-        c.addProperty("sensors_file", sensorsFile().toString());
-        c.addProperty("model", MODEL.toString());
+        if (relative) {
+            c.addProperty("data_dir", "data");
+        } else {
+            c.addProperty("data_dir", dataDir.toString());
+            c.addProperty("sensors_file", sensorsFile().toString());
+            c.addProperty("model", MODEL.toString());
+        }
         c.add("mqtt", listener(mqttPort));
         c.add("websocket", listener(webSocketPort));
         c.add("http", listener(httpPort));
@@ -174,6 +197,9 @@ public final class ServiceProcess implements AutoCloseable {
                 "-Dearshot.home=" + Path.of("").toAbsolutePath(), "-cp", System.getProperty("java.class.path"),
                 "org.earshot.cli.Earshot", "serve", "--config", config.toString())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
+        if (relative) {
+            builder.directory(workDir.toFile());
+        }
         builder.environment().keySet().removeIf(k -> k.startsWith("EARSHOT_"));
         builder.environment().put("PYTORCH_FLAVOR", "cpu");
         try {
