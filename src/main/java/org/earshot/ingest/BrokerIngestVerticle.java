@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class BrokerIngestVerticle extends VerticleBase implements DetectionSink, LevelSink {
     private static final Logger LOG = LoggerFactory.getLogger(BrokerIngestVerticle.class);
     static final String TRANSPORT = "broker";
+    static final int CONNECT_TIMEOUT_MILLIS = 10_000;
 
     /** How to reach the broker. The password is never printed. */
     public record Broker(String host, int port, String username, String password, String clientId, boolean tls,
@@ -107,6 +108,9 @@ public final class BrokerIngestVerticle extends VerticleBase implements Detectio
         MqttClientOptions options = new MqttClientOptions().setClientId(broker.clientId()).setCleanSession(true)
                 .setMaxMessageSize(intake.maxFrameBytes() + MqttIngestVerticle.PACKET_OVERHEAD)
                 .setMaxInflightQueue(10_000).setKeepAliveInterval(10);
+        // A broker address that drops packets would otherwise hold each attempt (and the start, which waits for the
+        // first) for Netty's default of 60 s.
+        options.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
         options.setAutoAck(false);
         if (broker.username() != null) {
             options.setUsername(broker.username());
