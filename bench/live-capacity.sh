@@ -9,7 +9,9 @@
 #   SPEED       playback speed (default 1; >1 is an overload run: latency figures then mean nothing)
 #   AUDIO, TRUTH, AUDIO_SECONDS  another recording, its known events (CSV) and how much of it to play (default: the
 #               demo); e.g. the 0 dB validation stream of bench/detect-speed.sh, whose events include short impacts
-#   STAGGER     spread of sensor starts in seconds (default: the recording's length; overload runs use 1)
+#   STAGGER     spread of sensor starts in seconds (default: the length played, AUDIO_SECONDS or the demo's 23 s,
+#               as in every result in bench/results; required with AUDIO alone; overload runs use 1). Passed to
+#               simulate explicitly: its own default is one frame period.
 #   FRAME_MS    audio per frame (default 100; overload runs use 1000 so that the simulator can keep up)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,6 +20,11 @@ counts=("$@")
 max=0
 for n in "${counts[@]}"; do [ "$n" -gt "$max" ] && max=$n; done
 loops="${LOOPS:-2}"
+stagger="${STAGGER:-${AUDIO_SECONDS:-}}"
+if [ -z "$stagger" ]; then
+  [ -z "${AUDIO:-}" ] || { echo "with AUDIO, set STAGGER (or AUDIO_SECONDS): the spread of sensor starts" >&2; exit 2; }
+  stagger=23   # demo/demo.wav's length
+fi
 speed="${SPEED:-1}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/earshot-bench.XXXXXX")"
 serve_pid=""
@@ -46,7 +53,7 @@ for _ in $(seq 1 120); do
 done
 curl -sf "http://127.0.0.1:$http/health" >/dev/null || { echo "service did not start:"; tail -20 "$work/serve.log"; exit 1; }
 metric_sum() { curl -s "http://127.0.0.1:$http/metrics" | awk -v m="$1" '$1 ~ "^"m"[{ ]" || $1 == m {s += $2} END {printf "%.0f", s}'; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F); service ${SERVE_OPTS:--Xmx1g}, $loops loop(s) of ${AUDIO:-demo/demo.wav}${AUDIO_SECONDS:+ (first $AUDIO_SECONDS s)} per sensor, speed $speed, ${FRAME_MS:-100} ms frames${STAGGER:+, starts spread over $STAGGER s}"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F); service ${SERVE_OPTS:--Xmx1g}, $loops loop(s) of ${AUDIO:-demo/demo.wav}${AUDIO_SECONDS:+ (first $AUDIO_SECONDS s)} per sensor, speed $speed, ${FRAME_MS:-100} ms frames, starts spread over $stagger s"
 for n in "${counts[@]}"; do
   dropped0=$(metric_sum earshot_dropped_frames_total); gaps0=$(metric_sum earshot_gaps_total)
   cpu0=$(awk '{print $14 + $15}' "/proc/$serve_pid/stat" 2>/dev/null || echo 0)
@@ -55,7 +62,7 @@ for n in "${counts[@]}"; do
   [ -n "${AUDIO:-}" ] && audio_args+=(--audio "$AUDIO" --truth "$TRUTH")
   [ -n "${AUDIO_SECONDS:-}" ] && audio_args+=(--audio-seconds "$AUDIO_SECONDS")
   result=$(EARSHOT_JAVA_OPTS="-Xmx1g" ./earshot simulate "${audio_args[@]}" --credentials "$work/credentials.csv" --sensors "$n" \
-    --port "$mqtt" --loops "$loops" --speed "$speed" --frame-ms "${FRAME_MS:-100}" ${STAGGER:+--stagger-seconds "$STAGGER"} --report --reader bench --max-in-flight 100 2>"$work/simulate-$n.log" || true)
+    --port "$mqtt" --loops "$loops" --speed "$speed" --frame-ms "${FRAME_MS:-100}" --stagger-seconds "$stagger" --report --reader bench --max-in-flight 100 2>"$work/simulate-$n.log" || true)
   end=$(date +%s.%N)
   serve_java=$(pgrep -f "earshot-run.jar serve --config $work" | head -1)
   cpu1=$(awk '{print $14 + $15}' "/proc/$serve_java/stat" 2>/dev/null || echo 0)

@@ -4,9 +4,14 @@
 #                                             and .env with new secrets; later runs change nothing that exists
 #   deploy/setup.sh add-sensor ID [OPTIONS]   a new sensor (OPTIONS as `earshot sensors add`: --location ...);
 #                                             its token goes to data/ID.credentials.csv
+#   deploy/setup.sh add-credentials FILE.csv...  broker passwords for sensors already in data/sensors.json whose
+#                                             credentials CSV is not data/ID.credentials.csv
 #   deploy/setup.sh rotate-service-password   a new password for Earshot's broker user
+# Every run checks that each enabled sensor of data/sensors.json has a broker user, taking missing ones from
+# data/ID.credentials.csv, and names each sensor the broker would still refuse (its token is only in the CSV that
+# `earshot sensors add` wrote: the sensors file keeps a hash, which cannot make a broker password).
 # Secrets (.env, data/*.credentials.csv, deploy/mosquitto/passwords) are mode 600 and ignored by git.
-# Steps and reasons: docs/DEPLOYMENT.md. Tested by src/test/java/org/earshot/deploy/SetupScriptIT.java.
+# Steps and reasons: docs/DEPLOYMENT.md. Tested by src/test/java/org/earshot/deploy/DeployBrokerIT.java.
 set -euo pipefail
 umask 077
 
@@ -68,15 +73,60 @@ service_password_entry() {
     "${earshot[@]}" mosquitto-passwords --out "$passwords" --service-user "$service_user"
 }
 
-# Reloads the broker's users and restarts Earshot when the compose services run (no-op otherwise).
+# Reloads the broker's users when the compose services run (no-op otherwise); with "recreate", also recreates
+# Earshot so that it reads a changed .env. (A changed sensors file needs no restart: the service reads it again.)
 apply() {
+  local recreate="${1:-}"
   if command -v docker > /dev/null 2>&1 && [ -n "$(docker compose ps -q mosquitto 2> /dev/null)" ]; then
     docker compose kill -s HUP mosquitto
-    # Recreated, not restarted, so that it also reads a changed .env.
-    docker compose up -d --force-recreate earshot
-  else
+    if [ "$recreate" = recreate ]; then
+      # Recreated, not restarted, so that it also reads a changed .env.
+      docker compose up -d --force-recreate earshot
+    fi
+  elif [ "$recreate" = recreate ]; then
     say "when the services run, apply it with: docker compose kill -s HUP mosquitto &&" \
       "docker compose up -d --force-recreate earshot"
+  else
+    say "when the services run, apply it with: docker compose kill -s HUP mosquitto"
+  fi
+}
+
+# The enabled sensors of the sensors file, one id a line.
+enabled_sensors() {
+  "${earshot[@]}" sensors list --file "$sensors" | awk -F '\t' '$2 == "enabled" { print $1 }'
+}
+
+has_broker_user() { [ -f "$passwords" ] && cut -d: -f1 "$passwords" | grep -qxF -- "$1"; }
+
+# Gives every enabled sensor without a broker user the password in data/ID.credentials.csv when that file exists,
+# then names each one still without: the broker refuses those. Sets $left_out to their ids.
+cover_sensors() {
+  local id
+  left_out=()
+  [ -f "$sensors" ] || return 0
+  while IFS= read -r id; do
+    has_broker_user "$id" && continue
+    if [ -f "data/$id.credentials.csv" ]; then
+      "${earshot[@]}" mosquitto-passwords --out "$passwords" --credentials "data/$id.credentials.csv"
+      has_broker_user "$id" && continue
+    fi
+    left_out+=("$id")
+  done < <(enabled_sensors)
+  fix_password_file_owner
+  for id in "${left_out[@]}"; do
+    say "sensor $id is in $sensors but has no broker password: the broker will refuse it. Its token is only in"
+    say "  the credentials CSV written when it was added (the sensors file keeps a hash), and data/$id.credentials.csv"
+    say "  does not exist. Give that CSV: deploy/setup.sh add-credentials FILE.csv (or add the sensor again under a"
+    say "  new id with deploy/setup.sh add-sensor)"
+  done
+}
+
+# "ready", or which sensors the broker will refuse.
+ready_line() {
+  if [ ${#left_out[@]} -eq 0 ]; then
+    say "ready: every enabled sensor of $sensors has a broker password. $1"
+  else
+    say "ready, EXCEPT ${#left_out[@]} sensor(s) the broker will refuse (see above): ${left_out[*]}. $1"
   fi
 }
 
@@ -87,18 +137,10 @@ init() {
   if [ ! -f "$sensors" ]; then
     "${earshot[@]}" sensors add --id sensor-1 --file "$sensors" --credentials-out data/sensor-1.credentials.csv
     "${earshot[@]}" mosquitto-passwords --out "$passwords" --credentials data/sensor-1.credentials.csv
-  elif [ ! -f "$passwords" ]; then
-    # Sensors made before (e.g. by `earshot serve`): their tokens are only in their credentials files.
-    shopt -s nullglob
-    credentials=(data/*.credentials.csv)
-    shopt -u nullglob
-    if [ ${#credentials[@]} -eq 0 ]; then
-      say "$sensors exists but no data/*.credentials.csv holds its tokens; add each sensor to the broker with"
-      say "  ./earshot mosquitto-passwords --out $passwords --credentials FILE.csv"
-    else
-      "${earshot[@]}" mosquitto-passwords --out "$passwords" "${credentials[@]/#/--credentials=}"
-    fi
   fi
+  # Sensors made before (e.g. by `earshot serve` or `earshot sensors add`): their tokens are only in their
+  # credentials files; each one still without a broker user is named.
+  cover_sensors
   if [ -z "$(env_value EARSHOT_BROKER_PASSWORD)" ]; then
     set_env EARSHOT_BROKER_PASSWORD "$(new_secret)"
     service_password_entry
@@ -112,7 +154,7 @@ init() {
   fix_password_file_owner
   # Grafana's dashboard provider reads this directory; it must exist before the first `docker compose up`.
   (umask 022 && mkdir -p grafana/dashboards grafana/provisioning)
-  say "ready. Start with: docker compose up -d --build"
+  ready_line "Start with: docker compose up -d --build"
   say "then stream the demo: ./earshot simulate --credentials data/sensor-1.credentials.csv"
   say "Grafana: http://localhost:3000 (admin, password GRAFANA_ADMIN_PASSWORD in .env); API: http://localhost:8080"
 }
@@ -130,6 +172,25 @@ case "${1:-init}" in
     "${earshot[@]}" mosquitto-passwords --out "$passwords" --credentials "data/$id.credentials.csv"
     fix_password_file_owner
     say "sensor $id added; its token is in data/$id.credentials.csv (give it to the sensor, then delete it here)"
+    cover_sensors
+    apply
+    ;;
+  add-credentials)
+    [ $# -ge 2 ] || { say "usage: deploy/setup.sh add-credentials FILE.csv..."; exit 2; }
+    [ -f "$passwords" ] || { say "run deploy/setup.sh first"; exit 2; }
+    shift
+    registered="$(enabled_sensors)"
+    for csv in "$@"; do
+      # Only sensors the service knows: a broker user for anything else would be a way in that Earshot refuses.
+      while IFS=, read -r id _; do
+        [ "$id" = sensor ] && continue
+        grep -qx -- "$id" <<< "$registered" \
+          || { say "$csv: sensor $id is not an enabled sensor of $sensors; nothing changed"; exit 2; }
+      done < "$csv"
+    done
+    "${earshot[@]}" mosquitto-passwords --out "$passwords" "${@/#/--credentials=}"
+    cover_sensors
+    ready_line ""
     apply
     ;;
   rotate-service-password)
@@ -138,10 +199,10 @@ case "${1:-init}" in
     service_password_entry
     fix_password_file_owner
     say "new password for broker user $service_user in $env_file and $passwords"
-    apply
+    apply recreate
     ;;
   *)
-    say "unknown command '$1' (init, add-sensor, rotate-service-password)"
+    say "unknown command '$1' (init, add-sensor, add-credentials, rotate-service-password)"
     exit 2
     ;;
 esac

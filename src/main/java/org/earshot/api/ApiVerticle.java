@@ -60,7 +60,7 @@ public final class ApiVerticle extends VerticleBase {
     private HttpServer metricsServer;
 
     /**
-     * @param info   static facts shown by /health (version, model, ingest mode)
+     * @param info   facts shown by /health (version, model, ingest mode); a {@code Supplier} value is asked each time
      * @param checks named liveness checks (e.g. "broker connected"); all must hold for a 200
      */
     public ApiVerticle(Listen listen, Metrics metrics, Map<String, ?> info, Map<String, BooleanSupplier> checks) {
@@ -162,7 +162,9 @@ public final class ApiVerticle extends VerticleBase {
             }
         }
         body.addProperty("status", failing.isEmpty() ? "ok" : "degraded");
-        info.forEach((key, value) -> {
+        info.forEach((key, fact) -> {
+            // A fact that can change while serving (the number of sensors, after the sensors file is read again).
+            Object value = fact instanceof java.util.function.Supplier<?> live ? live.get() : fact;
             if (value instanceof Number number) {
                 body.addProperty(key, number);
             } else {

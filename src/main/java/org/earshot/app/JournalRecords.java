@@ -36,7 +36,7 @@ import org.earshot.journal.JournalLine;
  */
 final class JournalRecords implements Records {
     private final ServiceJournal records;
-    private final SensorRegistry registry;
+    private final java.util.function.Supplier<SensorRegistry> registry;
     private final Map<String, String> settings;
     private final Map<String, java.util.concurrent.atomic.LongAdder> requestsByRole;
     private final Map<String, java.util.concurrent.atomic.LongAdder> refusedByRole;
@@ -46,8 +46,8 @@ final class JournalRecords implements Records {
      *                       anonymously or rate-limited (for the accountability figures)
      * @param refusedByRole  ... and those refused (401, 403)
      */
-    JournalRecords(ServiceJournal records, SensorRegistry registry, Map<String, String> settings,
-                   Map<String, java.util.concurrent.atomic.LongAdder> requestsByRole,
+    JournalRecords(ServiceJournal records, java.util.function.Supplier<SensorRegistry> registry,
+                   Map<String, String> settings, Map<String, java.util.concurrent.atomic.LongAdder> requestsByRole,
                    Map<String, java.util.concurrent.atomic.LongAdder> refusedByRole) {
         this.records = records;
         this.registry = registry;
@@ -152,8 +152,8 @@ final class JournalRecords implements Records {
     @Override
     public List<SensorView> sensors() {
         List<SensorView> out = new ArrayList<>();
-        for (SensorRecord s : registry.sensors()) {
-            out.add(new SensorView(s.id(), s.location(), s.description(), List.copyOf(s.classes()), s.enabled(),
+        for (SensorRecord s : registry.get().sensors()) {
+            out.add(new SensorView(s.id(), s.location(), s.purpose(), List.copyOf(s.classes()), s.enabled(),
                     s.calibrationOffsetDb(), s.latitude(), s.longitude()));
         }
         return out;

@@ -73,7 +73,9 @@ public final class Service implements AutoCloseable {
             new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, java.util.concurrent.atomic.LongAdder> apiRefused =
             new java.util.concurrent.ConcurrentHashMap<>();
-    private SensorRegistry registry;
+    /** The sensors file, read again when it changes: {@link #sensorsChanged} applies and journals each change. */
+    private WatchedFile<SensorRegistry> sensorsFile;
+    private long sensorsTimer = -1;
     private String modelName;
 
     private final ServiceJournal journal;
@@ -87,7 +89,9 @@ public final class Service implements AutoCloseable {
     }
 
     /**
-     * Starts everything and returns once every server listens (or the broker is connected). The classifier stays
+     * Starts everything and returns once every server listens and, in broker mode, the first connection attempt
+     * ended (a broker that is down does not stop the start: it is retried, and /health fails meanwhile). The
+     * classifier stays
      * the caller's to close, after {@link #close()}.
      */
     public static Service start(ServeConfig config, SensorRegistry registry, Classifier classifier,
@@ -130,15 +134,21 @@ public final class Service implements AutoCloseable {
     }
 
     private void deploy(ServeConfig config, SensorRegistry registry, String modelName) throws Exception {
-        this.registry = registry;
         this.modelName = modelName;
-        RegistryDirectory sensors = new RegistryDirectory(registry);
+        // The file as it is now (read again, like every later change; the registry given was read a moment ago).
+        sensorsFile = new WatchedFile<>("sensors file", config.sensorsFile(), SensorRegistry::load, null,
+                this::sensorsChanged);
+        RegistryDirectory sensors = new RegistryDirectory(sensorsFile::current);
         FrameIntake intake = new FrameIntake(pipeline, config.ingest().maxFrameBytes(),
                 Math.round(config.ingest().maxClockOffsetSeconds() * 1e6));
         Tls tls = config.tls().keystore() == null ? null
                 : new Tls(config.tls().keystore(), config.tls().keystorePassword());
         // One view of the API keys file for the query API and for the MQTT endpoint's readers.
         ApiKeysWatcher keys = new ApiKeysWatcher(config.apiKeysFile(), journal);
+        metrics.gauge("earshot_config_reload_errors_total", () -> sensorsFile.errors() + keys.errors());
+        // Checked every second off the event loops (a stat of the file; a read and a journal entry when it changed).
+        WatchedFile<SensorRegistry> watched = sensorsFile;
+        sensorsTimer = vertx.setPeriodic(1000, id -> vertx.executeBlocking(watched::check, false));
         Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
         checks.put("journal_writable", journal.journal::healthy);
         // Threads the service cannot do without: should one stop for good, /health names it instead of saying ok.
@@ -163,7 +173,8 @@ public final class Service implements AutoCloseable {
         } else {
             ServeConfig.Broker b = config.broker();
             broker = new BrokerIngestVerticle(new BrokerIngestVerticle.Broker(b.host(), b.port(), b.username(),
-                    b.password(), b.clientId(), b.tls(), b.reconnectSeconds()), sensors, intake, modelName);
+                    b.password(), b.clientId(), b.tls(), b.reconnectSeconds(),
+                    ServeConfig.Broker.MAX_RECONNECT_SECONDS), sensors, intake, modelName);
             // The newest signed checkpoint, retained on the broker for auditors: the listener first, then the one
             // signed at start (the verticle keeps whichever is larger).
             BrokerIngestVerticle publisher = broker;
@@ -193,12 +204,41 @@ public final class Service implements AutoCloseable {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("model", modelName);
         info.put("ingest_mode", config.ingest().mode().name().toLowerCase(java.util.Locale.ROOT));
-        info.put("sensors_known", registry.sensors().size());
+        WatchedFile<SensorRegistry> known = sensorsFile;
+        info.put("sensors_known", (java.util.function.Supplier<Integer>) () -> known.current().sensors().size());
         api = new ApiVerticle(new Listen(config.http().host(), config.http().port(), config.http().tls() ? tls : null),
                 new Listen(config.metrics().host(), config.metrics().port(), null), metrics, info, checks,
-                queryApi(config, registry, keys), new ApiVerticle.Limits(config.http().headerTimeoutSeconds(),
+                queryApi(config, keys), new ApiVerticle.Limits(config.http().headerTimeoutSeconds(),
                         config.http().idleTimeoutSeconds(), config.http().maxConnections()));
         deploy(api);
+    }
+
+    /**
+     * A new version of the sensors file loaded (on the checking worker): journaled as a {@code config} entry, and
+     * the connections of sensors removed, disabled or given a new token, calibration or classes are closed (they
+     * reconnect under the new record, or are refused); their streams end. New sensors may connect at once.
+     */
+    private void sensorsChanged(SensorRegistry before, SensorRegistry after) {
+        SensorChanges changes = SensorChanges.between(before, after);
+        LOG.info("sensors file {} changed: {} sensor(s) in force; added {}, removed or disabled {}, changed {}",
+                sensorsFile.file(), after.sensors().size(), changes.added(), changes.removed(), changes.changed());
+        try {
+            journal.recordSensorsChange(after);
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.error("journal: cannot record the change of the sensors file: {}", e.toString());
+        }
+        for (String id : changes.toDisconnect()) {
+            int closed = 0;
+            if (mqtt != null) {
+                closed += mqtt.disconnectSensor(id);
+            }
+            if (websocket != null) {
+                websocket.disconnectSensor(id);
+            }
+            pipeline.endStream(id);
+            LOG.info("sensors file: closing the connections of sensor {} ({} MQTT){}", id, closed,
+                    websocket == null ? "" : " and its WebSocket connections");
+        }
     }
 
     /**
@@ -242,7 +282,7 @@ public final class Service implements AutoCloseable {
     private List<SensorHealth> health(double activeSeconds) {
         long now = System.currentTimeMillis();
         List<SensorHealth> out = new ArrayList<>();
-        for (org.earshot.config.SensorRecord s : registry.sensors()) {
+        for (org.earshot.config.SensorRecord s : sensorsFile.current().sensors()) {
             SensorMetrics m = metrics.sensors().get(s.id());
             long lastSeen = m == null ? 0 : m.lastSeenMillis();
             out.add(new SensorHealth(s.id(), lastSeen > 0 && now - lastSeen <= activeSeconds * 1000,
@@ -270,7 +310,7 @@ public final class Service implements AutoCloseable {
      * The auditors' query API over the journal: API keys from the keys file (none while it does not exist: only the
      * public transparency figures answer; read again when it changes), JWTs when a secret is configured.
      */
-    private QueryApi queryApi(ServeConfig config, SensorRegistry registry, ApiKeysWatcher keys)
+    private QueryApi queryApi(ServeConfig config, ApiKeysWatcher keys)
             throws ConfigException {
         Path keysFile = config.apiKeysFile();
         ServeConfig.Api a = config.api();
@@ -279,7 +319,8 @@ public final class Service implements AutoCloseable {
                         JWT_LEEWAY, Clock.systemUTC());
         LOG.info("api: {} API key(s) from {}{}", keys.size(), keysFile, jwt == null ? "" : ", and HS256 JWTs for"
                 + " audience " + a.jwtAudience());
-        JournalRecords records = new JournalRecords(journal, registry, config.settings(), apiRequests, apiRefused);
+        JournalRecords records = new JournalRecords(journal, sensorsFile::current, config.settings(), apiRequests,
+                apiRefused);
         queryService = new QueryService(records, new Authenticator(keys, jwt), Clock.systemUTC(),
                 new QueryService.Limits(a.anonymousRequestsPerMinute(), a.credentialRequestsPerMinute(),
                         a.refusalSummarySeconds(), a.transparencyMinCount()));
@@ -361,6 +402,9 @@ public final class Service implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (sensorsTimer >= 0) {
+            vertx.cancelTimer(sensorsTimer);
+        }
         List<String> ids = new ArrayList<>(deployments);
         java.util.Collections.reverse(ids);
         for (String id : ids) {

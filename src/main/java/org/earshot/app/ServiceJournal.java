@@ -61,6 +61,10 @@ final class ServiceJournal implements AutoCloseable {
     private final int retentionDays;
     private final long startedMillis = System.currentTimeMillis();
     private final ScheduledExecutorService retention;
+    /** What the {@code config} entries record besides the sensors; set at start. */
+    private ServeConfig config;
+    private String modelName;
+    private DetectorConfig detector;
 
     private ServiceJournal(Journal journal, DetectionIndex index, JournalSink sink, int retentionDays) {
         this.journal = journal;
@@ -117,6 +121,39 @@ final class ServiceJournal implements AutoCloseable {
 
     private void recordStart(ServeConfig config, SensorRegistry registry, String modelName, DetectorConfig detector)
             throws IOException {
+        this.config = config;
+        this.modelName = modelName;
+        this.detector = detector;
+        String digest = recordConfig(registry);
+        JsonObject start = new JsonObject();
+        start.addProperty("model", modelName);
+        start.addProperty("config_sha256", digest);
+        start.addProperty("previous_run", index.lastLifecycle() == null ? "none"
+                : index.lastLifecycle().equals(TYPE_STOP) ? "stopped cleanly"
+                : "ended without a stop entry (killed or crashed)");
+        start.addProperty("pid", ProcessHandle.current().pid());
+        journal.append(TYPE_START, start);
+        // Signed now, not within checkpoint_seconds: a run that has recorded its start has a checkpoint, so a crash
+        // loop leaves at most opening entries unsigned, and the verifier can require exactly that (SignedHistory).
+        if (journal.checkpoint() == null) {
+            throw new IOException("journal: no checkpoint after the start entry");
+        }
+    }
+
+    /**
+     * The sensors file changed while the service runs: records the configuration now in force as a {@code config}
+     * entry (as at start, when it differs from the last one recorded) and signs a checkpoint over it at once. A
+     * {@code config} entry opens a run in the signed-history rule, so it must not stay unsigned beside another one.
+     * Returns the configuration's digest.
+     */
+    synchronized String recordSensorsChange(SensorRegistry registry) throws IOException {
+        String digest = recordConfig(registry);
+        journal.checkpoint();
+        return digest;
+    }
+
+    /** Appends a {@code config} entry (and its parts) unless the last one recorded has the same digest. */
+    private String recordConfig(SensorRegistry registry) throws IOException {
         JsonObject settings = new JsonObject();
         config.settings().forEach(settings::addProperty);
         JsonArray sensors = new JsonArray();
@@ -124,7 +161,7 @@ final class ServiceJournal implements AutoCloseable {
             JsonObject o = new JsonObject();
             o.addProperty("id", s.id());
             o.addProperty("location", s.location());
-            o.addProperty("description", s.description());
+            o.addProperty("purpose", s.purpose());
             o.addProperty("calibration_offset_db", s.calibrationOffsetDb());
             JsonArray classes = new JsonArray();
             s.classes().forEach(classes::add);
@@ -170,19 +207,7 @@ final class ServiceJournal implements AutoCloseable {
             }
             journal.append(TYPE_CONFIG, entry);
         }
-        JsonObject start = new JsonObject();
-        start.addProperty("model", modelName);
-        start.addProperty("config_sha256", digest);
-        start.addProperty("previous_run", index.lastLifecycle() == null ? "none"
-                : index.lastLifecycle().equals(TYPE_STOP) ? "stopped cleanly"
-                : "ended without a stop entry (killed or crashed)");
-        start.addProperty("pid", ProcessHandle.current().pid());
-        journal.append(TYPE_START, start);
-        // Signed now, not within checkpoint_seconds: a run that has recorded its start has a checkpoint, so a crash
-        // loop leaves at most opening entries unsigned, and the verifier can require exactly that (SignedHistory).
-        if (journal.checkpoint() == null) {
-            throw new IOException("journal: no checkpoint after the start entry");
-        }
+        return digest;
     }
 
     /**

@@ -53,7 +53,7 @@ final class SensorsCommand implements Runnable {
 
         @Option(names = {"--purpose", "--description"}, description = "Declared purpose or mounting, as the API's"
                 + " `purpose` shows it (--description: the former name, still accepted)")
-        String description = SensorRecord.DEFAULT_DESCRIPTION;
+        String purpose = SensorRecord.DEFAULT_PURPOSE;
 
         @Option(names = "--calibration-offset", paramLabel = "DB", description = "dB SPL = dBFS + DB")
         Double calibrationOffsetDb;
@@ -106,7 +106,7 @@ final class SensorsCommand implements Runnable {
                 List<Credentials> created = new ArrayList<>();
                 for (String newId : ids) {
                     String token = SensorRegistry.newToken();
-                    sensors.add(new SensorRecord(newId, SensorRegistry.tokenSha256(token), location, description,
+                    sensors.add(new SensorRecord(newId, SensorRegistry.tokenSha256(token), location, purpose,
                             calibrationOffsetDb, enabled, true, latitude, longitude));
                     created.add(new Credentials(newId, token));
                 }

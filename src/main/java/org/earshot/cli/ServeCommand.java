@@ -36,8 +36,12 @@ final class ServeCommand implements Callable<Integer> {
             throw new BadInputException(e.getMessage(), e);
         }
         System.err.println("earshot: " + cfg.describe());
-        Path model = cfg.model().isAbsolute() || Files.isDirectory(cfg.model()) ? cfg.model()
-                : Paths.home().resolve(cfg.model());
+        Path model = modelDirectory(cfg.model(), Paths.home());
+        if (cfg.model() != null && !cfg.model().isAbsolute() && !Files.isDirectory(model)) {
+            throw new BadInputException("model directory not found: " + model + " (model = " + cfg.model()
+                    + "; relative paths are relative to the working directory; leave model unset for the shipped "
+                    + Paths.defaultModel() + ")");
+        }
         SensorRegistry registry = openSensors(cfg);
         LoadedModel loaded = LoadedModel.open(model);
         Service service;
@@ -66,11 +70,20 @@ final class ServeCommand implements Callable<Integer> {
                         + "(/health, /metrics, /api/v1); journal in %s. Ctrl-C stops.%n", registry.sensors().size(),
                 loaded.manifest().name,
                 service.mqttPort() < 0 ? "broker " + cfg.broker().host() + ":" + cfg.broker().port()
+                        + (service.brokerConnected() ? "" : " (not connected yet: retrying, /health answers 503)")
                         : String.valueOf(service.mqttPort()),
                 service.webSocketPort() < 0 ? "off" : String.valueOf(service.webSocketPort()), service.httpPort(),
                 cfg.journalDir());
         stopped.await();
         return 0;
+    }
+
+    /**
+     * The model to serve: the configured directory as written (a relative one against the working directory, like
+     * every relative path of the configuration), or, when none is configured, the installation's shipped model.
+     */
+    static Path modelDirectory(Path configured, Path home) {
+        return configured == null ? home.resolve(Paths.DEFAULT_MODEL) : configured.toAbsolutePath();
     }
 
     /** The sensors file; on the embedded default's first start, a new one with one sensor and its token shown once. */

@@ -82,8 +82,9 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--speed", description = "Playback speed; latency figures need 1 (default: ${DEFAULT-VALUE})")
     double speed = 1.0;
 
-    @Option(names = "--stagger-seconds", description = "Spread sensor starts at random over this time (default: "
-            + "the recording's length)")
+    @Option(names = "--stagger-seconds", paramLabel = "S", description = "Start each sensor after a random delay of"
+            + " up to S seconds, so that many sensors do not send at the same instant (default: one frame period,"
+            + " --frame-ms; a larger S spreads the load but delays some sensors' first frames by up to S)")
     Double staggerSeconds;
 
     @Option(names = "--max-in-flight", description = "Frames a sensor may have unacknowledged (default: "
@@ -133,6 +134,9 @@ final class SimulateCommand implements Callable<Integer> {
         if (frameMillis < 10 || frameMillis > 1000 || loops < 1 || !(speed > 0) || maxInFlight < 1) {
             throw new BadInputException("--frame-ms must be 10..1000, --loops >= 1, --speed > 0, --max-in-flight >= 1");
         }
+        if (staggerSeconds != null && !(staggerSeconds >= 0)) {
+            throw new BadInputException("--stagger-seconds must be 0 or more, got " + staggerSeconds);
+        }
         Path audioFile = audio == null ? Paths.home().resolve("demo/demo.wav") : audio;
         Path truthFile = truth != null ? truth : audio == null ? Paths.home().resolve("demo/demo.csv") : null;
         AudioClip clip = AudioLoader.load16k(Paths.requireFile(audioFile, "audio file"));
@@ -147,11 +151,18 @@ final class SimulateCommand implements Callable<Integer> {
             double end = clip.durationSeconds();
             events = events.stream().filter(e -> e.offset() <= end).toList();
         }
+        if (report && events.isEmpty()) {
+            // Latency is measured against the recording's known events: without one, --report could match nothing.
+            throw new BadInputException("--report measures latency against the recording's known events, and there"
+                    + " are none: " + (truthFile == null ? "give --truth FILE.csv (class,onset,offset) with --audio"
+                    : audioSeconds != null ? "--audio-seconds " + audioSeconds + " ends before the first known event"
+                    + " of " + truthFile + " ends" : truthFile + " lists no event"));
+        }
         float[] samples = rate == clip.sampleRate() ? clip.samples() : Resampler.resample(clip.samples(),
                 clip.sampleRate(), rate);
         int servicePort = connection.port();
         TrustStore trust = connection.trust();
-        double stagger = staggerSeconds != null ? staggerSeconds : clip.durationSeconds();
+        double stagger = staggerSeconds != null ? staggerSeconds : defaultStaggerSeconds(frameMillis);
         LatencyReport latency = new LatencyReport(events);
 
         Vertx vertx = Vertx.vertx();
@@ -160,13 +171,8 @@ final class SimulateCommand implements Callable<Integer> {
                     latency) : null;
             Simulation simulation = new Simulation();
             long started = System.nanoTime();
-            long progress = vertx.setPeriodic(10_000, t -> {
-                Simulation.Counts c = simulation.counts();
-                System.err.printf(Locale.ROOT, "simulate: %.0f s, %d frames acknowledged, %d failed%s%n",
-                        (System.nanoTime() - started) / 1e9, c.framesSent(), c.framesFailed(), report
-                                ? String.format(Locale.ROOT, ", %d alerts and %d final detections matched",
-                                latency.matched(false), latency.matched(true)) : "");
-            });
+            long progress = vertx.setPeriodic(10_000, t -> System.err.println(progressLine(
+                    (System.nanoTime() - started) / 1e9, simulation.counts(), report ? latency : null)));
             System.err.printf(Locale.ROOT, "simulate: %d sensor(s) over %s to %s:%d, %.1f s of audio x %d loop(s) at "
                             + "%s Hz, speed %.1f%n", chosen.size(), connection.transport, host, servicePort,
                     clip.durationSeconds(), loops, rate, speed);
@@ -200,6 +206,9 @@ final class SimulateCommand implements Callable<Integer> {
                 monitor.disconnect();
             }
             System.out.println(out);
+            if (report) {
+                System.err.println("simulate: " + LATENCY_MEANING);
+            }
             String problem = problem(c, report, expected, latency.matched(true));
             if (problem != null) {
                 System.err.println("simulate: " + problem);
@@ -209,6 +218,25 @@ final class SimulateCommand implements Callable<Integer> {
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** What the latency figures of --report measure; printed after them. */
+    static final String LATENCY_MEANING = "latency_* runs from the end of each known event's audio (its capture time,"
+            + " stamped by this simulator) to the message's arrival here, both on this machine's clock; an alert is"
+            + " sent while an event goes on, so its latency is negative for events longer than the alert's delay"
+            + " (the alert came before the event ended). since_onset_* runs from the event's start.";
+
+    /** A progress line; matches are counted only with --report ({@code latency} not null). */
+    static String progressLine(double seconds, Simulation.Counts c, LatencyReport latency) {
+        return String.format(Locale.ROOT, "simulate: %.0f s, %d frames acknowledged, %d failed%s", seconds,
+                c.framesSent(), c.framesFailed(), latency == null ? "" : String.format(Locale.ROOT,
+                        ", %d alerts and %d final detections matched", latency.matched(false),
+                        latency.matched(true)));
+    }
+
+    /** The default stagger: one frame period, enough to keep many sensors from sending at the same instant. */
+    static double defaultStaggerSeconds(int frameMillis) {
+        return frameMillis / 1000.0;
     }
 
     /**

@@ -31,8 +31,11 @@ final class ConfigKeys {
             key("data_dir", Rule.paths(false), ServeConfig.DEFAULT_DATA_DIR, ServeConfig::dataDir,
             "Directory for the service's own files, among them the sensors file.");
     static final ConfigKey<Path> MODEL =
-            key("model", Rule.paths(false), ServeConfig.DEFAULT_MODEL, ServeConfig::model,
-            "Model directory (ONNX network and `manifest.json` with its thresholds).");
+            key("model", Rule.paths(true), ServeConfig.DEFAULT_MODEL, ServeConfig::model,
+            "Model directory (ONNX network and `manifest.json` with its thresholds). Null means the model shipped"
+                + " with the installation, `models/earshot-v2` beside the `earshot` launcher (`/opt/earshot` in the"
+                + " image), wherever the service is started from. A relative path, like every relative path here,"
+                + " is relative to the working directory.");
     static final ConfigKey<Path> SENSORS_FILE =
             key("sensors_file", Rule.paths(true), ServeConfig.DEFAULT_SENSORS_FILE, ServeConfig::sensorsFile,
             "The sensors file (below). Null means `<data_dir>/sensors.json`, so it follows "
@@ -114,7 +117,10 @@ final class ConfigKeys {
                 + "`tls.keystore_password` to be set.");
     static final ConfigKey<Double> BROKER_RECONNECT_SECONDS = key("broker.reconnect_seconds",
             Rule.doubles("> 0", v -> v > 0), Broker.DEFAULT_RECONNECT_SECONDS, c -> c.broker().reconnectSeconds(),
-            "Wait before reconnecting to a lost broker, in seconds (more than 0).");
+            "Wait before the next attempt to connect to the broker, in seconds (more than 0): doubles after each"
+                    + " failed attempt, up to " + Math.round(Broker.MAX_RECONNECT_SECONDS) + " s (or this value if"
+                    + " larger). The service starts while the broker is down and keeps trying; /health answers 503"
+                    + " (broker_connected) until connected.");
 
     static final ConfigKey<Boolean> WEBSOCKET_ENABLED =
             key("websocket.enabled", BOOL, WebSocket.DEFAULT_ENABLED, c -> c.websocket().enabled(),

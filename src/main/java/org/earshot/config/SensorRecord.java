@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 
 /**
  * One sensor of the sensors file: its id (an MQTT topic level and a metric label, hence the restricted characters),
- * the SHA-256 of its token, where it is and what it looks like, its calibration offset (null while uncalibrated),
+ * the SHA-256 of its token, where it is and its declared purpose, its calibration offset (null while uncalibrated),
  * the event classes reported for it and whether it may connect. Messages name the sensors file's keys
  * ({@code token_sha256}), since that is what an operator edits; neither they nor {@link #toString()} ever show the
  * hash, so a token pasted there by mistake does not end up in a log.
@@ -21,7 +21,7 @@ public record SensorRecord(
         String id,
         String tokenSha256,
         String location,
-        String description,
+        String purpose,
         Double calibrationOffsetDb,
         Set<String> classes,
         boolean enabled,
@@ -31,7 +31,7 @@ public record SensorRecord(
     /** No '/', '+', '#' or spaces: they would split or wildcard an MQTT topic and break a metric label. */
     public static final Pattern ID_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     public static final String DEFAULT_LOCATION = "";
-    public static final String DEFAULT_DESCRIPTION = "";
+    public static final String DEFAULT_PURPOSE = "";
     /** Null: uncalibrated, levels stay in dBFS. */
     public static final Double DEFAULT_CALIBRATION_OFFSET_DB = null;
     /** Every class the detector knows, in {@link Labels#CLASSES} order. */
@@ -61,7 +61,7 @@ public record SensorRecord(
                     + " is the SHA-256 of an empty token (was the token variable unset when it was hashed?)");
         }
         Objects.requireNonNull(location, "location");
-        Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(purpose, "purpose");
         if (calibrationOffsetDb != null && !(calibrationOffsetDb >= Calibration.MIN_OFFSET_DB
                 && calibrationOffsetDb <= Calibration.MAX_OFFSET_DB)) {
             throw new IllegalArgumentException("calibration_offset_db of sensor " + id + " must be a number in "
@@ -93,15 +93,15 @@ public record SensorRecord(
     }
 
     /** A sensor without a declared position. */
-    public SensorRecord(String id, String tokenSha256, String location, String description, Double calibrationOffsetDb,
+    public SensorRecord(String id, String tokenSha256, String location, String purpose, Double calibrationOffsetDb,
                         Set<String> classes, boolean enabled) {
-        this(id, tokenSha256, location, description, calibrationOffsetDb, classes, enabled, DEFAULT_LATITUDE,
+        this(id, tokenSha256, location, purpose, calibrationOffsetDb, classes, enabled, DEFAULT_LATITUDE,
                 DEFAULT_LONGITUDE);
     }
 
     /** The same sensor with another calibration offset (null: uncalibrated). */
     public SensorRecord withCalibrationOffsetDb(Double offsetDb) {
-        return new SensorRecord(id, tokenSha256, location, description, offsetDb, classes, enabled, latitude,
+        return new SensorRecord(id, tokenSha256, location, purpose, offsetDb, classes, enabled, latitude,
                 longitude);
     }
 
@@ -113,7 +113,7 @@ public record SensorRecord(
     /** Everything except the token hash. */
     @Override
     public String toString() {
-        return "SensorRecord[id=" + id + ", location=" + location + ", description=" + description
+        return "SensorRecord[id=" + id + ", location=" + location + ", purpose=" + purpose
                 + ", calibrationOffsetDb=" + calibrationOffsetDb + ", classes=" + classes + ", enabled=" + enabled
                 + ", latitude=" + latitude + ", longitude=" + longitude + "]";
     }

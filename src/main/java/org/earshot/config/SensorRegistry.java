@@ -51,15 +51,17 @@ public final class SensorRegistry {
     private static final String ID = "id";
     private static final String TOKEN_SHA256 = "token_sha256";
     private static final String LOCATION = "location";
-    private static final String DESCRIPTION = "description";
+    private static final String PURPOSE = "purpose";
+    /** The former name of {@link #PURPOSE}, still read (never written): files made before keep working. */
+    private static final String PURPOSE_FORMER = "description";
     private static final String CALIBRATION_OFFSET_DB = "calibration_offset_db";
     private static final String LATITUDE = "latitude";
     private static final String LONGITUDE = "longitude";
     private static final String CLASSES = "classes";
     private static final String ENABLED = "enabled";
     private static final List<String> SENSOR_KEYS =
-            List.of(ID, TOKEN_SHA256, LOCATION, DESCRIPTION, CALIBRATION_OFFSET_DB, CLASSES, ENABLED, LATITUDE,
-                    LONGITUDE);
+            List.of(ID, TOKEN_SHA256, LOCATION, PURPOSE, PURPOSE_FORMER, CALIBRATION_OFFSET_DB, CLASSES, ENABLED,
+                    LATITUDE, LONGITUDE);
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final HexFormat HEX = HexFormat.of();
@@ -138,12 +140,21 @@ public final class SensorRegistry {
         try {
             return new SensorRecord(id, token.getAsString(),
                     string(o, LOCATION, SensorRecord.DEFAULT_LOCATION, where),
-                    string(o, DESCRIPTION, SensorRecord.DEFAULT_DESCRIPTION, where),
+                    purpose(o, where),
                     offset(o, where), classes(o, where), enabled(o, where), degrees(o, LATITUDE, where),
                     degrees(o, LONGITUDE, where));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(where + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code purpose}, or its former name {@code description}; both at once is an error (which one counts?). */
+    private static String purpose(JsonObject o, String where) throws ConfigException {
+        if (o.has(PURPOSE) && o.has(PURPOSE_FORMER)) {
+            throw new ConfigException(where + ": both " + PURPOSE + " and " + PURPOSE_FORMER + " (its former name)"
+                    + " are given; keep " + PURPOSE);
+        }
+        return string(o, o.has(PURPOSE_FORMER) ? PURPOSE_FORMER : PURPOSE, SensorRecord.DEFAULT_PURPOSE, where);
     }
 
     private static String string(JsonObject o, String key, String defaultValue, String where)
@@ -261,7 +272,7 @@ public final class SensorRegistry {
     public static FirstStart createIfMissing(Path file, String sensorId) throws ConfigException {
         String token = newToken();
         SensorRecord sensor = new SensorRecord(sensorId, tokenSha256(token), SensorRecord.DEFAULT_LOCATION,
-                SensorRecord.DEFAULT_DESCRIPTION, SensorRecord.DEFAULT_CALIBRATION_OFFSET_DB,
+                SensorRecord.DEFAULT_PURPOSE, SensorRecord.DEFAULT_CALIBRATION_OFFSET_DB,
                 SensorRecord.DEFAULT_CLASSES, SensorRecord.DEFAULT_ENABLED);
         if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return new FirstStart(false, sensorId, null);
@@ -336,7 +347,7 @@ public final class SensorRegistry {
             o.addProperty(ID, s.id());
             o.addProperty(TOKEN_SHA256, s.tokenSha256());
             o.addProperty(LOCATION, s.location());
-            o.addProperty(DESCRIPTION, s.description());
+            o.addProperty(PURPOSE, s.purpose());
             o.add(CALIBRATION_OFFSET_DB,
                     s.calibrationOffsetDb() == null ? JsonNull.INSTANCE : new JsonPrimitive(s.calibrationOffsetDb()));
             JsonArray classes = new JsonArray();

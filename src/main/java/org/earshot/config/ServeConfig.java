@@ -36,7 +36,8 @@ public record ServeConfig(
         Metrics metrics) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
-    public static final Path DEFAULT_MODEL = Path.of("models", "earshot-v2");
+    /** Null: the model shipped with the installation (the launcher's models/earshot-v2), wherever serve runs. */
+    public static final Path DEFAULT_MODEL = null;
     /** Null: the sensors file is {@link #SENSORS_FILE_NAME} in the data directory, wherever that is. */
     public static final Path DEFAULT_SENSORS_FILE = null;
     public static final String SENSORS_FILE_NAME = "sensors.json";
@@ -234,6 +235,8 @@ public record ServeConfig(
         public static final String DEFAULT_CLIENT_ID = "earshot";
         public static final boolean DEFAULT_TLS = false;
         public static final double DEFAULT_RECONNECT_SECONDS = 2.0;
+        /** The longest wait between two attempts to connect (unless reconnect_seconds is longer): not a key. */
+        public static final double MAX_RECONNECT_SECONDS = 30;
 
         public Broker {
             host = BROKER_HOST.check(host);

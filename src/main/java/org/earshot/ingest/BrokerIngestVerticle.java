@@ -27,16 +27,21 @@ import org.slf4j.LoggerFactory;
  * publishes detections, alerts and levels back to it. The broker authenticates sensors; its ACL must let each
  * sensor publish only under its own id (see {@code sensors/PROTOCOL.md}); this verticle still refuses frames of
  * sensors that are unknown or disabled here. Audio is acknowledged (manual ack) only after the pipeline has taken or
- * refused the frame. When the connection drops, the verticle reconnects every {@code reconnectSeconds} and
- * subscribes again, logging each failure; outputs produced while disconnected are counted as not published.
+ * refused the frame. The service starts whether or not the broker answers: while it cannot connect (at start or
+ * after the connection dropped) the verticle tries again after {@code reconnectSeconds}, doubling the wait after each
+ * failed attempt up to {@code maxReconnectSeconds} (or {@code reconnectSeconds} if larger), and subscribes again
+ * once connected. Each failed attempt is one log line with the reason, at most one every
+ * {@link FrameIntake#LOG_INTERVAL_MILLIS} ms (the next line counts those held back); {@code /health} answers 503
+ * with {@code broker_connected} failing meanwhile. Outputs produced while disconnected are counted as not published.
  */
 public final class BrokerIngestVerticle extends VerticleBase implements DetectionSink, LevelSink {
     private static final Logger LOG = LoggerFactory.getLogger(BrokerIngestVerticle.class);
     static final String TRANSPORT = "broker";
+    static final int CONNECT_TIMEOUT_MILLIS = 10_000;
 
     /** How to reach the broker. The password is never printed. */
     public record Broker(String host, int port, String username, String password, String clientId, boolean tls,
-                         double reconnectSeconds) {
+                         double reconnectSeconds, double maxReconnectSeconds) {
         @Override
         public String toString() {
             return "Broker[" + host + ":" + port + ", user=" + username + ", client id=" + clientId + ", tls=" + tls
@@ -52,6 +57,9 @@ public final class BrokerIngestVerticle extends VerticleBase implements Detectio
     private final LongAdder notPublished = new LongAdder();
     private final LongAdder connects = new LongAdder();
     private final LogLimiter unknownSensorLog = new LogLimiter(FrameIntake.LOG_INTERVAL_MILLIS, 10_000);
+    private final LogLimiter connectFailureLog = new LogLimiter(FrameIntake.LOG_INTERVAL_MILLIS, 1);
+    /** Connection attempts that failed since the last success: the next wait doubles with each. */
+    private int failedAttempts;
     private MqttClient client;
     private volatile boolean connected;
     private boolean stopping;
@@ -100,6 +108,9 @@ public final class BrokerIngestVerticle extends VerticleBase implements Detectio
         MqttClientOptions options = new MqttClientOptions().setClientId(broker.clientId()).setCleanSession(true)
                 .setMaxMessageSize(intake.maxFrameBytes() + MqttIngestVerticle.PACKET_OVERHEAD)
                 .setMaxInflightQueue(10_000).setKeepAliveInterval(10);
+        // A broker address that drops packets would otherwise hold each attempt (and the start, which waits for the
+        // first) for Netty's default of 60 s.
+        options.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
         options.setAutoAck(false);
         if (broker.username() != null) {
             options.setUsername(broker.username());
@@ -118,13 +129,28 @@ public final class BrokerIngestVerticle extends VerticleBase implements Detectio
         client.closeHandler(v -> {
             connected = false;
             if (!stopping) {
-                LOG.warn("broker: connection to {}:{} lost; reconnecting every {} s", broker.host(), broker.port(),
-                        broker.reconnectSeconds());
+                LOG.warn("broker: connection to {}:{} lost; reconnecting (first wait {} s)", broker.host(),
+                        broker.port(), broker.reconnectSeconds());
                 scheduleConnect();
             }
         });
-        // The first attempt decides start-up: a wrong host or refused credentials stop the service with the reason.
-        return connect();
+        // Start-up waits for the first attempt (so that a reachable broker is connected when the service says it
+        // runs) but does not depend on it: a broker that is down or refuses us is retried, and /health says so.
+        return connect().recover(e -> {
+            scheduleConnect();
+            return Future.succeededFuture();
+        });
+    }
+
+    /**
+     * The wait before the next connection attempt after {@code failedAttempts} failed ones (at least 1):
+     * {@code initialSeconds} doubled after each failure, at most {@code maxSeconds} or {@code initialSeconds} if
+     * that is longer. In milliseconds, at least 1.
+     */
+    static long reconnectDelayMillis(double initialSeconds, double maxSeconds, int failedAttempts) {
+        double cap = Math.max(initialSeconds, maxSeconds);
+        double seconds = initialSeconds * Math.pow(2, Math.min(Math.max(0, failedAttempts - 1), 30));
+        return Math.max(1, Math.round(Math.min(seconds, cap) * 1000));
     }
 
     @Override
@@ -140,21 +166,43 @@ public final class BrokerIngestVerticle extends VerticleBase implements Detectio
                 .onSuccess(id -> {
                     connected = true;
                     connects.increment();
-                    LOG.info("broker: connected to {}:{} and subscribed to {} and {}", broker.host(), broker.port(),
+                    LOG.info("broker: connected to {}:{}{} and subscribed to {} and {}", broker.host(),
+                            broker.port(), failedAttempts == 0 ? "" : " after " + failedAttempts + " failed attempt(s)",
                             Topics.ALL_AUDIO, Topics.ALL_STATUS);
+                    failedAttempts = 0;
                     publishCheckpoint();
                     done.complete();
                 })
                 .onFailure(e -> {
-                    LOG.warn("broker: cannot connect to {}:{}: {}", broker.host(), broker.port(), e.getMessage());
-                    done.fail(new IllegalStateException("cannot connect to the MQTT broker at " + broker.host() + ":"
-                            + broker.port() + ": " + e.getMessage(), e));
+                    failedAttempts++;
+                    if (client.isConnected()) {
+                        // Connected but the subscription failed: drop the connection, so that the retry starts clean.
+                        client.disconnect();
+                    }
+                    long heldBack = connectFailureLog.admit("connect", System.currentTimeMillis());
+                    if (heldBack >= 0) {
+                        LOG.warn("broker: cannot connect to {}:{} (attempt {}): {}; retrying in {} s, /health answers"
+                                + " 503 until connected{}", broker.host(), broker.port(), failedAttempts,
+                                reason(e), nextWaitMillis() / 1000.0, LogLimiter.heldBack(heldBack));
+                    }
+                    done.fail(e);
                 });
         return done.future();
     }
 
+    /** One line for a failed connection attempt: the exception's message (Netty's names the address), no trace. */
+    static String reason(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.replaceAll("\\R", " ");
+    }
+
+    private long nextWaitMillis() {
+        return reconnectDelayMillis(broker.reconnectSeconds(), broker.maxReconnectSeconds(),
+                Math.max(1, failedAttempts));
+    }
+
     private void scheduleConnect() {
-        vertx.setTimer(Math.max(1, Math.round(broker.reconnectSeconds() * 1000)), t -> {
+        vertx.setTimer(nextWaitMillis(), t -> {
             if (stopping || client.isConnected()) {
                 return;
             }

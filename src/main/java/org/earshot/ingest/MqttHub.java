@@ -1,6 +1,8 @@
 package org.earshot.ingest;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -133,6 +135,25 @@ public final class MqttHub implements DetectionSink, LevelSink {
             perSensor.merge(sensorId, 1, Integer::sum);
         }
         return new Admission(true, previous);
+    }
+
+    /**
+     * Closes every connection authenticated as {@code sensorId} (removed from the sensors file, disabled, or its
+     * token changed): its client must connect again, and is then checked against the sensors now in force. Returns
+     * how many were closed. Any thread; the close handlers do the rest, as for a client that left.
+     */
+    public int disconnectSensor(String sensorId) {
+        List<MqttEndpoint> closing = new ArrayList<>();
+        synchronized (this) {
+            String prefix = sessionKey(sensorId, "");
+            connected.forEach((key, endpoint) -> {
+                if (key.startsWith(prefix)) {
+                    closing.add(endpoint);
+                }
+            });
+        }
+        closing.forEach(MqttEndpoint::close);
+        return closing.size();
     }
 
     /** The connection closed: it no longer counts, and its subscriptions go. */

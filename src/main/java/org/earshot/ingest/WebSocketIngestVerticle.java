@@ -1,6 +1,7 @@
 package org.earshot.ingest;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,8 @@ public final class WebSocketIngestVerticle extends VerticleBase {
     private final Limits limits;
     /** Connections per sensor, counted from the accepted handshake to the close; on this verticle's event loop. */
     private final Map<String, Integer> perSensor = new HashMap<>();
+    /** Open sockets per sensor, for {@link #disconnectSensor}; on this verticle's event loop. */
+    private final Map<String, java.util.Set<ServerWebSocket>> sockets = new HashMap<>();
     private HttpConnectionGuard guard;
     private HttpServer server;
 
@@ -187,6 +190,7 @@ public final class WebSocketIngestVerticle extends VerticleBase {
             return;
         }
         SensorMetrics sensorMetrics = metrics.sensor(sensor.id());
+        sockets.computeIfAbsent(sensor.id(), k -> new java.util.HashSet<>()).add(ws);
         LOG.info("websocket: sensor {} connected from {}", sensor.id(), ws.remoteAddress());
         ws.binaryMessageHandler(buffer -> {
             FrameIntake.Result result = intake.accept(TRANSPORT, sensor, buffer.getBytes(),
@@ -219,8 +223,25 @@ public final class WebSocketIngestVerticle extends VerticleBase {
         });
         ws.closeHandler(v -> {
             released(sensor.id());
+            sockets.computeIfPresent(sensor.id(), (k, set) -> set.remove(ws) && set.isEmpty() ? null : set);
             intake.pipeline().endStream(sensor.id());
             LOG.info("websocket: sensor {} disconnected", sensor.id());
+        });
+    }
+
+    /**
+     * Closes every socket of {@code sensorId} (removed from the sensors file, disabled, or its token changed) with
+     * 1008 (policy violation) and the reason; the sensor must connect again and is then checked against the sensors
+     * now in force. Any thread.
+     */
+    public void disconnectSensor(String sensorId) {
+        context.runOnContext(v -> {
+            java.util.Set<ServerWebSocket> open = sockets.remove(sensorId);
+            if (open != null) {
+                for (ServerWebSocket ws : List.copyOf(open)) {
+                    ws.close((short) 1008, "sensor removed or changed in the sensors file");
+                }
+            }
         });
     }
 

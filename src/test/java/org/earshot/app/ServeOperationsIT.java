@@ -52,6 +52,35 @@ class ServeOperationsIT {
         }
     }
 
+    /**
+     * Relative paths have one base, the working directory: started elsewhere, "data" is created there and the model
+     * is the shipped one (model unset); a relative model that is not there stops the start naming the full path.
+     */
+    @Test
+    void relativePathsResolveAgainstTheWorkingDirectoryAndTheDefaultModelIsTheShippedOne() throws Exception {
+        Path elsewhere = dir.resolve("elsewhere");
+        ServiceProcess service = ServiceProcess.createRelative(elsewhere, Map.of("s1", SensorRegistry.newToken()),
+                new JsonObject());
+        try {
+            service.start();
+            JsonObject health = JsonParser.parseString(new String(service.get("/health").body(),
+                    StandardCharsets.UTF_8)).getAsJsonObject();
+            assertEquals("earshot-v2", health.get("model").getAsString(), health.toString());
+            assertTrue(Files.isDirectory(elsewhere.resolve("data/journal")), "the journal in <working dir>/data");
+            assertTrue(Files.isRegularFile(elsewhere.resolve("data/sensors.json")));
+        } finally {
+            service.stop();
+        }
+
+        JsonObject relativeModel = JsonParser.parseString("{\"model\": \"models/earshot-v2\"}").getAsJsonObject();
+        ServiceProcess wrong = ServiceProcess.createRelative(dir.resolve("other"), Map.of("s1",
+                SensorRegistry.newToken()), relativeModel);
+        IllegalStateException e = assertThrows(IllegalStateException.class, wrong::start);
+        assertTrue(e.getMessage().contains("model directory not found: " + dir.resolve("other").toAbsolutePath()
+                .resolve("models/earshot-v2") + " (model = models/earshot-v2; relative paths are relative to the"
+                + " working directory"), e.getMessage());
+    }
+
     private static String stderr(ServiceProcess service) throws Exception {
         Path err = service.logs().stream().filter(p -> p.toString().endsWith(".stderr.log")).reduce((a, b) -> b)
                 .orElseThrow();

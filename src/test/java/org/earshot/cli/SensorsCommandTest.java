@@ -42,7 +42,7 @@ class SensorsCommandTest {
         assertEquals(0, CliRunner.run("sensors", "add", "--id", "b", "--description", "north-facing", "--file",
                 sensors.toString(), "--credentials-out", dir.resolve("b.csv").toString()).exitCode());
         org.earshot.config.SensorRegistry registry = org.earshot.config.SensorRegistry.load(sensors);
-        assertEquals("traffic noise survey", registry.find("a").orElseThrow().description());
-        assertEquals("north-facing", registry.find("b").orElseThrow().description());
+        assertEquals("traffic noise survey", registry.find("a").orElseThrow().purpose());
+        assertEquals("north-facing", registry.find("b").orElseThrow().purpose());
     }
 }

@@ -27,10 +27,57 @@ class SimulateCommandTest {
         Simulation.Counts clean = new Simulation.Counts(100, 0, 0, 0, 0);
         assertNull(SimulateCommand.problem(clean, true, 4, 3));
         assertNull(SimulateCommand.problem(clean, false, 4, 0));
-        assertNull(SimulateCommand.problem(clean, true, 0, 0), "a cut recording may hold no event");
         assertTrue(SimulateCommand.problem(clean, true, 4, 0).startsWith("--report: none of the 4 known event(s)"));
         assertTrue(SimulateCommand.problem(new Simulation.Counts(100, 2, 0, 0, 0), false, 4, 0)
                 .startsWith("2 frame(s) failed"));
+    }
+
+    @Test
+    void theDefaultStaggerIsOneFramePeriodAtMostASecond() {
+        assertEquals(0.1, SimulateCommand.defaultStaggerSeconds(100), 1e-12);
+        for (int frameMillis = 10; frameMillis <= 1000; frameMillis += 10) {
+            assertTrue(SimulateCommand.defaultStaggerSeconds(frameMillis) <= 1.0);
+        }
+    }
+
+    @Test
+    void progressLinesMentionMatchesOnlyWithReport() {
+        Simulation.Counts counts = new Simulation.Counts(98, 0, 0, 0, 0);
+        assertEquals("simulate: 10 s, 98 frames acknowledged, 0 failed",
+                SimulateCommand.progressLine(10.2, counts, null));
+        assertEquals("simulate: 10 s, 98 frames acknowledged, 0 failed, 0 alerts and 0 final detections matched",
+                SimulateCommand.progressLine(10.2, counts, new org.earshot.sensor.LatencyReport(List.of())));
+    }
+
+    /** Refused before streaming: a report against no known event could only match nothing. */
+    @Test
+    void aReportWithoutKnownEventsIsRefusedWithTheReason() throws Exception {
+        Path credentials = dir.resolve("c.csv");
+        Files.writeString(credentials, "sensor,token\ns1,abcdefghijabcdefghijabcdefghijabcdefghijabc\n");
+        Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("rw-------"));
+        Path demo = Path.of("demo/demo.wav").toAbsolutePath();
+        CliRunner.Run noTruth = runWithReaderKey("--credentials", credentials.toString(), "--port", "1",
+                "--audio", demo.toString(), "--report", "--reader", "me");
+        noTruth.assertRejected("--report measures latency against the recording's known events, and there are none:"
+                + " give --truth FILE.csv");
+        CliRunner.Run cut = runWithReaderKey("--credentials", credentials.toString(), "--port", "1",
+                "--audio-seconds", "3", "--report", "--reader", "me");
+        cut.assertRejected("--audio-seconds 3.0 ends before the first known event");
+    }
+
+    /** simulate in a fresh JVM with a reader key in its environment (it reads the key from there only). */
+    private CliRunner.Run runWithReaderKey(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "org.earshot.cli.Earshot", "simulate"));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(err.toFile()).redirectOutput(out.toFile());
+        builder.environment().put(SimulateCommand.READER_KEY_ENV, "ek_0123456789abcdef0123456789abcdef");
+        Process process = builder.start();
+        assertTrue(process.waitFor(2, TimeUnit.MINUTES), "simulate still running");
+        return new CliRunner.Run(process.exitValue(), Files.readString(out), Files.readString(err));
     }
 
     /** In a fresh JVM, as a user runs it: the service is not there, with and without --report. */

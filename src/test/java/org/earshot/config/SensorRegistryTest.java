@@ -53,7 +53,7 @@ class SensorRegistryTest {
     private SensorRegistry twoSensors() throws Exception {
         return SensorRegistry.load(file(sensors(
                 "{\"id\": \"s1\", \"token_sha256\": \"" + HASH_1 + "\", \"location\": \"Main St / 5th Ave, pole 12\","
-                        + " \"description\": \"north-facing, 4 m high\", \"calibration_offset_db\": 94.0,"
+                        + " \"purpose\": \"north-facing, 4 m high\", \"calibration_offset_db\": 94.0,"
                         + " \"classes\": [\"shout\", \"glass_break\", \"impact\"], \"enabled\": true}",
                 "{\"id\": \"s2\", \"token_sha256\": \"" + HASH_2 + "\", \"enabled\": false}")));
     }
@@ -65,14 +65,14 @@ class SensorRegistryTest {
         SensorRecord s1 = registry.find("s1").orElseThrow();
         assertEquals(HASH_1, s1.tokenSha256());
         assertEquals("Main St / 5th Ave, pole 12", s1.location());
-        assertEquals("north-facing, 4 m high", s1.description());
+        assertEquals("north-facing, 4 m high", s1.purpose());
         assertEquals(94.0, s1.calibrationOffsetDb());
         assertEquals(94.0, s1.calibration().orElseThrow().offsetDb());
         assertEquals(Set.copyOf(Labels.CLASSES), s1.classes());
         assertTrue(s1.enabled());
         SensorRecord s2 = registry.find("s2").orElseThrow();
         assertEquals("", s2.location());
-        assertEquals("", s2.description());
+        assertEquals("", s2.purpose());
         assertNull(s2.calibrationOffsetDb());
         assertTrue(s2.calibration().isEmpty());
         assertEquals(List.copyOf(SensorRecord.DEFAULT_CLASSES), List.copyOf(s2.classes()));
@@ -116,10 +116,12 @@ class SensorRegistryTest {
             {"version": 1, "sensors": [{"id": 5, "token_sha256": "H1"}]}           | sensors.json: sensors[0]: id must be a string, got a number
             {"version": 1, "sensors": [{"id": "s1"}]}                              | sensors.json: sensors[0] (id s1): missing token_sha256
             {"version": 1, "sensors": [{"id": "s1", "token_sha256": 5}]}           | sensors.json: sensors[0] (id s1): token_sha256 must be a string, got a number
-            {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1", "token": "x"}]} | sensors.json: sensors[0] (id s1): unknown key "token" (known: id, token_sha256, location, description, calibration_offset_db, classes, enabled, latitude, longitude)
+            {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1", "token": "x"}]} | sensors.json: sensors[0] (id s1): unknown key "token" (known: id, token_sha256, location, purpose, description, calibration_offset_db, classes, enabled, latitude, longitude)
             {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1"}, {"id": "s1", "token_sha256": "H2"}]} | sensors.json: sensors[1] (id s1): id is already used by sensors[0]
             {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1", "location": 3}]}         | sensors.json: sensors[0] (id s1): location must be a string, got a number
             {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1", "description": null}]}  | sensors.json: sensors[0] (id s1): description must be a string, got null
+            {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1", "purpose": 3}]}  | sensors.json: sensors[0] (id s1): purpose must be a string, got a number
+            {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1", "purpose": "a", "description": "b"}]}  | sensors.json: sensors[0] (id s1): both purpose and description (its former name) are given; keep purpose
             {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1", "calibration_offset_db": "94"}]} | sensors.json: sensors[0] (id s1): calibration_offset_db must be a number or null, got "94"
             {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1", "calibration_offset_db": 200.5}]} | sensors.json: sensors[0] (id s1): calibration_offset_db of sensor s1 must be a number in -50.0..200.0 dB or null, got 200.5
             {"version": 1, "sensors": [{"id": "s1", "token_sha256": "H1", "calibration_offset_db": -51}]} | sensors.json: sensors[0] (id s1): calibration_offset_db of sensor s1 must be a number in -50.0..200.0 dB or null, got -51.0
@@ -272,6 +274,19 @@ class SensorRegistryTest {
         Path file = tmp.resolve("sensors.json");
         assertThrows(IllegalArgumentException.class, () -> SensorRegistry.createIfMissing(file, "a/b"));
         assertFalse(Files.exists(file));
+    }
+
+    /** The API's word is the file's: {@code purpose}; files written with its former name still load. */
+    @Test
+    void purposeIsWrittenAndItsFormerNameDescriptionStillRead() throws Exception {
+        Path old = file("{\"version\": 1, \"sensors\": [{\"id\": \"s1\", \"token_sha256\": \"" + HASH_1
+                + "\", \"description\": \"north-facing\"}]}");
+        SensorRecord s1 = SensorRegistry.load(old).sensors().get(0);
+        assertEquals("north-facing", s1.purpose());
+        String written = SensorRegistry.toJson(List.of(s1));
+        assertEquals("north-facing", com.google.gson.JsonParser.parseString(written).getAsJsonObject()
+                .getAsJsonArray("sensors").get(0).getAsJsonObject().get("purpose").getAsString(), written);
+        assertFalse(written.contains("description"), written);
     }
 
     @Test

@@ -31,7 +31,7 @@ class ServeConfigTest {
     static final String EXAMPLE = """
             {
               "data_dir": "data",
-              "model": "models/earshot-v2",
+              "model": null,
               "sensors_file": null,
               "ingest": {"mode": "embedded", "max_frame_bytes": 262144, "queue_seconds": 2.0, "reorder_frames": 8,
                          "idle_flush_seconds": 5.0},
@@ -181,7 +181,7 @@ class ServeConfigTest {
             {"pipeline": {"max_batch": 1025}}         | pipeline.max_batch must be an integer 1..1024, got 1025
             {"outputs": {"publish_levels": null}}     | outputs.publish_levels must be true or false, got null
             {"data_dir": ""}                          | data_dir must be a non-empty path without control characters, got ""
-            {"model": ["a"]}                          | model must be a non-empty path without control characters, got ["a"]
+            {"model": ["a"]}                          | model must be a non-empty path without control characters, or null, got ["a"]
             {"sensors_file": 3}                       | sensors_file must be a non-empty path without control characters, or null, got 3
             {"mqtt": 5}                               | mqtt must be an object, got a number
             {"pipeline": null}                        | pipeline must be an object, got null

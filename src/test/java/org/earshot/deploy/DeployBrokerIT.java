@@ -157,6 +157,64 @@ class DeployBrokerIT {
         }
     }
 
+    /**
+     * Sensors registered before setup.sh runs (issue 15, item 7): each enabled one whose token is in
+     * data/ID.credentials.csv gets a broker password; the others are named, one by one, and the last line says
+     * "ready, EXCEPT" with their ids instead of "ready"; add-credentials with their CSV covers them; a disabled sensor
+     * gets none, and a CSV naming a sensor the service does not know changes nothing.
+     */
+    @Test
+    void everyRegisteredSensorGetsABrokerPasswordOrIsNamed() throws Exception {
+        Path sensorsFile = repo.resolve("data/sensors.json");
+        Files.createDirectories(repo.resolve("data"));
+        for (String[] add : List.of(
+                new String[] {"--id", "sensor-1", "--credentials-out", "data/sensor-1.credentials.csv"},
+                new String[] {"--id", "pole-a", "--credentials-out", "data/pole-a.credentials.csv"},
+                new String[] {"--prefix", "pole-", "--count", "2", "--credentials-out", "batch.csv"},
+                new String[] {"--id", "retired", "--credentials-out", "data/retired.credentials.csv"})) {
+            List<String> args = new ArrayList<>(List.of("sensors", "add", "--file", sensorsFile.toString()));
+            for (String a : add) {
+                args.add(a.endsWith(".csv") ? repo.resolve(a).toString() : a);
+            }
+            org.earshot.cli.CliRunner.Run run = org.earshot.cli.CliRunner.run(args.toArray(String[]::new));
+            assertEquals(0, run.exitCode(), run.err());
+        }
+        List<SensorRecord> registered = new ArrayList<>(SensorRegistry.load(sensorsFile).sensors());
+        registered.replaceAll(r -> r.id().equals("retired") ? new SensorRecord(r.id(), r.tokenSha256(), r.location(),
+                r.purpose(), r.calibrationOffsetDb(), r.classes(), false, r.latitude(), r.longitude()) : r);
+        SensorRegistry.write(sensorsFile, registered);
+
+        String first = setup();
+        Path passwords = repo.resolve("deploy/mosquitto/passwords");
+        assertEquals(java.util.Set.of("sensor-1", "pole-a", "earshot"), MosquittoPasswords.read(passwords).keySet());
+        for (String refused : List.of("pole-0001", "pole-0002")) {
+            assertTrue(first.contains("sensor " + refused + " is in data/sensors.json but has no broker password: the"
+                    + " broker will refuse it"), first);
+        }
+        assertTrue(first.contains("ready, EXCEPT 2 sensor(s) the broker will refuse (see above): pole-0001"
+                + " pole-0002."), first);
+        assertFalse(first.contains("retired"), "a disabled sensor is not given a password:\n" + first);
+
+        Path stranger = repo.resolve("stranger.csv");
+        Files.writeString(stranger, "sensor,token\nnot-registered," + SensorRegistry.newToken() + "\n");
+        assertEquals(2, setupExit("add-credentials", stranger.toString()), "a CSV of an unknown sensor");
+        assertFalse(MosquittoPasswords.read(passwords).containsKey("not-registered"));
+
+        String covered = setup("add-credentials", repo.resolve("batch.csv").toString());
+        assertTrue(covered.contains("ready: every enabled sensor of data/sensors.json has a broker password."),
+                covered);
+        assertTrue(setup().contains("ready: every enabled sensor"), "a later run says so too");
+        try (MosquittoBroker broker = deployedBroker(passwords)) {
+            for (String csv : List.of("data/sensor-1.credentials.csv", "data/pole-a.credentials.csv", "batch.csv")) {
+                for (Credentials c : Credentials.read(repo.resolve(csv))) {
+                    assertTrue(connects(broker, c.sensorId(), c.token()), c.sensorId() + " is let in");
+                }
+            }
+            Credentials retired = Credentials.read(repo.resolve("data/retired.credentials.csv")).get(0);
+            assertFalse(connects(broker, retired.sensorId(), retired.token()), "the disabled sensor");
+        }
+    }
+
     /** A broker as docker-compose.yml runs it, on a free loopback port: the deployed ACL and options. */
     private MosquittoBroker deployedBroker(Path passwords) throws IOException {
         List<String> options = new ArrayList<>();
@@ -199,6 +257,16 @@ class DeployBrokerIT {
 
     /** Runs the copied deploy/setup.sh with earshot from this JVM's class path; returns its output. */
     private String setup(String... args) throws Exception {
+        return run(0, args);
+    }
+
+    /** The exit status of deploy/setup.sh with these arguments. */
+    private int setupExit(String... args) throws Exception {
+        return Integer.parseInt(run(-1, args).lines().reduce((a, b) -> b).orElseThrow().replace("exit ", ""));
+    }
+
+    /** Runs setup.sh; expecting 0, asserts it and returns the output; otherwise appends "exit N". */
+    private String run(int expected, String... args) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of("bash", repo.resolve("deploy/setup.sh").toString()));
         command.addAll(List.of(args));
@@ -214,7 +282,10 @@ class DeployBrokerIT {
             throw new AssertionError("deploy/setup.sh did not finish in 3 minutes:\n" + Files.readString(log));
         }
         String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertEquals(0, process.exitValue(), "deploy/setup.sh " + String.join(" ", args) + ":\n" + output);
+        if (expected < 0) {
+            return output + "\nexit " + process.exitValue();
+        }
+        assertEquals(expected, process.exitValue(), "deploy/setup.sh " + String.join(" ", args) + ":\n" + output);
         return output;
     }
 

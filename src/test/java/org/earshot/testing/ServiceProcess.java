@@ -71,6 +71,8 @@ public final class ServiceProcess implements AutoCloseable {
     private final List<Path> logs = new ArrayList<>();
     private Process process;
     private int runs;
+    /** Started in {@link #workDir} with data_dir "data" and no model key: the paths an operator writes. */
+    private boolean relative;
 
     private ServiceProcess(Path workDir, Map<String, String> tokens, int mqttPort, int webSocketPort, int httpPort,
                            int metricsPort) {
@@ -101,6 +103,23 @@ public final class ServiceProcess implements AutoCloseable {
         return service;
     }
 
+    /**
+     * Like {@link #create}, but the service runs with {@code workDir} as its working directory and the configuration
+     * as an operator writes it: {@code "data_dir": "data"} (relative) and no {@code model} key (the shipped model,
+     * found through {@code earshot.home}). {@code extra} may set {@code model} to test other values.
+     */
+    public static ServiceProcess createRelative(Path workDir, Map<String, String> tokens, JsonObject extra) {
+        ServiceProcess service = new ServiceProcess(workDir, tokens, FreePorts.loopback(), FreePorts.loopback(),
+                FreePorts.loopback(), FreePorts.loopback());
+        service.relative = true;
+        try {
+            service.writeFiles(extra);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return service;
+    }
+
     private void writeFiles(JsonObject extra) throws IOException {
         Files.createDirectories(dataDir);
         Files.createDirectories(logDir);
@@ -115,9 +134,13 @@ public final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         JsonObject c = new JsonObject();
-        c.addProperty("data_dir", dataDir.toString());
-        c.addProperty("sensors_file", sensorsFile().toString());
-        c.addProperty("model", MODEL.toString());
+        if (relative) {
+            c.addProperty("data_dir", "data");
+        } else {
+            c.addProperty("data_dir", dataDir.toString());
+            c.addProperty("sensors_file", sensorsFile().toString());
+            c.addProperty("model", MODEL.toString());
+        }
         c.add("mqtt", listener(mqttPort));
         c.add("websocket", listener(webSocketPort));
         c.add("http", listener(httpPort));
@@ -153,6 +176,14 @@ public final class ServiceProcess implements AutoCloseable {
      *                               the message carries the end of its standard error
      */
     public void start() {
+        start(status -> status == 200);
+    }
+
+    /**
+     * Starts the service and returns once {@code GET /health} answers a status that {@code ready} accepts (for a
+     * service that must start degraded, say with its broker down: {@code status -> status == 503}).
+     */
+    public void start(java.util.function.IntPredicate ready) {
         if (isRunning()) {
             throw new IllegalStateException("already running: pid " + process.pid());
         }
@@ -166,6 +197,9 @@ public final class ServiceProcess implements AutoCloseable {
                 "-Dearshot.home=" + Path.of("").toAbsolutePath(), "-cp", System.getProperty("java.class.path"),
                 "org.earshot.cli.Earshot", "serve", "--config", config.toString())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
+        if (relative) {
+            builder.directory(workDir.toFile());
+        }
         builder.environment().keySet().removeIf(k -> k.startsWith("EARSHOT_"));
         builder.environment().put("PYTORCH_FLAVOR", "cpu");
         try {
@@ -181,8 +215,9 @@ public final class ServiceProcess implements AutoCloseable {
                     throw new IllegalStateException("earshot serve exited with " + started.exitValue()
                             + " during start-up; its standard error ends:\n" + tail(err));
                 }
-                return healthStatus() == 200;
-            }, START_TIMEOUT, () -> "GET /health of earshot serve answering 200; its standard error ends:\n"
+                int status = healthStatus();
+                return status > 0 && ready.test(status);
+            }, START_TIMEOUT, () -> "GET /health of earshot serve answering as expected; its standard error ends:\n"
                     + tail(err));
         } catch (AssertionError | IllegalStateException e) {
             if (started.isAlive()) {
@@ -342,6 +377,25 @@ public final class ServiceProcess implements AutoCloseable {
             }
         }
         return Double.NaN;
+    }
+
+    /** The value of a per-sensor series of /metrics ({@code name{sensor="ID"}}), or 0 when absent. */
+    public long sensorCounter(String name, String sensorId) {
+        String prefix = name + "{sensor=\"" + sensorId + "\"} ";
+        String body = new String(get("/metrics").body(), StandardCharsets.UTF_8);
+        return body.lines().filter(line -> line.startsWith(prefix))
+                .mapToLong(line -> Long.parseLong(line.substring(prefix.length()).trim())).findFirst().orElse(0);
+    }
+
+    /** The standard error (the service's log) of the current or last run. */
+    public String stderr() {
+        Path err = logs.stream().filter(p -> p.toString().endsWith(".stderr.log")).reduce((a, b) -> b)
+                .orElseThrow(() -> new IllegalStateException("not started"));
+        try {
+            return Files.readString(err, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Kills the service if it still runs (a test that failed half-way). */
