@@ -77,6 +77,8 @@ public final class Service implements AutoCloseable {
     private String modelName;
 
     private final ServiceJournal journal;
+    /** Cluster mode's sink (null on a single node): closed after the pipeline, so its last records are sent. */
+    private org.earshot.cluster.ClusterSink cluster;
     private long blockedAtStart;
 
     private Service(Vertx vertx, Pipeline pipeline, Metrics metrics, ServiceJournal journal) {
@@ -100,11 +102,29 @@ public final class Service implements AutoCloseable {
                 .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
         Vertx vertx = Vertx.vertx(options);
         ServeConfig.Ingest ingest = config.ingest();
+        // Cluster mode: detections and alerts go to Kafka instead of this node's journal (the journal writer
+        // journals them); the node's own configuration, start, stop and API entries stay in its journal.
+        org.earshot.cluster.ClusterSink cluster = null;
+        if (config.cluster().enabled()) {
+            try {
+                cluster = ClusterNode.sink(config, journal.sink, metrics);
+            } catch (java.io.IOException | RuntimeException e) {
+                journal.close();
+                vertx.close();
+                throw e;
+            }
+        }
         Pipeline pipeline = new Pipeline(classifier, detector, new Pipeline.Options(config.pipeline().workers(),
                 config.pipeline().inferenceThreads(), config.pipeline().maxBatch(), ingest.queueSeconds(),
-                ingest.reorderFrames(), ingest.idleFlushSeconds()), metrics, List.of(journal.sink), List.of());
-        journal.sink.addOutput(new LoggingSink(modelName));
+                ingest.reorderFrames(), ingest.idleFlushSeconds()), metrics,
+                List.of(cluster != null ? cluster : journal.sink), List.of());
+        if (cluster != null) {
+            cluster.addOutput(new LoggingSink(modelName));
+        } else {
+            journal.sink.addOutput(new LoggingSink(modelName));
+        }
         Service service = new Service(vertx, pipeline, metrics, journal);
+        service.cluster = cluster;
         ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(event -> {
             service.blockedThreadEvents.increment();
             LOG.warn("thread {} blocked for {} ms (limit {} ms)", event.thread().getName(),
@@ -371,6 +391,9 @@ public final class Service implements AutoCloseable {
             }
         }
         pipeline.close();
+        if (cluster != null) {
+            cluster.close();
+        }
         if (queryService != null) {
             queryService.flushRefusals(true);
         }

@@ -1,0 +1,29 @@
+package org.earshot.app;
+
+import java.io.IOException;
+
+import org.earshot.cluster.ClusterSink;
+import org.earshot.cluster.KafkaSettings;
+import org.earshot.config.ServeConfig;
+import org.earshot.pipeline.Metrics;
+
+/**
+ * A node's side of cluster mode, kept out of {@link Service} so that a single node never touches a Kafka class: the
+ * records topic made sure of, and the sink that sends detections and alerts to it with the journal entry the node's
+ * own journal sink would have written, and its figures in {@code /metrics}.
+ */
+final class ClusterNode {
+    private ClusterNode() {
+    }
+
+    static ClusterSink sink(ServeConfig config, JournalSink journalSink, Metrics metrics) throws IOException {
+        KafkaSettings settings = new KafkaSettings(config.cluster());
+        settings.ensureTopic();
+        ClusterSink sink = new ClusterSink(settings, journalSink::entry);
+        metrics.gauge("earshot_cluster_detections_acknowledged_total", sink::detectionsAcknowledged);
+        metrics.gauge("earshot_cluster_alerts_acknowledged_total", sink::alertsAcknowledged);
+        metrics.gauge("earshot_cluster_records_failed_total", sink::failed);
+        metrics.gauge("earshot_cluster_records_pending", sink::pending);
+        return sink;
+    }
+}
