@@ -371,6 +371,11 @@ public final class Service implements AutoCloseable {
         return api.metricsPort();
     }
 
+    /** Cluster mode's sink (its acknowledged and failed counts); null on a single node. */
+    public org.earshot.cluster.ClusterSink clusterSink() {
+        return cluster;
+    }
+
     public boolean brokerConnected() {
         return broker != null && broker.isConnected();
     }
