@@ -13,6 +13,8 @@ import org.earshot.config.ServeConfig;
 import org.earshot.detect.DetectorConfig;
 import org.earshot.journal.JournalLockedException;
 import org.earshot.pipeline.Metrics;
+import org.earshot.store.InfluxWriter;
+import org.earshot.store.ServiceStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * {@code earshot journal-writer}: the cluster's one journal. Opens the journal of the configuration exactly as
  * {@code serve} does (the same directory layout, configuration, start and stop entries, signed checkpoints and
  * retention, so {@code earshot verify} and the query API read it unchanged), replaying it into the writer's
- * {@link WriterPositions}, then journals the records that the nodes send through Kafka. The journal's lock decides
+ * {@link WriterPositions}, then journals the records that the nodes send through Kafka, and only then hands the
+ * detections to InfluxDB when {@code influx.url} is set. The journal's lock decides
  * which writer is active: a standby started beside it (same journal directory, on the same machine or a shared
  * volume) waits until the lock is free, that is until the active writer stopped or died, and takes over from what
  * the journal holds.
@@ -32,12 +35,26 @@ public final class ClusterJournalWriter implements AutoCloseable {
 
     private final ServiceJournal journal;
     private final JournalWriter writer;
+    private final InfluxWriter influx;
     private final Metrics metrics;
 
-    private ClusterJournalWriter(ServiceJournal journal, JournalWriter writer, Metrics metrics) {
+    private ClusterJournalWriter(ServiceJournal journal, JournalWriter writer, InfluxWriter influx, Metrics metrics) {
         this.journal = journal;
         this.writer = writer;
+        this.influx = influx;
         this.metrics = metrics;
+    }
+
+    /** The journal's figures for InfluxDB's service status (the writer serves no API requests). */
+    private static ServiceStatus status(ServiceJournal sj, String modelName) {
+        org.earshot.journal.Checkpoint c = sj.journal.latestCheckpoint();
+        return new ServiceStatus(modelName, sj.journal.durableSize(), sj.journal.healthy(),
+                c == null ? 0 : c.treeSize(), c == null ? 0 : c.timeMicros(), java.util.Map.of(), java.util.Map.of());
+    }
+
+    /** The InfluxDB writer publishing the journaled detections; null without {@code influx.url}. */
+    public InfluxWriter influx() {
+        return influx;
     }
 
     /**
@@ -69,12 +86,30 @@ public final class ClusterJournalWriter implements AutoCloseable {
         LOG.info("cluster: journal writer active on {}; the journal knows partitions {}", config.journalDir(),
                 positions.positions());
         JournalWriter writer;
+        InfluxWriter influx = null;
         try {
             settings.ensureTopic();
             ServiceJournal sj = journal;
+            if (config.influx().enabled()) {
+                // Journaled, then published: InfluxDB reads the detections from this journal, as on a single node
+                // (catching up after an outage from its saved position); sensor health and levels are the nodes'.
+                influx = new InfluxWriter(Service.influxSettings(config),
+                        new JournalDetectionSource(sj.journal, sj.index), java.util.List::of,
+                        () -> status(sj, modelName));
+                influx.start();
+            }
+            InfluxWriter published = influx;
             writer = new JournalWriter(settings, positions, (ClusterRecord record, com.google.gson.JsonObject data)
-                    -> sj.journal.append(record.type(), data));
+                    -> {
+                sj.journal.append(record.type(), data);
+                if (published != null && record.type().equals(JournalSink.TYPE_DETECTION)) {
+                    published.detectionsAppended();
+                }
+            });
         } catch (IOException | RuntimeException e) {
+            if (influx != null) {
+                influx.close();
+            }
             journal.close();
             throw e;
         }
@@ -82,8 +117,13 @@ public final class ClusterJournalWriter implements AutoCloseable {
         metrics.gauge("earshot_cluster_records_journaled_total", w::journaled);
         metrics.gauge("earshot_cluster_records_duplicate_total", w::duplicates);
         metrics.gauge("earshot_cluster_records_refused_total", w::refused);
+        if (influx != null) {
+            InfluxWriter i = influx;
+            metrics.gauge("earshot_influx_detections_written_total", i::detectionsWritten);
+            metrics.gauge("earshot_influx_detection_lag_entries", i::detectionLag);
+        }
         writer.start();
-        return new ClusterJournalWriter(journal, writer, metrics);
+        return new ClusterJournalWriter(journal, writer, influx, metrics);
     }
 
     public JournalWriter writer() {
@@ -94,10 +134,13 @@ public final class ClusterJournalWriter implements AutoCloseable {
         return metrics;
     }
 
-    /** Stops reading, then writes the stop entry and signs a last checkpoint. */
+    /** Stops reading, then InfluxDB's writer (after a last flush), then writes the stop entry and a last checkpoint. */
     @Override
     public void close() {
         writer.close();
+        if (influx != null) {
+            influx.close();
+        }
         journal.close();
     }
 }

@@ -226,15 +226,7 @@ public final class Service implements AutoCloseable {
      * and takes sound levels from the pipeline into a bounded buffer; it starts even when InfluxDB is down.
      */
     private void startInflux(ServeConfig config) throws java.io.IOException {
-        ServeConfig.Influx c = config.influx();
-        InfluxSettings settings = InfluxSettings.defaults(c.url(), c.database(),
-                        config.journalDir().resolveSibling("influx-position"))
-                .withCredentials(c.username(), c.password())
-                .withRetention(java.time.Duration.ofDays(c.detectionsRetentionDays()),
-                        java.time.Duration.ofDays(c.levelsRetentionDays()))
-                .withBatching(c.batchSize(), java.time.Duration.ofMillis(Math.round(c.flushSeconds() * 1000)),
-                        c.levelBuffer())
-                .withHealthInterval(java.time.Duration.ofMillis(Math.round(c.healthSeconds() * 1000)));
+        InfluxSettings settings = influxSettings(config);
         double activeSeconds = config.ingest().idleFlushSeconds();
         influx = new InfluxWriter(settings, new JournalDetectionSource(journal.journal, journal.index),
                 () -> health(activeSeconds), this::status);
@@ -253,6 +245,18 @@ public final class Service implements AutoCloseable {
         metrics.gauge("earshot_influx_levels_written_total", writer::levelsWritten);
         metrics.gauge("earshot_influx_levels_dropped_total", writer::levelsDropped);
         metrics.gauge("earshot_influx_levels_buffered", writer::levelsBuffered);
+    }
+
+    /** The InfluxDB writer's settings from the {@code influx} section (also the cluster journal writer's). */
+    static InfluxSettings influxSettings(ServeConfig config) {
+        ServeConfig.Influx c = config.influx();
+        return InfluxSettings.defaults(c.url(), c.database(), config.journalDir().resolveSibling("influx-position"))
+                .withCredentials(c.username(), c.password())
+                .withRetention(java.time.Duration.ofDays(c.detectionsRetentionDays()),
+                        java.time.Duration.ofDays(c.levelsRetentionDays()))
+                .withBatching(c.batchSize(), java.time.Duration.ofMillis(Math.round(c.flushSeconds() * 1000)),
+                        c.levelBuffer())
+                .withHealthInterval(java.time.Duration.ofMillis(Math.round(c.healthSeconds() * 1000)));
     }
 
     /**

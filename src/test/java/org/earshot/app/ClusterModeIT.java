@@ -34,6 +34,7 @@ import org.earshot.model.ModelManifest;
 import org.earshot.sensor.MqttSensorClient;
 import org.earshot.testing.Await;
 import org.earshot.testing.AudioLeakScanner;
+import org.earshot.testing.InfluxServer;
 import org.earshot.testing.KafkaCluster;
 import org.earshot.testing.RequiresServers;
 import org.earshot.testing.Server;
@@ -50,10 +51,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Cluster mode against a real three-node Kafka cluster (one per class): services in cluster mode analyse the demo
  * recording streamed over MQTT and send their detections and alerts through Kafka; a journal writer journals them
- * exactly once per record id, the journal verifies, and its final detections are what {@code earshot detect} finds.
+ * exactly once per record id, the journal verifies, its final detections are what {@code earshot detect} finds, and
+ * only then reach InfluxDB.
  * Each test has its own topic prefix and journal.
  */
-@RequiresServers(Server.KAFKA)
+@RequiresServers({Server.KAFKA, Server.INFLUXD})
 class ClusterModeIT {
     static final Duration WAIT = Duration.ofSeconds(120);
 
@@ -95,8 +97,13 @@ class ClusterModeIT {
     }
 
     private ClusterJournalWriter writer(Path writerDir, Path sensorsFile, String prefix) throws Exception {
+        return writer(writerDir, sensorsFile, prefix, new JsonObject());
+    }
+
+    private ClusterJournalWriter writer(Path writerDir, Path sensorsFile, String prefix, JsonObject extra)
+            throws Exception {
         Files.createDirectories(writerDir);
-        JsonObject json = new JsonObject();
+        JsonObject json = extra.deepCopy();
         json.addProperty("data_dir", writerDir.toString());
         json.addProperty("sensors_file", sensorsFile.toString());
         json.add("cluster", cluster(prefix, "writer-1"));
@@ -109,6 +116,14 @@ class ClusterModeIT {
         assertNotNull(writer);
         assertTrue(writer.writer().awaitAssigned(WAIT), "the writer was not assigned its partitions");
         return writer;
+    }
+
+    private static JsonObject withInflux(JsonObject json, InfluxServer influx) {
+        JsonObject i = new JsonObject();
+        i.addProperty("url", influx.url());
+        i.addProperty("flush_seconds", 0.2);
+        json.add("influx", i);
+        return json;
     }
 
     private static MqttSensorClient sensor(LiveHarness live, String id) {
@@ -177,11 +192,15 @@ class ClusterModeIT {
         int alertsMade;
         int detectionsMade;
         long duplicates;
-        try (LiveHarness a = new LiveHarness(Files.createDirectories(dir.resolve("node-a")),
+        String storedInInflux;
+        JsonObject influxSection = new JsonObject();
+        try (InfluxServer influx = InfluxServer.start(dir.resolve("influxd"));
+             LiveHarness a = new LiveHarness(Files.createDirectories(dir.resolve("node-a")),
                 nodeConfig("t1.", "node-a"), tokens);
              LiveHarness b = new LiveHarness(Files.createDirectories(dir.resolve("node-b")),
                      nodeConfig("t1.", "node-b"), tokens);
-             ClusterJournalWriter writer = writer(writerDir, a.dir.resolve("sensors.json"), "t1.")) {
+             ClusterJournalWriter writer = writer(writerDir, a.dir.resolve("sensors.json"), "t1.",
+                     withInflux(influxSection, influx))) {
             AtomicInteger acked = new AtomicInteger();
             LiveHarness.await(Future.all(streamDemo(a, "s1", acked), streamDemo(b, "s2", acked)));
             ClusterSink sa = settled(a);
@@ -203,6 +222,13 @@ class ClusterModeIT {
             alertsMade = (int) (sa.alertsAcknowledged() + sb.alertsAcknowledged());
             duplicates = writer.writer().duplicates();
             assertEquals(0, writer.writer().refused());
+            // Journaled, then published: the writer's InfluxDB writer catches up with every journaled detection.
+            long journaledDetections = 2L * DEMO_FINALS;
+            Await.until(() -> writer.influx().detectionsWritten() >= journaledDetections, WAIT,
+                    () -> "InfluxDB to get " + journaledDetections + " detections from the writer: "
+                            + writer.influx().detectionsWritten());
+            storedInInflux = PrivacyIT.query(java.net.http.HttpClient.newHttpClient(), influx,
+                    "SELECT id FROM \"earshot_detections\".\"detection\"");
         }
         assertEquals(3 * DEMO_FINALS, detectionsMade);
         // s1's second analysis made each of its records again; each is journaled once.
@@ -223,6 +249,10 @@ class ClusterModeIT {
                 .getAsString()));
         assertEquals(Set.of("node-a", "node-b"), nodes);
         assertVerifies(writerDir);
+        for (JsonObject d : detections.values()) {
+            assertTrue(storedInInflux.contains(d.get("id").getAsString()), d.get("id") + " not in InfluxDB: "
+                    + storedInInflux);
+        }
 
         // Audio stays on the node: no sample of the demo is in any broker's log directory.
         short[] demo = AudioLeakScanner.pcm16(AudioLoader.load16k(LiveHarness.DEMO).samples());
@@ -267,6 +297,10 @@ class ClusterModeIT {
                 Await.until(() -> acked.get() >= frames, WAIT, () -> acked.get() + " frames acknowledged");
                 kafka.node(3).kill();
                 LiveHarness.await(Future.all(streams));
+                // Frames are acknowledged once queued: the last detections come after the streams end.
+                Await.until(() -> sink.detectionsAcknowledged() + sink.failed() >= 3L * DEMO_FINALS, WAIT,
+                        () -> "the node to make " + 3 * DEMO_FINALS + " detections: " + sink.detectionsAcknowledged()
+                                + " acknowledged, " + sink.failed() + " failed");
                 settled(a);
                 made.put("detections", sink.detectionsAcknowledged());
                 made.put("alerts", sink.alertsAcknowledged());
@@ -297,6 +331,8 @@ class ClusterModeIT {
             try (ClusterJournalWriter again = writer(writerDir, a.dir.resolve("sensors.json"), "t2.")) {
                 LiveHarness.await(LiveHarness.stream(sensor(a, "s1"),
                         LiveHarness.demoFrames(0, LiveHarness.T0 + 3_600_000_000L), new AtomicInteger()));
+                Await.until(() -> sink.detectionsAcknowledged() >= 4L * DEMO_FINALS, WAIT,
+                        () -> "s1's new stream to make its detections: " + sink.detectionsAcknowledged());
                 long newer = settled(a).detectionsAcknowledged() + sink.alertsAcknowledged()
                         - made.get("detections") - made.get("alerts");
                 assertTrue(newer > 0);

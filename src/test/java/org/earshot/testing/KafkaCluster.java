@@ -24,7 +24,8 @@ import static org.earshot.testing.ServerProcesses.tail;
 /**
  * A real Apache Kafka cluster for integration tests: three separate JVM processes, each a broker and a KRaft
  * controller ({@code process.roles=broker,controller}, a static quorum of the three), on loopback ports chosen here,
- * each with its folder (server.properties, log4j2.properties, the data in {@code data/}, the broker's
+ * configured from the templates in {@code scripts/kafka} that {@code scripts/kafka-cluster.sh} uses too, each with
+ * its folder (server.properties, log4j2.properties, the data in {@code data/}, the broker's
  * {@code server.log} and its stdout/stderr) under the work directory. Topics are never created automatically;
  * internal topics have replication factor 3 and {@code min.insync.replicas=2}, so one node may die without losing an
  * acknowledged record. A node can be stopped, killed like {@code kill -9} and restarted on the same ports with its data.
@@ -43,6 +44,9 @@ public final class KafkaCluster implements AutoCloseable {
     /** How long a node may take to say it started; three JVMs starting at once on two cores are slow. */
     public static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final String STARTED = "Kafka Server started";
+    /** The broker settings, shared with scripts/kafka-cluster.sh. */
+    static final Path SERVER_TEMPLATE = Path.of("scripts", "kafka", "server.properties");
+    static final Path LOG_TEMPLATE = Path.of("scripts", "kafka", "log4j2.properties");
     private static final String ADDRESS_IN_USE = "Address already in use";
 
     private final Path workDir;
@@ -159,12 +163,18 @@ public final class KafkaCluster implements AutoCloseable {
         }
     }
 
-    /** Stops every node (SIGTERM, SIGKILL after 10 s), in reverse order. */
+    /**
+     * Stops every node: SIGTERM to all at once (a node shutting down cleanly needs a quorum of controllers to leave
+     * it), then waits for each (SIGKILL after 10 s).
+     */
     @Override
     public void close() {
-        List<Node> reversed = new ArrayList<>(nodes);
-        java.util.Collections.reverse(reversed);
-        for (Node node : reversed) {
+        for (Node node : nodes) {
+            if (node.isRunning()) {
+                node.process.destroy();
+            }
+        }
+        for (Node node : nodes) {
             node.stop();
         }
     }
@@ -218,53 +228,28 @@ public final class KafkaCluster implements AutoCloseable {
         }
 
         void writeConfig() {
-            List<String> lines = List.of(
-                    "# Written by " + KafkaCluster.class.getName() + " for a test.",
-                    "process.roles=broker,controller",
-                    "node.id=" + id,
-                    "controller.quorum.voters=" + voters,
-                    "listeners=PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort,
-                    "advertised.listeners=PLAINTEXT://" + HOST + ":" + brokerPort,
-                    "controller.listener.names=CONTROLLER",
-                    "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-                    "log.dirs=" + dataDir,
-                    "auto.create.topics.enable=false",
-                    "default.replication.factor=3",
-                    "min.insync.replicas=2",
-                    "unclean.leader.election.enable=false",
-                    "offsets.topic.replication.factor=3",
-                    "offsets.topic.num.partitions=3",
-                    "transaction.state.log.replication.factor=3",
-                    "transaction.state.log.min.isr=2",
-                    "transaction.state.log.num.partitions=3",
-                    "share.coordinator.state.topic.replication.factor=3",
-                    "share.coordinator.state.topic.min.isr=2",
-                    "group.initial.rebalance.delay.ms=0",
-                    "broker.session.timeout.ms=6000",
-                    "num.network.threads=2",
-                    "num.io.threads=2",
-                    "background.threads=2",
-                    "num.recovery.threads.per.data.dir=1");
-            List<String> log4j = List.of(
-                    "appender.file.type=File",
-                    "appender.file.name=FILE",
-                    "appender.file.fileName=" + log,
-                    "appender.file.layout.type=PatternLayout",
-                    "appender.file.layout.pattern=[%d] %p %m (%c)%n",
-                    "rootLogger.level=INFO",
-                    "rootLogger.appenderRef.file.ref=FILE",
-                    "logger.kafka.name=kafka",
-                    "logger.kafka.level=INFO",
-                    "logger.request.name=kafka.request.logger",
-                    "logger.request.level=WARN");
             try {
                 Files.createDirectories(dir);
-                Files.write(properties, lines, StandardCharsets.UTF_8);
-                Files.write(dir.resolve("log4j2.properties"), log4j, StandardCharsets.UTF_8);
+                Files.writeString(properties, fill(SERVER_TEMPLATE, Map.of("@NODE_ID@", String.valueOf(id),
+                        "@VOTERS@", voters, "@BROKER_PORT@", String.valueOf(brokerPort),
+                        "@CONTROLLER_PORT@", String.valueOf(controllerPort), "@DATA_DIR@", dataDir.toString())));
+                Files.writeString(dir.resolve("log4j2.properties"), fill(LOG_TEMPLATE,
+                        Map.of("@LOG_FILE@", log.toString())));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+
+        /** A template of scripts/kafka with its @...@ fields filled in; a field left over is an error. */
+        static String fill(Path template, Map<String, String> fields) throws IOException {
+            String text = Files.readString(template, StandardCharsets.UTF_8);
+            for (Map.Entry<String, String> f : fields.entrySet()) {
+                text = text.replace(f.getKey(), f.getValue());
+            }
+            if (text.matches("(?s).*@[A-Z_]+@.*")) {
+                throw new IllegalStateException(template + " has a field the harness does not fill in");
+            }
+            return text;
         }
 
         private List<String> java(String mainClass, String... args) {
