@@ -165,6 +165,10 @@ public final class Service implements AutoCloseable {
         checks.put("journal_checkpoints", journal.journal::checkpointsHealthy);
         checks.put("inference_threads", pipeline::inferenceThreadsAlive);
         checks.put("pipeline_progress", pipeline::progressing);
+        if (cluster != null) {
+            // A detection Kafka did not acknowledge is not made: /health says so for a minute after each one.
+            checks.put("cluster_records", cluster::healthy);
+        }
         if (config.ingest().mode() == ServeConfig.Mode.EMBEDDED) {
             ServeConfig.Mqtt m = config.mqtt();
             mqtt = new MqttHub(metrics, modelName, new MqttHub.Limits(m.maxConnectionsPerSensor(),

@@ -40,6 +40,10 @@ public final class ClusterSink implements DetectionSink, AutoCloseable {
     private final LongAdder alertsAcknowledged = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder pending = new LongAdder();
+    /** System.nanoTime() of the last record that failed; meaningful once {@link #failed()} is non-zero. */
+    private volatile long lastFailureNanos;
+    /** How long after a failed record {@link #healthy()} stays false. */
+    static final java.time.Duration HEALTH_WINDOW = java.time.Duration.ofSeconds(60);
 
     /**
      * @param entry the journal entry data of a detection (the same function the single node's journal sink uses)
@@ -74,6 +78,11 @@ public final class ClusterSink implements DetectionSink, AutoCloseable {
         return failed.sum();
     }
 
+    /** False while a record failed within the last {@link #HEALTH_WINDOW} (for /health: Kafka does not take them). */
+    public boolean healthy() {
+        return failed.sum() == 0 || System.nanoTime() - lastFailureNanos > HEALTH_WINDOW.toNanos();
+    }
+
     /** Records sent and neither acknowledged nor failed yet. */
     public long pending() {
         return pending.sum();
@@ -93,6 +102,7 @@ public final class ClusterSink implements DetectionSink, AutoCloseable {
             producer.send(new ProducerRecord<>(topic, record.sensor(), record.toBytes()), (metadata, error) -> {
                 pending.decrement();
                 if (error != null) {
+                    lastFailureNanos = System.nanoTime();
                     failed.increment();
                     LOG.error("cluster: {} {} not acknowledged by Kafka, so not made: {}", record.type(),
                             record.recordId(), error.toString());
@@ -111,6 +121,7 @@ public final class ClusterSink implements DetectionSink, AutoCloseable {
         } catch (RuntimeException e) {
             // send() throws when the producer is closed or its buffer stays full for max.block.ms.
             pending.decrement();
+            lastFailureNanos = System.nanoTime();
             failed.increment();
             LOG.error("cluster: cannot send {} {}: {}", record.type(), record.recordId(), e.toString());
         }

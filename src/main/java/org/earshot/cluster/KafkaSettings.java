@@ -30,6 +30,8 @@ public final class KafkaSettings {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSettings.class);
     /** How long creating or describing the topic may take at start-up. */
     static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(60);
+    /** The longest a send may block a pipeline worker; it then fails and is counted. */
+    static final int MAX_BLOCK_MILLIS = 5000;
 
     private final ServeConfig.Cluster cluster;
 
@@ -59,7 +61,8 @@ public final class KafkaSettings {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, delivery);
         // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms.
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.max(1, Math.min(30_000, delivery - 5)));
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, delivery);
+        // send() blocks the pipeline's worker while Kafka's metadata is missing or the buffer is full: briefly.
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(MAX_BLOCK_MILLIS, delivery));
         return p;
     }
 
