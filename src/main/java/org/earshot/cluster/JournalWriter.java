@@ -238,7 +238,7 @@ public final class JournalWriter implements AutoCloseable {
         }
     }
 
-    /** Stops the loop (what was journaled stays journaled; its offsets are committed at the next start at the latest). */
+    /** Stops the loop; what was journaled stays (its offsets are committed by the next start at the latest). */
     @Override
     public void close() {
         Thread t;

@@ -30,21 +30,25 @@ class ClusterRecordTest {
         assertArrayEquals(r.toBytes(), back.toBytes());
     }
 
+    /** In the cases below, {@code @} stands for the valid fields that precede type: version, record id and node. */
+    private static final String HEAD = "{\"v\":1,\"record_id\":\"a\",\"node\":\"n\"";
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "not json|value is not strict JSON",
             "[1]|value is not a JSON object",
-            "{\"v\":2,\"record_id\":\"a\",\"node\":\"n\",\"type\":\"detection\",\"sensor\":\"s\",\"data\":{}}|v must be 1",
-            "{\"v\":1,\"record_id\":\"a\",\"node\":\"n\",\"type\":\"audio\",\"sensor\":\"s\",\"data\":{}}|type must be one of",
-            "{\"v\":1,\"record_id\":\"a\",\"node\":\"n\",\"type\":\"alert\",\"sensor\":\"s\",\"data\":[]}|data must be a JSON object",
-            "{\"v\":1,\"record_id\":1,\"node\":\"n\",\"type\":\"alert\",\"sensor\":\"s\",\"data\":{}}|record_id must be a string",
-            "{\"v\":1,\"record_id\":\"a\",\"node\":\"n\",\"type\":\"alert\",\"sensor\":\"\",\"data\":{}}|sensor must be 1 to",
-            "{\"v\":1,\"v\":1,\"record_id\":\"a\",\"node\":\"n\",\"type\":\"alert\",\"sensor\":\"s\",\"data\":{}}|strict JSON",
-            "{\"v\":1,\"record_id\":\"a\",\"node\":\"n\",\"type\":\"alert\",\"sensor\":\"s\",\"data\":{},\"pcm\":\"AAAA\"}|unknown field \"pcm\"",
+            "{\"v\":2,\"record_id\":\"a\",\"node\":\"n\",\"type\":\"alert\",\"sensor\":\"s\",\"data\":{}}|v must be 1",
+            "@,\"type\":\"audio\",\"sensor\":\"s\",\"data\":{}}|type must be one of",
+            "@,\"type\":\"alert\",\"sensor\":\"s\",\"data\":[]}|data must be a JSON object",
+            "{\"v\":1,\"record_id\":1,\"node\":\"n\",\"type\":\"alert\",\"sensor\":\"s\",\"data\":{}}"
+                    + "|record_id must be a string",
+            "@,\"type\":\"alert\",\"sensor\":\"\",\"data\":{}}|sensor must be 1 to",
+            "@,\"v\":1,\"type\":\"alert\",\"sensor\":\"s\",\"data\":{}}|strict JSON",
+            "@,\"type\":\"alert\",\"sensor\":\"s\",\"data\":{},\"pcm\":\"AAAA\"}|unknown field \"pcm\"",
     })
     void badValuesAreRefusedNamingTheProblem(String value, String expected) {
-        BadRecordException e = assertThrows(BadRecordException.class,
-                () -> ClusterRecord.parse(value.getBytes(StandardCharsets.UTF_8)));
+        byte[] bytes = value.replace("@", HEAD).getBytes(StandardCharsets.UTF_8);
+        BadRecordException e = assertThrows(BadRecordException.class, () -> ClusterRecord.parse(bytes));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
