@@ -79,6 +79,8 @@ public final class Service implements AutoCloseable {
     private final ServiceJournal journal;
     /** Cluster mode's sink (null on a single node): closed after the pipeline, so its last records are sent. */
     private org.earshot.cluster.ClusterSink cluster;
+    /** Cluster mode's sensor lease of the embedded MQTT endpoint; null otherwise. */
+    private org.earshot.cluster.LeaseBoard leases;
     private long blockedAtStart;
 
     private Service(Vertx vertx, Pipeline pipeline, Metrics metrics, ServiceJournal journal) {
@@ -175,6 +177,9 @@ public final class Service implements AutoCloseable {
                     m.maxSubscriptionsPerConnection(), m.connectTimeoutSeconds()));
             Listen listen = new Listen(config.mqtt().host(), config.mqtt().port(), config.mqtt().tls() ? tls : null);
             MqttHub hub = mqtt;
+            if (cluster != null) {
+                leases = ClusterNode.leases(config, hub);
+            }
             // One endpoint instance per core: Vert.x spreads the connections over their event loops.
             ReaderDirectory readers = (name, secret) -> readerKey(keys.get(), name, secret);
             deployments.add(vertx.deployVerticle(() -> new MqttIngestVerticle(listen, sensors, intake, hub, readers),
@@ -402,6 +407,9 @@ public final class Service implements AutoCloseable {
             } catch (Exception e) {
                 LOG.warn("stopping {}: {}", id, e.toString());
             }
+        }
+        if (leases != null) {
+            leases.close();
         }
         pipeline.close();
         if (cluster != null) {

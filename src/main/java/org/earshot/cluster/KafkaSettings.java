@@ -21,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place that turns the {@code cluster} configuration into Kafka client settings: the records topic (created
- * when missing with the configured partitions, replication factor and {@code min.insync.replicas}), the nodes'
+ * The one place that turns the {@code cluster} configuration into Kafka client settings: the records topic and the
+ * compacted lease topic (created when missing with the configured partitions, replication factor and
+ * {@code min.insync.replicas}), the nodes'
  * producer (idempotent, {@code acks=all}: a record is acknowledged only once {@code min.insync.replicas} brokers
  * have it) and the journal writer's consumer (no automatic commits: the writer commits what it journaled).
  */
@@ -48,6 +49,11 @@ public final class KafkaSettings {
 
     public String topic() {
         return cluster.recordsTopic();
+    }
+
+    /** The compacted topic of sensor leases: the newest claim per sensor. */
+    public String leaseTopic() {
+        return cluster.topicPrefix() + "leases";
     }
 
     Map<String, Object> producer() {
@@ -77,6 +83,14 @@ public final class KafkaSettings {
         return p;
     }
 
+    /** Every node reads every claim: no group, nothing committed. */
+    Map<String, Object> leaseConsumer() {
+        Map<String, Object> p = common();
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "earshot-leases-" + cluster.nodeId());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return p;
+    }
+
     Map<String, Object> admin() {
         Map<String, Object> p = common();
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
@@ -97,18 +111,24 @@ public final class KafkaSettings {
      */
     public void ensureTopic() throws java.io.IOException {
         try (Admin admin = Admin.create(admin())) {
-            NewTopic topic = new NewTopic(topic(), cluster.partitions(), (short) cluster.replicationFactor())
-                    .configs(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
-                            String.valueOf(cluster.minInsyncReplicas()),
-                            TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "false"));
-            try {
-                admin.createTopics(List.of(topic)).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                LOG.info("cluster: created topic {} ({} partitions, replication factor {}, min.insync.replicas {})",
-                        topic(), cluster.partitions(), cluster.replicationFactor(), cluster.minInsyncReplicas());
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new java.io.IOException("cluster: cannot create topic " + topic() + " at "
-                            + cluster.bootstrapServers() + ": " + Optional.ofNullable(e.getCause()).orElse(e), e);
+            Map<String, String> configs = Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
+                    String.valueOf(cluster.minInsyncReplicas()), TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG,
+                    "false");
+            Map<String, String> compacted = new HashMap<>(configs);
+            compacted.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+            for (NewTopic topic : List.of(
+                    new NewTopic(topic(), cluster.partitions(), (short) cluster.replicationFactor()).configs(configs),
+                    new NewTopic(leaseTopic(), cluster.partitions(), (short) cluster.replicationFactor())
+                            .configs(compacted))) {
+                try {
+                    admin.createTopics(List.of(topic)).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    LOG.info("cluster: created topic {} ({} partitions, replication factor {}, {})", topic.name(),
+                            cluster.partitions(), cluster.replicationFactor(), topic.configs());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new java.io.IOException("cluster: cannot create topic " + topic.name() + " at "
+                                + cluster.bootstrapServers() + ": " + Optional.ofNullable(e.getCause()).orElse(e), e);
+                    }
                 }
             }
         } catch (TimeoutException e) {

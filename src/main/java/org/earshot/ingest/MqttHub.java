@@ -1,5 +1,8 @@
 package org.earshot.ingest;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -133,6 +136,41 @@ public final class MqttHub implements DetectionSink, LevelSink {
             perSensor.merge(sensorId, 1, Integer::sum);
         }
         return new Admission(true, previous);
+    }
+
+    /** Told of each sensor connection accepted (cluster mode: the node claims the sensor's lease); quick, no I/O. */
+    private volatile java.util.function.Consumer<String> sensorConnected = id -> { };
+
+    public void onSensorConnected(java.util.function.Consumer<String> listener) {
+        this.sensorConnected = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    void sensorConnected(String sensorId) {
+        sensorConnected.accept(sensorId);
+    }
+
+    /**
+     * Closes every connection of this sensor (cluster mode: a newer connection of it on another node holds its lease);
+     * returns how many were open. Safe from any thread: Vert.x closes a connection on its own event loop.
+     */
+    public int closeSensor(String sensorId) {
+        String prefix = sessionKey(sensorId, "");
+        List<MqttEndpoint> endpoints = new ArrayList<>();
+        synchronized (this) {
+            connected.forEach((key, endpoint) -> {
+                if (key.startsWith(prefix)) {
+                    endpoints.add(endpoint);
+                }
+            });
+        }
+        for (MqttEndpoint endpoint : endpoints) {
+            try {
+                endpoint.close();
+            } catch (RuntimeException e) {
+                // Closed meanwhile by the client: nothing left to do.
+            }
+        }
+        return endpoints.size();
     }
 
     /** The connection closed: it no longer counts, and its subscriptions go. */

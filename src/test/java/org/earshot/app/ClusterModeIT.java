@@ -386,4 +386,28 @@ class ClusterModeIT {
         }
         assertTrue(journaledOnce(entries(writerDir.resolve("journal")), "detection").size() <= DEMO_FINALS);
     }
+
+    @Test
+    void aSensorThatConnectsToAnotherNodeIsClosedOnTheFirst() throws Exception {
+        Map<String, String> tokens = Map.of("s1", SensorRegistry.newToken());
+        try (LiveHarness a = new LiveHarness(Files.createDirectories(dir.resolve("node-a")),
+                nodeConfig("t4.", "node-a"), tokens);
+             LiveHarness b = new LiveHarness(Files.createDirectories(dir.resolve("node-b")),
+                     nodeConfig("t4.", "node-b"), tokens)) {
+            List<byte[]> frames = LiveHarness.demoFrames(0, LiveHarness.T0);
+            java.util.concurrent.CountDownLatch closedOnA = new java.util.concurrent.CountDownLatch(1);
+            MqttSensorClient onA = sensor(a, "s1").closeHandler(closedOnA::countDown);
+            LiveHarness.await(onA.connect());
+            LiveHarness.await(LiveHarness.sendAll(onA, frames.subList(0, 10)));
+            assertEquals(1, closedOnA.getCount(), "closed before another connection");
+            // The sensor reconnects through the balancer to node b: the newest connection wins.
+            java.util.concurrent.CountDownLatch closedOnB = new java.util.concurrent.CountDownLatch(1);
+            MqttSensorClient onB = sensor(b, "s1").closeHandler(closedOnB::countDown);
+            LiveHarness.await(onB.connect());
+            assertTrue(closedOnA.await(WAIT.toSeconds(), TimeUnit.SECONDS), "node a kept s1's old connection");
+            LiveHarness.await(LiveHarness.sendAll(onB, frames.subList(10, 20)));
+            assertEquals(1, closedOnB.getCount(), "node b closed the newest connection");
+            LiveHarness.await(onB.close());
+        }
+    }
 }
