@@ -79,6 +79,10 @@ public final class Service implements AutoCloseable {
     private String modelName;
 
     private final ServiceJournal journal;
+    /** Cluster mode's sink (null on a single node): closed after the pipeline, so its last records are sent. */
+    private org.earshot.cluster.ClusterSink cluster;
+    /** Cluster mode's sensor lease of the embedded MQTT endpoint; null otherwise. */
+    private org.earshot.cluster.LeaseBoard leases;
     private long blockedAtStart;
 
     private Service(Vertx vertx, Pipeline pipeline, Metrics metrics, ServiceJournal journal) {
@@ -104,11 +108,29 @@ public final class Service implements AutoCloseable {
                 .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
         Vertx vertx = Vertx.vertx(options);
         ServeConfig.Ingest ingest = config.ingest();
+        // Cluster mode: detections and alerts go to Kafka instead of this node's journal (the journal writer
+        // journals them); the node's own configuration, start, stop and API entries stay in its journal.
+        org.earshot.cluster.ClusterSink cluster = null;
+        if (config.cluster().enabled()) {
+            try {
+                cluster = ClusterNode.sink(config, journal.sink, metrics);
+            } catch (java.io.IOException | RuntimeException e) {
+                journal.close();
+                vertx.close();
+                throw e;
+            }
+        }
         Pipeline pipeline = new Pipeline(classifier, detector, new Pipeline.Options(config.pipeline().workers(),
                 config.pipeline().inferenceThreads(), config.pipeline().maxBatch(), ingest.queueSeconds(),
-                ingest.reorderFrames(), ingest.idleFlushSeconds()), metrics, List.of(journal.sink), List.of());
-        journal.sink.addOutput(new LoggingSink(modelName));
+                ingest.reorderFrames(), ingest.idleFlushSeconds()), metrics,
+                List.of(cluster != null ? cluster : journal.sink), List.of());
+        if (cluster != null) {
+            cluster.addOutput(new LoggingSink(modelName));
+        } else {
+            journal.sink.addOutput(new LoggingSink(modelName));
+        }
         Service service = new Service(vertx, pipeline, metrics, journal);
+        service.cluster = cluster;
         ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(event -> {
             service.blockedThreadEvents.increment();
             LOG.warn("thread {} blocked for {} ms (limit {} ms)", event.thread().getName(),
@@ -155,12 +177,19 @@ public final class Service implements AutoCloseable {
         checks.put("journal_checkpoints", journal.journal::checkpointsHealthy);
         checks.put("inference_threads", pipeline::inferenceThreadsAlive);
         checks.put("pipeline_progress", pipeline::progressing);
+        if (cluster != null) {
+            // A detection Kafka did not acknowledge is not made: /health says so for a minute after each one.
+            checks.put("cluster_records", cluster::healthy);
+        }
         if (config.ingest().mode() == ServeConfig.Mode.EMBEDDED) {
             ServeConfig.Mqtt m = config.mqtt();
             mqtt = new MqttHub(metrics, modelName, new MqttHub.Limits(m.maxConnectionsPerSensor(),
                     m.maxSubscriptionsPerConnection(), m.connectTimeoutSeconds()));
             Listen listen = new Listen(config.mqtt().host(), config.mqtt().port(), config.mqtt().tls() ? tls : null);
             MqttHub hub = mqtt;
+            if (cluster != null) {
+                leases = ClusterNode.leases(config, hub);
+            }
             // One endpoint instance per core: Vert.x spreads the connections over their event loops.
             ReaderDirectory readers = (name, secret) -> readerKey(keys.get(), name, secret);
             deployments.add(vertx.deployVerticle(() -> new MqttIngestVerticle(listen, sensors, intake, hub, readers),
@@ -230,7 +259,7 @@ public final class Service implements AutoCloseable {
         for (String id : changes.toDisconnect()) {
             int closed = 0;
             if (mqtt != null) {
-                closed += mqtt.disconnectSensor(id);
+                closed += mqtt.closeSensor(id);
             }
             if (websocket != null) {
                 websocket.disconnectSensor(id);
@@ -246,15 +275,7 @@ public final class Service implements AutoCloseable {
      * and takes sound levels from the pipeline into a bounded buffer; it starts even when InfluxDB is down.
      */
     private void startInflux(ServeConfig config) throws java.io.IOException {
-        ServeConfig.Influx c = config.influx();
-        InfluxSettings settings = InfluxSettings.defaults(c.url(), c.database(),
-                        config.journalDir().resolveSibling("influx-position"))
-                .withCredentials(c.username(), c.password())
-                .withRetention(java.time.Duration.ofDays(c.detectionsRetentionDays()),
-                        java.time.Duration.ofDays(c.levelsRetentionDays()))
-                .withBatching(c.batchSize(), java.time.Duration.ofMillis(Math.round(c.flushSeconds() * 1000)),
-                        c.levelBuffer())
-                .withHealthInterval(java.time.Duration.ofMillis(Math.round(c.healthSeconds() * 1000)));
+        InfluxSettings settings = influxSettings(config);
         double activeSeconds = config.ingest().idleFlushSeconds();
         influx = new InfluxWriter(settings, new JournalDetectionSource(journal.journal, journal.index),
                 () -> health(activeSeconds), this::status);
@@ -273,6 +294,18 @@ public final class Service implements AutoCloseable {
         metrics.gauge("earshot_influx_levels_written_total", writer::levelsWritten);
         metrics.gauge("earshot_influx_levels_dropped_total", writer::levelsDropped);
         metrics.gauge("earshot_influx_levels_buffered", writer::levelsBuffered);
+    }
+
+    /** The InfluxDB writer's settings from the {@code influx} section (also the cluster journal writer's). */
+    static InfluxSettings influxSettings(ServeConfig config) {
+        ServeConfig.Influx c = config.influx();
+        return InfluxSettings.defaults(c.url(), c.database(), config.journalDir().resolveSibling("influx-position"))
+                .withCredentials(c.username(), c.password())
+                .withRetention(java.time.Duration.ofDays(c.detectionsRetentionDays()),
+                        java.time.Duration.ofDays(c.levelsRetentionDays()))
+                .withBatching(c.batchSize(), java.time.Duration.ofMillis(Math.round(c.flushSeconds() * 1000)),
+                        c.levelBuffer())
+                .withHealthInterval(java.time.Duration.ofMillis(Math.round(c.healthSeconds() * 1000)));
     }
 
     /**
@@ -392,6 +425,11 @@ public final class Service implements AutoCloseable {
         return api.metricsPort();
     }
 
+    /** Cluster mode's sink (its acknowledged and failed counts); null on a single node. */
+    public org.earshot.cluster.ClusterSink clusterSink() {
+        return cluster;
+    }
+
     public boolean brokerConnected() {
         return broker != null && broker.isConnected();
     }
@@ -414,7 +452,13 @@ public final class Service implements AutoCloseable {
                 LOG.warn("stopping {}: {}", id, e.toString());
             }
         }
+        if (leases != null) {
+            leases.close();
+        }
         pipeline.close();
+        if (cluster != null) {
+            cluster.close();
+        }
         if (queryService != null) {
             queryService.flushRefusals(true);
         }

@@ -80,6 +80,13 @@ final class ServiceJournal implements AutoCloseable {
 
     static ServiceJournal open(ServeConfig config, SensorRegistry registry, String modelName,
                                DetectorConfig detector, Metrics metrics) throws IOException {
+        return open(config, registry, modelName, detector, metrics, line -> { });
+    }
+
+    /** As above, also replaying every existing entry into {@code replay} (the cluster journal writer's positions). */
+    static ServiceJournal open(ServeConfig config, SensorRegistry registry, String modelName,
+                               DetectorConfig detector, Metrics metrics,
+                               java.util.function.Consumer<org.earshot.journal.JournalLine> replay) throws IOException {
         JournalKeys keys = JournalKeys.loadOrCreate(config.journalKeyFile());
         ServeConfig.Journal j = config.journal();
         Journal.Options options = new Journal.Options(j.segmentEntries(),
@@ -88,7 +95,7 @@ final class ServiceJournal implements AutoCloseable {
         DetectionIndex index = new DetectionIndex();
         Journal journal;
         try {
-            journal = Journal.open(config.journalDir(), options, keys, OutputJson::nowMicros, index);
+            journal = Journal.open(config.journalDir(), options, keys, OutputJson::nowMicros, index.andThen(replay));
         } catch (JournalFormatException e) {
             throw new IOException("the journal in " + config.journalDir() + " is damaged: " + e.getMessage()
                     + " (earshot verify " + config.journalDir() + " --public-key "

@@ -16,7 +16,7 @@ import java.io.PrintWriter;
                 MakeDemoCommand.class, ServeCommand.class, SimulateCommand.class, SensorsCommand.class,
                 SensorCommand.class, MicCalibrateCommand.class, MosquittoPasswordsCommand.class, ApiKeysCommand.class,
                 DatasetCommand.class,
-                VerifyCommand.class, BenchCommand.class, ConfigReferenceCommand.class,
+                VerifyCommand.class, BenchCommand.class, ConfigReferenceCommand.class, JournalWriterCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Earshot implements java.util.concurrent.Callable<Integer> {
     public static final int EXIT_FAILURE = 1;

@@ -1,6 +1,7 @@
 package org.earshot.config;
 
 import org.earshot.config.ServeConfig.Broker;
+import org.earshot.config.ServeConfig.Cluster;
 import org.earshot.config.ServeConfig.Http;
 import org.earshot.config.ServeConfig.Api;
 import org.earshot.config.ServeConfig.Influx;
@@ -323,6 +324,39 @@ final class ConfigKeys {
             "The public transparency figures leave out each day, sensor and class with fewer detections than "
                 + "this (but some), from its row and every total (1..1000; 1 publishes every count).");
 
+    static final ConfigKey<String> CLUSTER_BOOTSTRAP_SERVERS = key("cluster.bootstrap_servers",
+            Rule.matching("host:port[,host:port...]", Cluster.BOOTSTRAP_SERVERS, true),
+            Cluster.DEFAULT_BOOTSTRAP_SERVERS, c -> c.cluster().bootstrapServers(),
+            "Apache Kafka brokers of cluster mode (`docs/DEPLOYMENT.md`); null, the default, is one node with its "
+                + "own journal and no Kafka. Set, the node sends its detections and alerts to Kafka, and "
+                + "`earshot journal-writer` journals them.");
+    static final ConfigKey<String> CLUSTER_NODE_ID = key("cluster.node_id",
+            Rule.matching("1 to 64 of a-z 0-9 _ - starting with a letter or digit", Cluster.NODE_ID, true),
+            Cluster.DEFAULT_NODE_ID, c -> c.cluster().nodeId(),
+            "This node's name in cluster mode, recorded with each of its records; every node needs its own. "
+                + "Required when `cluster.bootstrap_servers` is set.");
+    static final ConfigKey<String> CLUSTER_TOPIC_PREFIX = key("cluster.topic_prefix",
+            Rule.matching("1 to 100 of a-z A-Z 0-9 . _ -", Cluster.TOPIC_PREFIX, false),
+            Cluster.DEFAULT_TOPIC_PREFIX, c -> c.cluster().topicPrefix(),
+            "Prefix of the Kafka topic (`<prefix>records`) and of the journal writers' consumer group "
+                + "(`<prefix>journal-writer`).");
+    static final ConfigKey<Integer> CLUSTER_PARTITIONS = key("cluster.partitions", Rule.ints(1, 1000),
+            Cluster.DEFAULT_PARTITIONS, c -> c.cluster().partitions(),
+            "Partitions of the records topic when Earshot creates it (1..1000); a sensor's records stay in order "
+                + "in one partition.");
+    static final ConfigKey<Integer> CLUSTER_REPLICATION_FACTOR = key("cluster.replication_factor",
+            Rule.ints(1, 10), Cluster.DEFAULT_REPLICATION_FACTOR, c -> c.cluster().replicationFactor(),
+            "Copies of each record on distinct brokers when Earshot creates the topic (1..10).");
+    static final ConfigKey<Integer> CLUSTER_MIN_INSYNC_REPLICAS = key("cluster.min_insync_replicas",
+            Rule.ints(1, 10), Cluster.DEFAULT_MIN_INSYNC_REPLICAS, c -> c.cluster().minInsyncReplicas(),
+            "Copies a record must reach before Kafka acknowledges it (`acks=all`; at most the replication "
+                + "factor); only an acknowledged detection counts as made.");
+    static final ConfigKey<Integer> CLUSTER_DELIVERY_TIMEOUT_SECONDS = key("cluster.delivery_timeout_seconds",
+            Rule.ints(1, 3600), Cluster.DEFAULT_DELIVERY_TIMEOUT_SECONDS,
+            c -> c.cluster().deliveryTimeoutSeconds(),
+            "How long a record may take to be acknowledged, retries included (1..3600); one that is not is "
+                + "counted as failed (`earshot_cluster_records_failed_total`) and logged.");
+
     /** Every key, in the order of the example file and of {@code describe()}. */
     static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, MODEL, SENSORS_FILE,
             INGEST_MODE, INGEST_MAX_FRAME_BYTES, INGEST_QUEUE_SECONDS, INGEST_REORDER_FRAMES, INGEST_IDLE_FLUSH_SECONDS,
@@ -344,7 +378,9 @@ final class ConfigKeys {
             INFLUX_URL, INFLUX_DATABASE, INFLUX_USERNAME, INFLUX_PASSWORD, INFLUX_DETECTIONS_RETENTION_DAYS,
             INFLUX_LEVELS_RETENTION_DAYS, INFLUX_BATCH_SIZE, INFLUX_FLUSH_SECONDS, INFLUX_LEVEL_BUFFER, INFLUX_HEALTH_SECONDS,
             API_KEYS_FILE, API_JWT_SECRET, API_JWT_AUDIENCE, API_JWT_ISSUER, API_ANONYMOUS_REQUESTS_PER_MINUTE,
-            API_CREDENTIAL_REQUESTS_PER_MINUTE, API_REFUSAL_SUMMARY_SECONDS, API_TRANSPARENCY_MIN_COUNT);
+            API_CREDENTIAL_REQUESTS_PER_MINUTE, API_REFUSAL_SUMMARY_SECONDS, API_TRANSPARENCY_MIN_COUNT,
+            CLUSTER_BOOTSTRAP_SERVERS, CLUSTER_NODE_ID, CLUSTER_TOPIC_PREFIX, CLUSTER_PARTITIONS,
+            CLUSTER_REPLICATION_FACTOR, CLUSTER_MIN_INSYNC_REPLICAS, CLUSTER_DELIVERY_TIMEOUT_SECONDS);
 
     private ConfigKeys() {}
 

@@ -83,6 +83,12 @@ final class Rule<T> {
                 v -> !v.isEmpty() && v.chars().noneMatch(Character::isISOControl), v -> v);
     }
 
+    /** Names that end up in identifiers (a node id, a topic prefix): the whole value matches {@code pattern}. */
+    static Rule<String> matching(String expected, java.util.regex.Pattern pattern, boolean nullable) {
+        return new Rule<>(expected + (nullable ? ", or null" : ""), nullable, false, String.class,
+                p -> p.isString() ? p.getAsString() : null, s -> s, v -> pattern.matcher(v).matches(), v -> v);
+    }
+
     /** Passwords: any non-empty string, never shown. */
     static Rule<String> secrets() {
         return new Rule<>("a non-empty string, or null", true, true, String.class,

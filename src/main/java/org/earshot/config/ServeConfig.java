@@ -33,7 +33,8 @@ public record ServeConfig(
         Journal journal,
         Influx influx,
         Api api,
-        Metrics metrics) {
+        Metrics metrics,
+        Cluster cluster) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
     /** Null: the model shipped with the installation (the launcher's models/earshot-v2), wherever serve runs. */
@@ -64,6 +65,7 @@ public record ServeConfig(
         Objects.requireNonNull(influx, "influx");
         Objects.requireNonNull(api, "api");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(cluster, "cluster");
         // Every listener shares the one keystore, so any of them asking for TLS needs it complete.
         for (Map.Entry<ConfigKey<Boolean>, Boolean> wants : List.of(Map.entry(MQTT_TLS, mqtt.tls()),
                 Map.entry(BROKER_TLS, broker.tls()), Map.entry(WEBSOCKET_TLS, websocket.tls()),
@@ -86,7 +88,7 @@ public record ServeConfig(
         return new ServeConfig(DEFAULT_DATA_DIR, DEFAULT_MODEL, DEFAULT_SENSORS_FILE, Ingest.defaults(),
                 Mqtt.defaults(), Broker.defaults(), WebSocket.defaults(), Http.defaults(), Tls.defaults(),
                 Pipeline.defaults(), Outputs.defaults(), Journal.defaults(), Influx.defaults(), Api.defaults(),
-                Metrics.defaults());
+                Metrics.defaults(), Cluster.defaults());
     }
 
     /** The journal's directory: {@code journal.dir}, or {@code <data_dir>/journal}. */
@@ -554,6 +556,66 @@ public record ServeConfig(
 
         public static Metrics defaults() {
             return new Metrics(DEFAULT_HOST, DEFAULT_PORT);
+        }
+    }
+
+    /**
+     * Cluster mode (issue 16): with {@code bootstrapServers} set, the node sends its detections and alerts to the
+     * Kafka topic {@code <topicPrefix>records} instead of journaling them, and {@code earshot journal-writer} journals
+     * them. Null {@code bootstrapServers}, the default, is the single node: no Kafka class is loaded.
+     */
+    public record Cluster(String bootstrapServers, String nodeId, String topicPrefix, int partitions,
+            int replicationFactor, int minInsyncReplicas, int deliveryTimeoutSeconds) {
+        private static final String HOST_PORT = "[A-Za-z0-9.\\[\\]:_-]+:[0-9]{1,5}";
+        static final java.util.regex.Pattern BOOTSTRAP_SERVERS =
+                java.util.regex.Pattern.compile(HOST_PORT + "(," + HOST_PORT + ")*");
+        static final java.util.regex.Pattern NODE_ID = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
+        static final java.util.regex.Pattern TOPIC_PREFIX = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,100}");
+        public static final String DEFAULT_BOOTSTRAP_SERVERS = null;
+        public static final String DEFAULT_NODE_ID = null;
+        public static final String DEFAULT_TOPIC_PREFIX = "earshot.";
+        public static final int DEFAULT_PARTITIONS = 6;
+        public static final int DEFAULT_REPLICATION_FACTOR = 3;
+        public static final int DEFAULT_MIN_INSYNC_REPLICAS = 2;
+        public static final int DEFAULT_DELIVERY_TIMEOUT_SECONDS = 30;
+
+        public Cluster {
+            bootstrapServers = CLUSTER_BOOTSTRAP_SERVERS.check(bootstrapServers);
+            nodeId = CLUSTER_NODE_ID.check(nodeId);
+            topicPrefix = CLUSTER_TOPIC_PREFIX.check(topicPrefix);
+            partitions = CLUSTER_PARTITIONS.check(partitions);
+            replicationFactor = CLUSTER_REPLICATION_FACTOR.check(replicationFactor);
+            minInsyncReplicas = CLUSTER_MIN_INSYNC_REPLICAS.check(minInsyncReplicas);
+            deliveryTimeoutSeconds = CLUSTER_DELIVERY_TIMEOUT_SECONDS.check(deliveryTimeoutSeconds);
+            if (bootstrapServers != null && nodeId == null) {
+                throw new Invalid(CLUSTER_NODE_ID.name(), CLUSTER_NODE_ID.name() + " is required when "
+                        + CLUSTER_BOOTSTRAP_SERVERS.name() + " is set (every node needs its own name)");
+            }
+            if (minInsyncReplicas > replicationFactor) {
+                throw new Invalid(CLUSTER_MIN_INSYNC_REPLICAS.name(), CLUSTER_MIN_INSYNC_REPLICAS.name() + " is "
+                        + minInsyncReplicas + " but " + CLUSTER_REPLICATION_FACTOR.name() + " is only "
+                        + replicationFactor + " (no record could ever be acknowledged)");
+            }
+        }
+
+        public static Cluster defaults() {
+            return new Cluster(DEFAULT_BOOTSTRAP_SERVERS, DEFAULT_NODE_ID, DEFAULT_TOPIC_PREFIX, DEFAULT_PARTITIONS,
+                    DEFAULT_REPLICATION_FACTOR, DEFAULT_MIN_INSYNC_REPLICAS, DEFAULT_DELIVERY_TIMEOUT_SECONDS);
+        }
+
+        /** Whether cluster mode is on. */
+        public boolean enabled() {
+            return bootstrapServers != null;
+        }
+
+        /** The one topic of records. */
+        public String recordsTopic() {
+            return topicPrefix + "records";
+        }
+
+        /** The consumer group of the journal writers (one active, the others standing by). */
+        public String writerGroup() {
+            return topicPrefix + "journal-writer";
         }
     }
 }

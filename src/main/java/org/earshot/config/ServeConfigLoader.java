@@ -145,7 +145,10 @@ final class ServeConfigLoader {
                 new Api(get(API_KEYS_FILE), get(API_JWT_SECRET), get(API_JWT_AUDIENCE), get(API_JWT_ISSUER),
                         get(API_ANONYMOUS_REQUESTS_PER_MINUTE), get(API_CREDENTIAL_REQUESTS_PER_MINUTE),
                         get(API_REFUSAL_SUMMARY_SECONDS), get(API_TRANSPARENCY_MIN_COUNT)),
-                new ServeConfig.Metrics(get(METRICS_HOST), get(METRICS_PORT)));
+                new ServeConfig.Metrics(get(METRICS_HOST), get(METRICS_PORT)),
+                new ServeConfig.Cluster(get(CLUSTER_BOOTSTRAP_SERVERS), get(CLUSTER_NODE_ID), get(CLUSTER_TOPIC_PREFIX),
+                        get(CLUSTER_PARTITIONS), get(CLUSTER_REPLICATION_FACTOR), get(CLUSTER_MIN_INSYNC_REPLICAS),
+                        get(CLUSTER_DELIVERY_TIMEOUT_SECONDS)));
     }
 
     /** A keystore that is named must be there and open now, not at the first TLS handshake. */

@@ -137,23 +137,39 @@ public final class MqttHub implements DetectionSink, LevelSink {
         return new Admission(true, previous);
     }
 
+    /** Told of each sensor connection accepted (cluster mode: the node claims the sensor's lease); quick, no I/O. */
+    private volatile java.util.function.Consumer<String> sensorConnected = id -> { };
+
+    public void onSensorConnected(java.util.function.Consumer<String> listener) {
+        this.sensorConnected = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    void sensorConnected(String sensorId) {
+        sensorConnected.accept(sensorId);
+    }
+
     /**
-     * Closes every connection authenticated as {@code sensorId} (removed from the sensors file, disabled, or its
-     * token changed): its client must connect again, and is then checked against the sensors now in force. Returns
-     * how many were closed. Any thread; the close handlers do the rest, as for a client that left.
+     * Closes every connection of this sensor (removed from the sensors file, disabled or its token changed; or, in
+     * cluster mode, a newer connection of it on another node holds its lease); returns how many were open. Safe from any thread: Vert.x closes a connection on its own event loop.
      */
-    public int disconnectSensor(String sensorId) {
-        List<MqttEndpoint> closing = new ArrayList<>();
+    public int closeSensor(String sensorId) {
+        String prefix = sessionKey(sensorId, "");
+        List<MqttEndpoint> endpoints = new ArrayList<>();
         synchronized (this) {
-            String prefix = sessionKey(sensorId, "");
             connected.forEach((key, endpoint) -> {
                 if (key.startsWith(prefix)) {
-                    closing.add(endpoint);
+                    endpoints.add(endpoint);
                 }
             });
         }
-        closing.forEach(MqttEndpoint::close);
-        return closing.size();
+        for (MqttEndpoint endpoint : endpoints) {
+            try {
+                endpoint.close();
+            } catch (RuntimeException e) {
+                // Closed meanwhile by the client: nothing left to do.
+            }
+        }
+        return endpoints.size();
     }
 
     /** The connection closed: it no longer counts, and its subscriptions go. */

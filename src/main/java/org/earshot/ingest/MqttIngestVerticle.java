@@ -207,6 +207,7 @@ public final class MqttIngestVerticle extends VerticleBase {
             refuseOverLimit(endpoint, remote, profile.id());
             return;
         }
+        hub.sensorConnected(profile.id());
         Context context = vertx.getOrCreateContext();
         endpoint.publishAutoAck(false);
         endpoint.subscriptionAutoAck(false);

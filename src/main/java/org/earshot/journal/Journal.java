@@ -195,7 +195,7 @@ public final class Journal implements Closeable {
         PrivateFiles.createDirectories(dir); // owner-only: entries hold remote addresses
         Path openKey = dir.toRealPath();
         if (!OPEN_IN_THIS_JVM.add(openKey)) {
-            throw new IOException("journal " + dir + " is already open in this process");
+            throw new JournalLockedException("journal " + dir + " is already open in this process");
         }
         FileChannel lockChannel;
         FileLock lock;
@@ -209,7 +209,7 @@ public final class Journal implements Closeable {
             }
             if (lock == null) {
                 lockChannel.close();
-                throw new IOException("journal " + dir + " is in use by another process (" + LOCK_FILE
+                throw new JournalLockedException("journal " + dir + " is in use by another process (" + LOCK_FILE
                         + " is locked)");
             }
         } catch (IOException | RuntimeException e) {

@@ -141,7 +141,7 @@ class ServeConfigTest {
                         + " reorder_frames, idle_flush_seconds, max_clock_offset_seconds)"));
         assertTrue(error("{\"datadir\": \"x\"}").contains("config.json: unknown key datadir (known here: data_dir,"
                 + " model, sensors_file, ingest, mqtt, broker, websocket, http, metrics, tls, pipeline, outputs, journal,"
-                + " influx, api)"));
+                + " influx, api, cluster)"));
         assertTrue(error("{\"tls\": {\"truststore\": \"x\"}}").contains("config.json: unknown key tls.truststore"));
     }
 
@@ -316,6 +316,8 @@ class ServeConfigTest {
                 text = keystore.toString();
             } else if (key.name().equals("influx.url")) {
                 text = "http://influx.example:8086";
+            } else if (key.name().equals("cluster.bootstrap_servers")) {
+                text = "kafka-1.example:9092,kafka-2.example:9092";
             } else if (key.name().equals("api.jwt_secret")) {
                 text = "another-value-of-at-least-32-bytes!";
             } else {
@@ -324,6 +326,9 @@ class ServeConfigTest {
             Map<String, String> env = new HashMap<>(Map.of(key.envVariable(), text));
             if (key.name().equals("influx.password")) {
                 env.put("EARSHOT_INFLUX_USERNAME", "earshot");
+            }
+            if (key.name().equals("cluster.bootstrap_servers")) {
+                env.put("EARSHOT_CLUSTER_NODE_ID", "node-1");
             }
             if (key.name().endsWith(".tls")) {
                 env.put("EARSHOT_TLS_KEYSTORE", keystore.toString());
@@ -334,6 +339,28 @@ class ServeConfigTest {
             assertNotEquals(key.get().apply(ServeConfig.defaults()), expected, key.name());
             assertEquals(expected, key.get().apply(config), key.name());
         }
+    }
+
+    @Test
+    void clusterModeIsOffByDefaultAndNeedsANodeIdAndReachableReplicaCounts() throws Exception {
+        assertFalse(ServeConfig.defaults().cluster().enabled());
+        ServeConfig on = load("""
+                {"cluster": {"bootstrap_servers": "127.0.0.1:9092,[::1]:9093", "node_id": "node-a"}}""");
+        assertTrue(on.cluster().enabled());
+        assertEquals("earshot.records", on.cluster().recordsTopic());
+        assertEquals("earshot.journal-writer", on.cluster().writerGroup());
+        assertEquals("cluster.node_id is required when cluster.bootstrap_servers is set (every node needs its own"
+                + " name)", assertThrows(ConfigException.class,
+                        () -> load("{\"cluster\": {\"bootstrap_servers\": \"k:9092\"}}")).getMessage()
+                .replaceFirst("^.*?: ", ""));
+        assertEquals("cluster.min_insync_replicas is 3 but cluster.replication_factor is only 2 (no record could"
+                + " ever be acknowledged)", assertThrows(IllegalArgumentException.class,
+                        () -> new ServeConfig.Cluster(null, null, "e.", 1, 2, 3, 30)).getMessage());
+        assertEquals("cluster.bootstrap_servers must be host:port[,host:port...], or null, got \"k9092\"",
+                assertThrows(IllegalArgumentException.class,
+                        () -> new ServeConfig.Cluster("k9092", "n", "e.", 1, 3, 2, 30)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Cluster(null, "Node A", "e.", 1, 3, 2, 30));
+        assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Cluster(null, null, "a/b", 1, 3, 2, 30));
     }
 
     @Test
@@ -433,14 +460,15 @@ class ServeConfigTest {
                         Ingest.defaults(), Mqtt.defaults(), Broker.defaults(), ServeConfig.WebSocket.defaults(),
                         ServeConfig.Http.defaults(), Tls.defaults(), Pipeline.defaults(),
                         ServeConfig.Outputs.defaults(), ServeConfig.Journal.defaults(), ServeConfig.Influx.defaults(),
-                        ServeConfig.Api.defaults(), ServeConfig.Metrics.defaults())).getMessage());
+                        ServeConfig.Api.defaults(), ServeConfig.Metrics.defaults(),
+                        ServeConfig.Cluster.defaults())).getMessage());
         assertEquals("websocket.tls is true but tls.keystore is not set",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig(Path.of("d"), Path.of("m"), null,
                         Ingest.defaults(), Mqtt.defaults(), Broker.defaults(),
                         new ServeConfig.WebSocket(true, "h", 1, true, 1, 1, 1, 1), ServeConfig.Http.defaults(), Tls.defaults(),
                         Pipeline.defaults(), ServeConfig.Outputs.defaults(), ServeConfig.Journal.defaults(),
                         ServeConfig.Influx.defaults(), ServeConfig.Api.defaults(),
-                        ServeConfig.Metrics.defaults())).getMessage());
+                        ServeConfig.Metrics.defaults(), ServeConfig.Cluster.defaults())).getMessage());
         assertEquals("influx.url must start with http:// or https://, got localhost:8086",
                 assertThrows(IllegalArgumentException.class, () -> new ServeConfig.Influx("localhost:8086", "earshot",
                         null, null, 1, 1, 1, 1, 1, 10)).getMessage());

@@ -42,9 +42,12 @@ class EnsureServicesScriptTest {
         assertTrue(ci.contains("EARSHOT_DATASET") && ci.contains("EARSHOT_SHARED_MODELS"), ci);
     }
 
-    /** With the servers installed, test.sh says what it does, installs nothing and runs Maven requiring them. */
+    /**
+     * With the servers installed (and Kafka's jars copied), test.sh says what it does, installs nothing and runs Maven
+     * requiring them.
+     */
     @Test
-    @RequiresServers({Server.MOSQUITTO, Server.INFLUXD})
+    @RequiresServers({Server.MOSQUITTO, Server.INFLUXD, Server.KAFKA})
     void testScriptAnnouncesItselfAndRunsMavenRequiringTheServers() throws Exception {
         Path bin = Files.createDirectories(dir.resolve("bin"));
         Path record = dir.resolve("mvn-called.txt");
@@ -61,6 +64,8 @@ class EnsureServicesScriptTest {
         assertTrue(result.stderr.contains("ensure-services: mosquitto present: ")
                 && result.stderr.contains("ensure-services: influxdb present: "), result.stderr);
         assertFalse(result.stderr.contains("apt-get install mosquitto"), result.stderr);
+        assertTrue(result.stderr.contains("ensure-kafka: kafka broker jars present: target/kafka-lib"),
+                result.stderr);
     }
 
     @Test

@@ -24,7 +24,7 @@ public final class ServerCondition implements ExecutionCondition {
     private final boolean required;
 
     public ServerCondition() {
-        this(server -> Executables.find(server.binary()).isPresent(), "1".equals(System.getenv(REQUIRE_VARIABLE)));
+        this(Server::installed, "1".equals(System.getenv(REQUIRE_VARIABLE)));
     }
 
     ServerCondition(Predicate<Server> installed, boolean required) {
