@@ -52,14 +52,17 @@ public final class MqttHub implements DetectionSink, LevelSink {
         }
     }
 
+    /** An admitted connection and the context it runs on (its event loop): where it must be closed. */
+    record Connection(MqttEndpoint endpoint, Context context) {}
+
     /** What {@link #admit} decided: accepted (closing the replaced connection, if any) or refused. */
-    record Admission(boolean accepted, MqttEndpoint replaced) {}
+    record Admission(boolean accepted, Connection replaced) {}
 
     private final Limits limits;
     private final Map<MqttEndpoint, Subscriber> subscribers = new ConcurrentHashMap<>();
     private final SubscriptionIndex<Subscriber> index = new SubscriptionIndex<>();
     /** Connections by authenticated sensor id and client id; guarded by "this" together with perSensor. */
-    private final Map<String, MqttEndpoint> connected = new HashMap<>();
+    private final Map<String, Connection> connected = new HashMap<>();
     private final Map<String, Integer> perSensor = new HashMap<>();
     final Set<MqttEndpoint> streaming = ConcurrentHashMap.newKeySet();
     private final LongAdder publishFailures = new LongAdder();
@@ -120,15 +123,15 @@ public final class MqttHub implements DetectionSink, LevelSink {
     /**
      * Admits a connection authenticated as {@code sensorId}: a client id the sensor already holds replaces that
      * connection (as MQTT prescribes for a session), any other counts against the sensor's limit and is refused
-     * beyond it.
+     * beyond it. {@code context} is the connection's own: a later connection that replaces it closes it there.
      */
-    synchronized Admission admit(String sensorId, String clientId, MqttEndpoint endpoint) {
+    synchronized Admission admit(String sensorId, String clientId, MqttEndpoint endpoint, Context context) {
         String key = sessionKey(sensorId, clientId);
-        MqttEndpoint previous = connected.get(key);
+        Connection previous = connected.get(key);
         if (previous == null && perSensor.getOrDefault(sensorId, 0) >= limits.maxConnectionsPerSensor()) {
             return new Admission(false, null);
         }
-        connected.put(key, endpoint);
+        connected.put(key, new Connection(endpoint, context));
         if (previous == null) {
             perSensor.merge(sensorId, 1, Integer::sum);
         }
@@ -138,7 +141,10 @@ public final class MqttHub implements DetectionSink, LevelSink {
     /** The connection closed: it no longer counts, and its subscriptions go. */
     void closed(String sensorId, String clientId, MqttEndpoint endpoint) {
         synchronized (this) {
-            if (connected.remove(sessionKey(sensorId, clientId), endpoint)) {
+            String key = sessionKey(sensorId, clientId);
+            Connection current = connected.get(key);
+            if (current != null && current.endpoint() == endpoint) {
+                connected.remove(key);
                 perSensor.computeIfPresent(sensorId, (k, n) -> n == 1 ? null : n - 1);
             }
         }

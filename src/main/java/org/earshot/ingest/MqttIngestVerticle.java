@@ -163,12 +163,12 @@ public final class MqttIngestVerticle extends VerticleBase {
     private void onReaderConnect(MqttEndpoint endpoint, String name, String remote) {
         String principal = READER_PRINCIPAL + name;
         String clientId = endpoint.clientIdentifier();
-        MqttHub.Admission admission = hub.admit(principal, clientId, endpoint);
+        Context context = vertx.getOrCreateContext();
+        MqttHub.Admission admission = hub.admit(principal, clientId, endpoint, context);
         if (!admission.accepted()) {
             refuseOverLimit(endpoint, remote, principal);
             return;
         }
-        Context context = vertx.getOrCreateContext();
         endpoint.publishAutoAck(false);
         endpoint.subscriptionAutoAck(false);
         endpoint.publishHandler(m -> {
@@ -192,22 +192,22 @@ public final class MqttIngestVerticle extends VerticleBase {
             hub.closed(principal, clientId, endpoint);
             LOG.info("mqtt: client {} (reader {}) disconnected", LogSafe.quote(clientId), LogSafe.quote(name));
         });
-        MqttEndpoint previous = admission.replaced();
-        if (previous != null && previous != endpoint) {
-            previous.close();
+        try {
+            closeReplaced(admission.replaced(), endpoint);
+        } finally {
+            endpoint.accept(false);
         }
-        endpoint.accept(false);
         LOG.info("mqtt: reader {} connected from {}", LogSafe.quote(name), remote);
     }
 
     private void onSensorConnect(MqttEndpoint endpoint, SensorProfile profile, String remote) {
         String clientId = endpoint.clientIdentifier();
-        MqttHub.Admission admission = hub.admit(profile.id(), clientId, endpoint);
+        Context context = vertx.getOrCreateContext();
+        MqttHub.Admission admission = hub.admit(profile.id(), clientId, endpoint, context);
         if (!admission.accepted()) {
             refuseOverLimit(endpoint, remote, profile.id());
             return;
         }
-        Context context = vertx.getOrCreateContext();
         endpoint.publishAutoAck(false);
         endpoint.subscriptionAutoAck(false);
         endpoint.publishHandler(m -> onPublish(endpoint, context, profile, m));
@@ -226,14 +226,42 @@ public final class MqttIngestVerticle extends VerticleBase {
             }
         });
         endpoint.closeHandler(v -> onClose(endpoint, clientId, profile));
-        MqttEndpoint previous = admission.replaced();
-        if (previous != null && previous != endpoint) {
-            LOG.info("mqtt: client {} (sensor {}) connected again; closing its previous connection",
-                    LogSafe.quote(clientId), profile.id());
-            previous.close();
+        try {
+            if (closeReplaced(admission.replaced(), endpoint)) {
+                LOG.info("mqtt: client {} (sensor {}) connected again; closing its previous connection",
+                        LogSafe.quote(clientId), profile.id());
+            }
+        } finally {
+            endpoint.accept(false);
         }
-        endpoint.accept(false);
         LOG.info("mqtt: sensor {} connected from {}", profile.id(), remote);
+    }
+
+    /**
+     * Closes the connection that {@code endpoint} replaces in its session, if any (true then), on that connection's
+     * own context and never on the caller's: the old connection may live on another event loop, where its client's
+     * DISCONNECT may already have marked it closed while its close handler has yet to run. Closing it from here then
+     * threw, and the new connection was never answered; on its own context the close is ordered with its own
+     * DISCONNECT and socket close, and one that closed meanwhile is left alone.
+     */
+    private static boolean closeReplaced(MqttHub.Connection previous, MqttEndpoint endpoint) {
+        if (previous == null || previous.endpoint() == endpoint) {
+            return false;
+        }
+        MqttEndpoint old = previous.endpoint();
+        previous.context().runOnContext(v -> {
+            if (!old.isConnected()) {
+                return;
+            }
+            try {
+                old.close();
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                // Closed by other means between the check and the close: what was wanted.
+                LOG.info("mqtt: replaced connection of client {} was already closing: {}",
+                        LogSafe.quote(old.clientIdentifier()), e.toString());
+            }
+        });
+        return true;
     }
 
     private void onClose(MqttEndpoint endpoint, String clientId, SensorProfile profile) {

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Attacks on the embedded MQTT endpoint by clients that hold a valid sensor token, each of which once worked: taking
  * over another sensor's session by using its client id, exhausting the heap with subscription filters, holding
- * unlimited connections with one token, and holding sockets open without ever sending CONNECT.
+ * unlimited connections with one token, holding sockets open without ever sending CONNECT, and reconnecting so
+ * quickly that the previous connection is still closing.
  */
 class MqttEndpointAbuseIT {
     static final String HOST = "127.0.0.1";
@@ -47,7 +48,7 @@ class MqttEndpointAbuseIT {
     @BeforeAll
     static void start() throws Exception {
         Map<String, String> tokens = new LinkedHashMap<>();
-        for (String id : List.of("victim", "attacker", "watcher", "crowd")) {
+        for (String id : List.of("victim", "attacker", "watcher", "crowd", "cycler")) {
             tokens.put(id, SensorRegistry.newToken());
         }
         live = new LiveHarness(dir, LiveHarness.embeddedConfig(), tokens);
@@ -206,6 +207,99 @@ class MqttEndpointAbuseIT {
         for (MqttClient c : List.of(held.get(2), held.get(3), again, other, later)) {
             LiveHarness.await(c.disconnect());
         }
+    }
+
+    /**
+     * A sensor that disconnects and at once connects again with the same client id: the new CONNECT may arrive on
+     * another event loop while the previous connection is still closing there (the DISCONNECT marked it closed, its
+     * close handler has not run yet). Every CONNECT must be answered with CONNACK. Raw sockets, so that nothing
+     * waits between the DISCONNECT and the next CONNECT.
+     */
+    @Test
+    void quickDisconnectReconnectCyclesAreAllAnswered() throws Exception {
+        int cycles = 120;
+        byte[] connect = connectPacket("cycler-session", "cycler", live.tokens.get("cycler"));
+        List<Integer> unanswered = new ArrayList<>();
+        Socket previous = connectRaw(connect);
+        assertTrue(readConnack(previous), "the first CONNECT was not answered");
+        for (int i = 0; i < cycles && unanswered.size() < 5; i++) {
+            previous.getOutputStream().write(new byte[] {(byte) 0xE0, 0x00});
+            previous.getOutputStream().flush();
+            Socket next = connectRaw(connect);
+            previous.close();
+            if (!readConnack(next)) {
+                unanswered.add(i);
+            }
+            previous = next;
+        }
+        previous.close();
+        assertEquals(List.of(), unanswered, "cycles whose CONNECT got no CONNACK within 5 s (stopped at 5)");
+        // The session's bookkeeping is whole: this sensor holds no connection now, so it may open its limit again.
+        org.earshot.testing.Await.until(() -> {
+            try (Socket s = connectRaw(connectPacket("cycler-probe", "cycler", live.tokens.get("cycler")))) {
+                return readConnack(s);
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, LiveHarness.WAIT, () -> "the sensor cannot connect after the cycles");
+    }
+
+    private Socket connectRaw(byte[] connect) throws java.io.IOException {
+        Socket socket = new Socket();
+        socket.setTcpNoDelay(true);
+        socket.connect(new InetSocketAddress(HOST, live.service.mqttPort()), 5000);
+        socket.setSoTimeout(5000);
+        socket.getOutputStream().write(connect);
+        socket.getOutputStream().flush();
+        return socket;
+    }
+
+    /** True when the socket's next four bytes are a CONNACK that accepts; false on a timeout or anything else. */
+    private static boolean readConnack(Socket socket) throws java.io.IOException {
+        byte[] ack = new byte[4];
+        try {
+            int n = 0;
+            while (n < 4) {
+                int r = socket.getInputStream().read(ack, n, 4 - n);
+                if (r < 0) {
+                    return false;
+                }
+                n += r;
+            }
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        }
+        return ack[0] == 0x20 && ack[1] == 0x02 && ack[3] == 0x00;
+    }
+
+    /** An MQTT 3.1.1 CONNECT with a clean session, username and password, keep-alive 60 s. */
+    static byte[] connectPacket(String clientId, String username, String password) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        writeString(body, "MQTT");
+        body.write(4);
+        body.write(0xC2);
+        body.write(0);
+        body.write(60);
+        writeString(body, clientId);
+        writeString(body, username);
+        writeString(body, password);
+        java.io.ByteArrayOutputStream packet = new java.io.ByteArrayOutputStream();
+        packet.write(0x10);
+        int length = body.size();
+        do {
+            int digit = length % 128;
+            length /= 128;
+            packet.write(length > 0 ? digit | 0x80 : digit);
+        } while (length > 0);
+        packet.writeBytes(body.toByteArray());
+        return packet.toByteArray();
+    }
+
+    private static void writeString(java.io.ByteArrayOutputStream out, String s) {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.write(b.length >> 8);
+        out.write(b.length & 0xFF);
+        out.writeBytes(b);
     }
 
     @Test
