@@ -44,13 +44,18 @@ for target in "${targets[@]}"; do
   {
     echo
     echo "## $target: maven exit $status after ${took}s"
-    grep -E '^Done [0-9]+ runs in' "$log" | tail -1
-    grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE)' "$log" | tail -1
-    grep -E 'Tests run: .*in org\.earshot' "$log" | tail -1
+    # -a: the logs hold the fuzzer's inputs, binary at times.
+    grep -a -E '^Done [0-9]+ runs in' "$log" | tail -1
+    grep -a -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE)' "$log" | tail -1
+    grep -a -E 'Tests run: .*in org\.earshot' "$log" | tail -1
+    slow=$(grep -a -o "slow-unit-[0-9a-f]*" "$log" | sort -u)
+    if [ -n "$slow" ]; then
+      echo "inputs slower than 10 s (libFuzzer's slow units, kept beside the seeds): $slow"
+    fi
     if [ -n "$new" ]; then
       echo "finding(s), kept as regression inputs:"
       echo "$new" | sed 's/^/  /'
-      grep -E -A8 '^== Java Exception|^== Java Assertion' "$log" | head -20 | sed 's/^/  /'
+      grep -a -m1 -E 'FuzzTestFindingException: ' "$log" | cut -c1-400 | sed 's/^/  /'
     else
       echo "findings: none"
     fi

@@ -83,7 +83,16 @@ class QueryParametersFuzzTest {
     private static void checkAudit(String path) {
         String audited = QueryParameters.pathForAudit(path);
         assertTrue(audited.length() <= QueryParameters.AUDIT_PATH_CHARS + 3, "path of " + audited.length());
-        assertEquals(audited, QueryParameters.redact(audited), "nothing left to redact in the audited path");
+        assertNothingToRedact(audited);
+    }
+
+    /**
+     * Redacting again changes nothing, once the "..." that marks a cut text is taken off: those dots are the API's,
+     * and after "eyJ..." they look like a JWT's (the first finding of this target, a false alarm).
+     */
+    private static void assertNothingToRedact(String audited) {
+        String text = audited.endsWith("...") ? audited.substring(0, audited.length() - 3) : audited;
+        assertEquals(text, QueryParameters.redact(text), "nothing left to redact");
     }
 
     private static void checkAudited(Map<String, String> audited) {
@@ -91,8 +100,8 @@ class QueryParametersFuzzTest {
         for (Map.Entry<String, String> e : audited.entrySet()) {
             assertTrue(e.getKey().length() <= QueryParameters.AUDIT_VALUE_CHARS + 3);
             assertTrue(e.getValue().length() <= QueryParameters.AUDIT_VALUE_CHARS + 3);
-            assertEquals(e.getKey(), QueryParameters.redact(e.getKey()), "nothing left to redact in a name");
-            assertEquals(e.getValue(), QueryParameters.redact(e.getValue()), "nothing left to redact in a value");
+            assertNothingToRedact(e.getKey());
+            assertNothingToRedact(e.getValue());
         }
     }
 }
