@@ -22,8 +22,8 @@ import org.earshot.pipeline.SensorDetection;
  * sensors' traffic is spread over the cores): the connections, keyed by the authenticated sensor id and the client
  * id together (so that a client id names a session only within one credential, and no sensor can take over
  * another's), the count of connections per sensor against its limit, and the subscribers with their filters in a
- * {@link SubscriptionIndex}, from which alerts, detections and levels are fanned out to every matching subscriber,
- * each on its own connection's context.
+ * {@link SubscriptionIndex}, from which alerts, detections, levels and signed journal checkpoints are fanned out to
+ * every matching subscriber, each on its own connection's context.
  */
 public final class MqttHub implements DetectionSink, LevelSink {
     /** The limits of the endpoint: connections per sensor, filters per connection, seconds to send CONNECT. */
@@ -72,6 +72,8 @@ public final class MqttHub implements DetectionSink, LevelSink {
     final LogLimiter refusalLog = new LogLimiter(FrameIntake.LOG_INTERVAL_MILLIS, 10_000);
     private final String modelName;
     private volatile int port = -1;
+    /** The newest signed journal checkpoint, for readers of {@link Topics#CHECKPOINT}. */
+    private final NewestCheckpoint checkpoint = new NewestCheckpoint();
 
     public MqttHub(Metrics metrics, String modelName, Limits limits) {
         this.modelName = modelName;
@@ -191,6 +193,22 @@ public final class MqttHub implements DetectionSink, LevelSink {
         String topic = d.stage() == SensorDetection.Stage.FINAL ? Topics.detection(d.sensor().id(), label)
                 : Topics.alert(d.sensor().id(), label);
         fanOut(topic, OutputJson.detection(d, modelName).toString());
+    }
+
+    /**
+     * A signed journal checkpoint: when it is newer than the one held, it is sent to every reader subscribed to
+     * {@link Topics#CHECKPOINT}, and a reader that subscribes later gets the newest at once, marked retained
+     * ({@link #retainedCheckpoint}), as a broker does with the one broker mode publishes retained. Any thread.
+     */
+    public void checkpoint(long treeSize, String json) {
+        if (checkpoint.offer(treeSize, json)) {
+            fanOut(Topics.CHECKPOINT, json);
+        }
+    }
+
+    /** The newest checkpoint's JSON, for a new subscription to {@link Topics#CHECKPOINT}; null before the first. */
+    String retainedCheckpoint() {
+        return checkpoint.json();
     }
 
     @Override

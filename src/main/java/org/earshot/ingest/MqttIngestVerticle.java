@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The embedded MQTT endpoint, {@code earshot serve}'s default: sensors connect with their id and token, publish
  * audio frames and status and may read their own errors topic; readers ({@link ReaderDirectory}: API keys of the
- * operator or auditor role) subscribe to detections, alerts and levels, which the instances' shared {@link MqttHub}
- * fans out (it is an endpoint, not a general broker), and publish nothing. Identity comes from the CONNECT
+ * operator or auditor role) subscribe to detections, alerts, levels and the journal's signed checkpoints, which the
+ * instances' shared {@link MqttHub} fans out (it is an endpoint, not a general broker; the newest checkpoint is sent
+ * at once to a new subscription, marked retained), and publish nothing. Identity comes from the CONNECT
  * credentials only: a publish on another sensor's topic is refused, counted and logged. QoS 1 audio is
  * acknowledged only after the pipeline has taken the frame (or refused it with a counted reason). A second
  * connection of the same sensor with the same client id replaces the first, as MQTT prescribes; a client id is a
@@ -332,12 +333,17 @@ public final class MqttIngestVerticle extends VerticleBase {
         MqttHub.Subscriber s = hub.subscriber(endpoint, context, principal);
         int refusedOverLimit = 0;
         int forbidden = 0;
+        MqttQoS checkpointQos = null;
         for (MqttTopicSubscription t : m.topicSubscriptions()) {
             if (allowed.test(t.topicName())) {
                 MqttQoS qos = t.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE
                         : MqttQoS.AT_LEAST_ONCE;
                 if (hub.subscribe(s, t.topicName(), qos)) {
                     granted.add(qos);
+                    if (Topics.matches(t.topicName(), Topics.CHECKPOINT)
+                            && (checkpointQos == null || qos.value() > checkpointQos.value())) {
+                        checkpointQos = qos;
+                    }
                 } else {
                     metrics.refused(TRANSPORT, "too_many_subscriptions");
                     refusedOverLimit++;
@@ -356,6 +362,13 @@ public final class MqttIngestVerticle extends VerticleBase {
                     hub.limits().maxSubscriptionsPerConnection(), FrameIntake.LOG_INTERVAL_MILLIS / 1000);
         }
         endpoint.subscribeAcknowledge(m.messageId(), granted);
+        // The newest signed checkpoint at once, marked retained, as a broker gives the one broker mode retains.
+        String retained = checkpointQos == null ? null : hub.retainedCheckpoint();
+        if (retained != null) {
+            endpoint.publish(Topics.CHECKPOINT, Buffer.buffer(retained), checkpointQos, false, true)
+                    .onFailure(e -> LOG.warn("mqtt: {} (client {}): cannot send the newest checkpoint: {}",
+                            LogSafe.quote(principal), LogSafe.quote(endpoint.clientIdentifier()), e.toString()));
+        }
     }
 
     private void sendError(MqttEndpoint endpoint, String sensorId, FrameIntake.Result result) {

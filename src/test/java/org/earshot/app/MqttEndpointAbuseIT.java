@@ -51,7 +51,9 @@ class MqttEndpointAbuseIT {
         for (String id : List.of("victim", "attacker", "watcher", "crowd", "cycler")) {
             tokens.put(id, SensorRegistry.newToken());
         }
-        live = new LiveHarness(dir, LiveHarness.embeddedConfig(), tokens);
+        // Checkpoints every second while there are new entries: the checkpoint test sees one signed while it waits.
+        live = new LiveHarness(dir, LiveHarness.embeddedConfig().replace("\"ingest\":",
+                "\"journal\": {\"checkpoint_seconds\": 1}, \"ingest\":"), tokens);
     }
 
     @AfterAll
@@ -300,6 +302,95 @@ class MqttEndpointAbuseIT {
         out.write(b.length >> 8);
         out.write(b.length & 0xFF);
         out.writeBytes(b);
+    }
+
+    /**
+     * The embedded endpoint publishes the journal's signed checkpoints as broker mode does on the broker: a reader
+     * that subscribes gets the newest at once, marked retained, and then each newer one as it is signed; a sensor's
+     * token may not read them. An auditor can keep them for {@code earshot verify --checkpoints-from}.
+     */
+    @Test
+    void readersGetTheNewestSignedCheckpointAtOnceAndEachNewOne() throws Exception {
+        MqttClient sensor = client("attacker", "attacker-checkpoints");
+        Map<Integer, CompletableFuture<List<Integer>>> sensorAcks = new ConcurrentHashMap<>();
+        sensor.subscribeCompletionHandler(a -> sensorAcks.computeIfAbsent(a.messageId(),
+                id -> new CompletableFuture<>()).complete(a.grantedQoSLevels()));
+        LiveHarness.await(sensor.connect(live.service.mqttPort(), HOST));
+        assertEquals(List.of(0x80, 0x80), subscribe(sensor, sensorAcks,
+                new LinkedHashMap<>(Map.of(org.earshot.ingest.Topics.CHECKPOINT, 1, "earshot/v1/journal/#", 1))));
+        LiveHarness.await(sensor.disconnect());
+
+        MqttClient reader = reader("reader-checkpoints");
+        java.util.concurrent.LinkedBlockingQueue<io.vertx.mqtt.messages.MqttPublishMessage> received =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        reader.publishHandler(received::add);
+        Map<Integer, CompletableFuture<List<Integer>>> acks = new ConcurrentHashMap<>();
+        reader.subscribeCompletionHandler(a -> acks.computeIfAbsent(a.messageId(), id -> new CompletableFuture<>())
+                .complete(a.grantedQoSLevels()));
+        LiveHarness.await(reader.connect(live.service.mqttPort(), HOST));
+        java.security.PublicKey key = org.earshot.journal.JournalKeys.readPublic(
+                live.dir.resolve("keys").resolve("journal-ed25519.pem.pub"));
+        try {
+            assertEquals(List.of(1), subscribe(reader, acks, Map.of(org.earshot.ingest.Topics.CHECKPOINT, 1)));
+            // (One signed at this moment may come in too, not marked retained: the retained one is looked for.)
+            io.vertx.mqtt.messages.MqttPublishMessage first = next(received, m -> m.isRetain());
+            assertTrue(first != null, "no retained checkpoint on subscribing");
+            assertEquals(org.earshot.ingest.Topics.CHECKPOINT, first.topicName());
+            assertTrue(first.isRetain(), "the newest checkpoint is sent as a retained message");
+            org.earshot.journal.Checkpoint held = org.earshot.journal.Checkpoint.parse(first.payload().toString());
+            assertTrue(held.treeSize() > 0);
+            assertTrue(held.verify(key), "signed by the journal's key");
+
+            // New entries (a reader's API request is journaled) are signed within a second: the reader gets that
+            // checkpoint as it is signed, not marked retained.
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + HOST + ":"
+                            + live.service.httpPort() + "/api/v1/sensors"))
+                            .header("Authorization", "Bearer " + live.readerKey).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            io.vertx.mqtt.messages.MqttPublishMessage next = next(received, m -> !m.isRetain()
+                    && treeSize(m) > held.treeSize());
+            assertTrue(next != null, "no newer checkpoint after new entries");
+            org.earshot.journal.Checkpoint newer = org.earshot.journal.Checkpoint.parse(next.payload().toString());
+            assertTrue(newer.verify(key));
+
+            // A second subscription now gets the newer one at once.
+            MqttClient late = reader("reader-checkpoints-late");
+            java.util.concurrent.LinkedBlockingQueue<io.vertx.mqtt.messages.MqttPublishMessage> lateReceived =
+                    new java.util.concurrent.LinkedBlockingQueue<>();
+            late.publishHandler(lateReceived::add);
+            LiveHarness.await(late.connect(live.service.mqttPort(), HOST));
+            LiveHarness.await(late.subscribe("earshot/v1/journal/#", 0));
+            io.vertx.mqtt.messages.MqttPublishMessage retained = next(lateReceived, m -> m.isRetain());
+            assertTrue(retained != null, "no retained checkpoint for the late reader");
+            assertTrue(treeSize(retained) >= newer.treeSize());
+            LiveHarness.await(late.disconnect());
+        } finally {
+            LiveHarness.await(reader.disconnect());
+        }
+    }
+
+    /** The first message from {@code queue} that {@code wanted} accepts within a minute; null if none. */
+    private static io.vertx.mqtt.messages.MqttPublishMessage next(
+            java.util.concurrent.BlockingQueue<io.vertx.mqtt.messages.MqttPublishMessage> queue,
+            java.util.function.Predicate<io.vertx.mqtt.messages.MqttPublishMessage> wanted) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (long left; (left = end - System.nanoTime()) > 0; ) {
+            io.vertx.mqtt.messages.MqttPublishMessage m = queue.poll(left, TimeUnit.NANOSECONDS);
+            if (m != null && wanted.test(m)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static long treeSize(io.vertx.mqtt.messages.MqttPublishMessage m) {
+        try {
+            return org.earshot.journal.Checkpoint.parse(m.payload().toString()).treeSize();
+        } catch (org.earshot.journal.JournalFormatException e) {
+            throw new AssertionError("not a checkpoint: " + m.payload(), e);
+        }
     }
 
     @Test
