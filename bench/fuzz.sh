@@ -22,6 +22,7 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 mkdir -p target/fuzz bench/results
 out="bench/results/fuzz-$(date -u +%F).txt"
+if [ -s "$out" ]; then echo >> "$out"; fi
 jazzer=$(grep -A1 '<artifactId>jazzer-junit</artifactId>' pom.xml | sed -n 's:.*<version>\(.*\)</version>.*:\1:p')
 echo "# bench/fuzz.sh $seconds: jazzer-junit $jazzer, $(java -version 2>&1 | head -1), $(nproc) cores," \
      "started $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src \
