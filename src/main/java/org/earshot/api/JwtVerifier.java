@@ -218,8 +218,22 @@ public final class JwtVerifier {
         if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
             throw new InvalidCredentialException(name + " must be a number (seconds since the epoch)");
         }
-        return e.getAsBigDecimal();
+        BigDecimal seconds = e.getAsBigDecimal();
+        // Bounded before any arithmetic: 1e100000099 is a short JSON number whose sum with the leeway takes minutes
+        // of BigInteger work (found by JwtVerifierFuzzTest). Only precision, scale and compareTo are used here,
+        // which look at the exponent first and cost nothing.
+        if (seconds.signum() < 0 || seconds.scale() > MAX_NUMERIC_DATE_DECIMALS
+                || seconds.compareTo(MAX_NUMERIC_DATE) > 0) {
+            throw new InvalidCredentialException(name + " must be seconds since the epoch from 0 to "
+                    + MAX_NUMERIC_DATE + " (9999-12-31T23:59:59Z) with at most " + MAX_NUMERIC_DATE_DECIMALS
+                    + " decimals");
+        }
+        return seconds;
     }
+
+    /** The last second of 9999, the latest time the API speaks of; NumericDates beyond it are refused. */
+    static final BigDecimal MAX_NUMERIC_DATE = BigDecimal.valueOf(253_402_300_799L);
+    static final int MAX_NUMERIC_DATE_DECIMALS = 9;
 
     private static byte[] decode(String part, String what) throws InvalidCredentialException {
         // Only the canonical unpadded base64url form: a second spelling of the same bytes is a second token.

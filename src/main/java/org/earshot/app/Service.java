@@ -199,6 +199,13 @@ public final class Service implements AutoCloseable {
             if (config.outputs().publishLevels()) {
                 pipeline.addSink((org.earshot.pipeline.LevelSink) mqtt);
             }
+            // The newest signed checkpoint for readers, as broker mode retains it on the broker: the listener
+            // first, then the one signed at start (the hub keeps whichever is larger).
+            journal.journal.addCheckpointListener(c -> hub.checkpoint(c.treeSize(), c.toJson().toString()));
+            org.earshot.journal.Checkpoint signed = journal.journal.latestCheckpoint();
+            if (signed != null) {
+                hub.checkpoint(signed.treeSize(), signed.toJson().toString());
+            }
         } else {
             ServeConfig.Broker b = config.broker();
             broker = new BrokerIngestVerticle(new BrokerIngestVerticle.Broker(b.host(), b.port(), b.username(),

@@ -4,7 +4,6 @@ import static org.earshot.config.ConfigKeys.*;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import org.earshot.config.ServeConfig.Broker;
 import org.earshot.config.ServeConfig.Http;
 import org.earshot.config.ServeConfig.Api;
@@ -196,6 +195,6 @@ final class ServeConfigLoader {
     }
 
     private static String printable(String name) {
-        return name.chars().anyMatch(Character::isISOControl) ? new JsonPrimitive(name).toString() : name;
+        return StrictJson.printable(name);
     }
 }

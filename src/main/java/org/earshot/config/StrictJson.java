@@ -56,7 +56,8 @@ public final class StrictJson {
             return parseStrict(text, Integer.MAX_VALUE);
         } catch (Problem p) {
             String message = switch (p.kind()) {
-                case DUPLICATE_NAME -> where + ": key \"" + p.name() + "\" appears twice at " + p.path();
+                case DUPLICATE_NAME -> where + ": key " + new JsonPrimitive(p.name()) + " appears twice at "
+                        + p.path();
                 case TRAILING_DATA -> where + ": malformed JSON: more after the end of the document at " + p.path();
                 case MALFORMED, TOO_DEEP -> where + ": malformed JSON: " + p.getMessage();
             };
@@ -112,19 +113,48 @@ public final class StrictJson {
             JsonElement root = value(reader, 0, maxDepth);
             if (reader.peek() != JsonToken.END_DOCUMENT) {
                 throw new Problem(Problem.Kind.TRAILING_DATA, "more after the end of the document at "
-                        + reader.getPath(), null, reader.getPath(), null);
+                        + printable(reader.getPath()), null, printable(reader.getPath()), null);
             }
             return root;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
             // Gson reports syntax errors as MalformedJsonException (an IOException) with line, column and path.
-            throw new Problem(Problem.Kind.MALFORMED, e.getMessage(), null, null, e);
+            throw new Problem(Problem.Kind.MALFORMED, gsonProblem(e), null, null, e);
         }
+    }
+
+    /** Gson's own advice about its API, which would mislead whoever edits the file. */
+    private static final String GSON_ADVICE = "Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON";
+
+    /**
+     * Gson's message as one line for a person editing the file: its first line only (the second is a link to Gson's
+     * troubleshooting page), without its advice to parse leniently, control characters escaped (found by
+     * ServeConfigFuzzTest: a configuration error came out on two lines, telling the operator to change the parser).
+     */
+    private static String gsonProblem(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        int newline = m.indexOf('\n');
+        if (newline >= 0) {
+            m = m.substring(0, newline);
+        }
+        if (m.startsWith(GSON_ADVICE)) {
+            m = "not strict JSON (unquoted text, a comment, single quotes or the like)"
+                    + m.substring(GSON_ADVICE.length());
+        }
+        return printable(m);
+    }
+
+    /**
+     * {@code s} as it may go into a one-line message: unchanged unless it holds a control character, then quoted
+     * and escaped as a JSON string.
+     */
+    static String printable(String s) {
+        return s.chars().anyMatch(Character::isISOControl) ? new JsonPrimitive(s).toString() : s;
     }
 
     private static JsonElement value(JsonReader reader, int depth, int maxDepth) throws IOException, Problem {
         if (depth > maxDepth) {
-            throw new Problem(Problem.Kind.TOO_DEEP, "nested more than " + maxDepth + " deep at " + reader.getPath(),
-                    null, reader.getPath(), null);
+            throw new Problem(Problem.Kind.TOO_DEEP, "nested more than " + maxDepth + " deep at "
+                    + printable(reader.getPath()), null, printable(reader.getPath()), null);
         }
         switch (reader.peek()) {
             case BEGIN_OBJECT: {
@@ -133,8 +163,8 @@ public final class StrictJson {
                 while (reader.hasNext()) {
                     String name = reader.nextName();
                     if (object.has(name)) {
-                        throw new Problem(Problem.Kind.DUPLICATE_NAME, "\"" + name + "\" appears twice at "
-                                + reader.getPath(), name, reader.getPath(), null);
+                        throw new Problem(Problem.Kind.DUPLICATE_NAME, new JsonPrimitive(name) + " appears twice at "
+                                + printable(reader.getPath()), name, printable(reader.getPath()), null);
                     }
                     object.add(name, value(reader, depth + 1, maxDepth));
                 }

@@ -76,11 +76,8 @@ public final class BrokerIngestVerticle extends VerticleBase implements Detectio
         return connected;
     }
 
-    /** The newest checkpoint to publish: tree size and JSON, replaced only by a larger one. */
-    private record Signed(long treeSize, String json) {}
-
-    private final java.util.concurrent.atomic.AtomicReference<Signed> checkpoint =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    /** The newest checkpoint to publish. */
+    private final NewestCheckpoint checkpoint = new NewestCheckpoint();
 
     /**
      * Publishes a signed journal checkpoint, retained, on {@link Topics#CHECKPOINT} (and again after each
@@ -88,17 +85,15 @@ public final class BrokerIngestVerticle extends VerticleBase implements Detectio
      * extend it was truncated or rolled back. Any thread; an older checkpoint than the one held is ignored.
      */
     public void checkpoint(long treeSize, String json) {
-        Signed next = new Signed(treeSize, json);
-        Signed held = checkpoint.getAndUpdate(c -> c == null || c.treeSize() < treeSize ? next : c);
-        if ((held == null || held.treeSize() < treeSize) && context != null) {
+        if (checkpoint.offer(treeSize, json) && context != null) {
             context.runOnContext(v -> publishCheckpoint());
         }
     }
 
     private void publishCheckpoint() {
-        Signed signed = checkpoint.get();
+        String signed = checkpoint.json();
         if (connected && signed != null) {
-            client.publish(Topics.CHECKPOINT, Buffer.buffer(signed.json()), MqttQoS.AT_LEAST_ONCE, false, true)
+            client.publish(Topics.CHECKPOINT, Buffer.buffer(signed), MqttQoS.AT_LEAST_ONCE, false, true)
                     .onFailure(e -> notPublished.increment());
         }
     }

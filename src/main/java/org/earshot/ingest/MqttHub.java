@@ -24,8 +24,8 @@ import org.earshot.pipeline.SensorDetection;
  * sensors' traffic is spread over the cores): the connections, keyed by the authenticated sensor id and the client
  * id together (so that a client id names a session only within one credential, and no sensor can take over
  * another's), the count of connections per sensor against its limit, and the subscribers with their filters in a
- * {@link SubscriptionIndex}, from which alerts, detections and levels are fanned out to every matching subscriber,
- * each on its own connection's context.
+ * {@link SubscriptionIndex}, from which alerts, detections, levels and signed journal checkpoints are fanned out to
+ * every matching subscriber, each on its own connection's context.
  */
 public final class MqttHub implements DetectionSink, LevelSink {
     /** The limits of the endpoint: connections per sensor, filters per connection, seconds to send CONNECT. */
@@ -54,14 +54,35 @@ public final class MqttHub implements DetectionSink, LevelSink {
         }
     }
 
+    /** An admitted connection and the context it runs on (its event loop): where it must be closed. */
+    record Connection(MqttEndpoint endpoint, Context context) {
+        /**
+         * Closes the connection on its own context, never on the caller's: its client's DISCONNECT may already have
+         * marked it closed on its event loop while its close handler has yet to run, and closing it from another
+         * loop then throws. One that closed meanwhile is left alone.
+         */
+        void close() {
+            context.runOnContext(v -> {
+                if (!endpoint.isConnected()) {
+                    return;
+                }
+                try {
+                    endpoint.close();
+                } catch (IllegalStateException | IllegalArgumentException e) {
+                    // Closed by other means between the check and the close: what was wanted.
+                }
+            });
+        }
+    }
+
     /** What {@link #admit} decided: accepted (closing the replaced connection, if any) or refused. */
-    record Admission(boolean accepted, MqttEndpoint replaced) {}
+    record Admission(boolean accepted, Connection replaced) {}
 
     private final Limits limits;
     private final Map<MqttEndpoint, Subscriber> subscribers = new ConcurrentHashMap<>();
     private final SubscriptionIndex<Subscriber> index = new SubscriptionIndex<>();
     /** Connections by authenticated sensor id and client id; guarded by "this" together with perSensor. */
-    private final Map<String, MqttEndpoint> connected = new HashMap<>();
+    private final Map<String, Connection> connected = new HashMap<>();
     private final Map<String, Integer> perSensor = new HashMap<>();
     final Set<MqttEndpoint> streaming = ConcurrentHashMap.newKeySet();
     private final LongAdder publishFailures = new LongAdder();
@@ -71,6 +92,8 @@ public final class MqttHub implements DetectionSink, LevelSink {
     final LogLimiter refusalLog = new LogLimiter(FrameIntake.LOG_INTERVAL_MILLIS, 10_000);
     private final String modelName;
     private volatile int port = -1;
+    /** The newest signed journal checkpoint, for readers of {@link Topics#CHECKPOINT}. */
+    private final NewestCheckpoint checkpoint = new NewestCheckpoint();
 
     public MqttHub(Metrics metrics, String modelName, Limits limits) {
         this.modelName = modelName;
@@ -122,15 +145,15 @@ public final class MqttHub implements DetectionSink, LevelSink {
     /**
      * Admits a connection authenticated as {@code sensorId}: a client id the sensor already holds replaces that
      * connection (as MQTT prescribes for a session), any other counts against the sensor's limit and is refused
-     * beyond it.
+     * beyond it. {@code context} is the connection's own: a later connection that replaces it closes it there.
      */
-    synchronized Admission admit(String sensorId, String clientId, MqttEndpoint endpoint) {
+    synchronized Admission admit(String sensorId, String clientId, MqttEndpoint endpoint, Context context) {
         String key = sessionKey(sensorId, clientId);
-        MqttEndpoint previous = connected.get(key);
+        Connection previous = connected.get(key);
         if (previous == null && perSensor.getOrDefault(sensorId, 0) >= limits.maxConnectionsPerSensor()) {
             return new Admission(false, null);
         }
-        connected.put(key, endpoint);
+        connected.put(key, new Connection(endpoint, context));
         if (previous == null) {
             perSensor.merge(sensorId, 1, Integer::sum);
         }
@@ -150,32 +173,30 @@ public final class MqttHub implements DetectionSink, LevelSink {
 
     /**
      * Closes every connection of this sensor (removed from the sensors file, disabled or its token changed; or, in
-     * cluster mode, a newer connection of it on another node holds its lease); returns how many were open. Safe from any thread: Vert.x closes a connection on its own event loop.
+     * cluster mode, a newer connection of it on another node holds its lease); returns how many were open. Any
+     * thread: each is closed on its own context ({@link Connection#close}).
      */
     public int closeSensor(String sensorId) {
         String prefix = sessionKey(sensorId, "");
-        List<MqttEndpoint> endpoints = new ArrayList<>();
+        List<Connection> connections = new ArrayList<>();
         synchronized (this) {
-            connected.forEach((key, endpoint) -> {
+            connected.forEach((key, connection) -> {
                 if (key.startsWith(prefix)) {
-                    endpoints.add(endpoint);
+                    connections.add(connection);
                 }
             });
         }
-        for (MqttEndpoint endpoint : endpoints) {
-            try {
-                endpoint.close();
-            } catch (RuntimeException e) {
-                // Closed meanwhile by the client: nothing left to do.
-            }
-        }
-        return endpoints.size();
+        connections.forEach(Connection::close);
+        return connections.size();
     }
 
     /** The connection closed: it no longer counts, and its subscriptions go. */
     void closed(String sensorId, String clientId, MqttEndpoint endpoint) {
         synchronized (this) {
-            if (connected.remove(sessionKey(sensorId, clientId), endpoint)) {
+            String key = sessionKey(sensorId, clientId);
+            Connection current = connected.get(key);
+            if (current != null && current.endpoint() == endpoint) {
+                connected.remove(key);
                 perSensor.computeIfPresent(sensorId, (k, n) -> n == 1 ? null : n - 1);
             }
         }
@@ -222,6 +243,22 @@ public final class MqttHub implements DetectionSink, LevelSink {
         String topic = d.stage() == SensorDetection.Stage.FINAL ? Topics.detection(d.sensor().id(), label)
                 : Topics.alert(d.sensor().id(), label);
         fanOut(topic, OutputJson.detection(d, modelName).toString());
+    }
+
+    /**
+     * A signed journal checkpoint: when it is newer than the one held, it is sent to every reader subscribed to
+     * {@link Topics#CHECKPOINT}, and a reader that subscribes later gets the newest at once, marked retained
+     * ({@link #retainedCheckpoint}), as a broker does with the one broker mode publishes retained. Any thread.
+     */
+    public void checkpoint(long treeSize, String json) {
+        if (checkpoint.offer(treeSize, json)) {
+            fanOut(Topics.CHECKPOINT, json);
+        }
+    }
+
+    /** The newest checkpoint's JSON, for a new subscription to {@link Topics#CHECKPOINT}; null before the first. */
+    String retainedCheckpoint() {
+        return checkpoint.json();
     }
 
     @Override

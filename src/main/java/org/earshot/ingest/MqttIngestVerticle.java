@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The embedded MQTT endpoint, {@code earshot serve}'s default: sensors connect with their id and token, publish
  * audio frames and status and may read their own errors topic; readers ({@link ReaderDirectory}: API keys of the
- * operator or auditor role) subscribe to detections, alerts and levels, which the instances' shared {@link MqttHub}
- * fans out (it is an endpoint, not a general broker), and publish nothing. Identity comes from the CONNECT
+ * operator or auditor role) subscribe to detections, alerts, levels and the journal's signed checkpoints, which the
+ * instances' shared {@link MqttHub} fans out (it is an endpoint, not a general broker; the newest checkpoint is sent
+ * at once to a new subscription, marked retained), and publish nothing. Identity comes from the CONNECT
  * credentials only: a publish on another sensor's topic is refused, counted and logged. QoS 1 audio is
  * acknowledged only after the pipeline has taken the frame (or refused it with a counted reason). A second
  * connection of the same sensor with the same client id replaces the first, as MQTT prescribes; a client id is a
@@ -163,12 +164,12 @@ public final class MqttIngestVerticle extends VerticleBase {
     private void onReaderConnect(MqttEndpoint endpoint, String name, String remote) {
         String principal = READER_PRINCIPAL + name;
         String clientId = endpoint.clientIdentifier();
-        MqttHub.Admission admission = hub.admit(principal, clientId, endpoint);
+        Context context = vertx.getOrCreateContext();
+        MqttHub.Admission admission = hub.admit(principal, clientId, endpoint, context);
         if (!admission.accepted()) {
             refuseOverLimit(endpoint, remote, principal);
             return;
         }
-        Context context = vertx.getOrCreateContext();
         endpoint.publishAutoAck(false);
         endpoint.subscriptionAutoAck(false);
         endpoint.publishHandler(m -> {
@@ -192,23 +193,23 @@ public final class MqttIngestVerticle extends VerticleBase {
             hub.closed(principal, clientId, endpoint);
             LOG.info("mqtt: client {} (reader {}) disconnected", LogSafe.quote(clientId), LogSafe.quote(name));
         });
-        MqttEndpoint previous = admission.replaced();
-        if (previous != null && previous != endpoint) {
-            previous.close();
+        try {
+            closeReplaced(admission.replaced(), endpoint);
+        } finally {
+            endpoint.accept(false);
         }
-        endpoint.accept(false);
         LOG.info("mqtt: reader {} connected from {}", LogSafe.quote(name), remote);
     }
 
     private void onSensorConnect(MqttEndpoint endpoint, SensorProfile profile, String remote) {
         String clientId = endpoint.clientIdentifier();
-        MqttHub.Admission admission = hub.admit(profile.id(), clientId, endpoint);
+        Context context = vertx.getOrCreateContext();
+        MqttHub.Admission admission = hub.admit(profile.id(), clientId, endpoint, context);
         if (!admission.accepted()) {
             refuseOverLimit(endpoint, remote, profile.id());
             return;
         }
         hub.sensorConnected(profile.id());
-        Context context = vertx.getOrCreateContext();
         endpoint.publishAutoAck(false);
         endpoint.subscriptionAutoAck(false);
         endpoint.publishHandler(m -> onPublish(endpoint, context, profile, m));
@@ -227,14 +228,29 @@ public final class MqttIngestVerticle extends VerticleBase {
             }
         });
         endpoint.closeHandler(v -> onClose(endpoint, clientId, profile));
-        MqttEndpoint previous = admission.replaced();
-        if (previous != null && previous != endpoint) {
-            LOG.info("mqtt: client {} (sensor {}) connected again; closing its previous connection",
-                    LogSafe.quote(clientId), profile.id());
-            previous.close();
+        try {
+            if (closeReplaced(admission.replaced(), endpoint)) {
+                LOG.info("mqtt: client {} (sensor {}) connected again; closing its previous connection",
+                        LogSafe.quote(clientId), profile.id());
+            }
+        } finally {
+            endpoint.accept(false);
         }
-        endpoint.accept(false);
         LOG.info("mqtt: sensor {} connected from {}", profile.id(), remote);
+    }
+
+    /**
+     * Closes the connection that {@code endpoint} replaces in its session, if any (true then), on that connection's
+     * own context and never on the caller's: the old connection may live on another event loop, where its client's
+     * DISCONNECT may already have marked it closed while its close handler has yet to run. Closing it from here then
+     * threw, and the new connection was never answered ({@link MqttHub.Connection#close} closes it there).
+     */
+    private static boolean closeReplaced(MqttHub.Connection previous, MqttEndpoint endpoint) {
+        if (previous == null || previous.endpoint() == endpoint) {
+            return false;
+        }
+        previous.close();
+        return true;
     }
 
     private void onClose(MqttEndpoint endpoint, String clientId, SensorProfile profile) {
@@ -305,12 +321,17 @@ public final class MqttIngestVerticle extends VerticleBase {
         MqttHub.Subscriber s = hub.subscriber(endpoint, context, principal);
         int refusedOverLimit = 0;
         int forbidden = 0;
+        MqttQoS checkpointQos = null;
         for (MqttTopicSubscription t : m.topicSubscriptions()) {
             if (allowed.test(t.topicName())) {
                 MqttQoS qos = t.qualityOfService() == MqttQoS.AT_MOST_ONCE ? MqttQoS.AT_MOST_ONCE
                         : MqttQoS.AT_LEAST_ONCE;
                 if (hub.subscribe(s, t.topicName(), qos)) {
                     granted.add(qos);
+                    if (Topics.matches(t.topicName(), Topics.CHECKPOINT)
+                            && (checkpointQos == null || qos.value() > checkpointQos.value())) {
+                        checkpointQos = qos;
+                    }
                 } else {
                     metrics.refused(TRANSPORT, "too_many_subscriptions");
                     refusedOverLimit++;
@@ -329,6 +350,13 @@ public final class MqttIngestVerticle extends VerticleBase {
                     hub.limits().maxSubscriptionsPerConnection(), FrameIntake.LOG_INTERVAL_MILLIS / 1000);
         }
         endpoint.subscribeAcknowledge(m.messageId(), granted);
+        // The newest signed checkpoint at once, marked retained, as a broker gives the one broker mode retains.
+        String retained = checkpointQos == null ? null : hub.retainedCheckpoint();
+        if (retained != null) {
+            endpoint.publish(Topics.CHECKPOINT, Buffer.buffer(retained), checkpointQos, false, true)
+                    .onFailure(e -> LOG.warn("mqtt: {} (client {}): cannot send the newest checkpoint: {}",
+                            LogSafe.quote(principal), LogSafe.quote(endpoint.clientIdentifier()), e.toString()));
+        }
     }
 
     private void sendError(MqttEndpoint endpoint, String sensorId, FrameIntake.Result result) {

@@ -9,7 +9,10 @@ public final class Topics {
     /** What the service subscribes to on an external broker. */
     public static final String ALL_AUDIO = PREFIX + "/sensors/+/audio";
     public static final String ALL_STATUS = PREFIX + "/sensors/+/status";
-    /** The newest signed journal checkpoint, retained (broker mode), for auditors to keep. */
+    /**
+     * The newest signed journal checkpoint, for auditors to keep: retained on the broker in broker mode; sent to
+     * readers of the embedded endpoint, the newest at once when they subscribe.
+     */
     public static final String CHECKPOINT = PREFIX + "/journal/checkpoint";
 
     /**
@@ -78,14 +81,14 @@ public final class Topics {
 
     /**
      * Whether a reader of the embedded endpoint may subscribe to {@code filter}: the output trees (detections,
-     * alerts, levels). Wildcards above those trees (such as {@code #}) are refused so that no filter can reach a
+     * alerts, levels) and the journal's signed checkpoint ({@link #CHECKPOINT}). Wildcards above those trees (such as {@code #}) are refused so that no filter can reach a
      * sensor's errors, and so are filters longer than {@link #MAX_FILTER_LENGTH}.
      */
     public static boolean readerMaySubscribe(String filter) {
         if (filter == null || filter.length() > MAX_FILTER_LENGTH || !validFilter(filter)) {
             return false;
         }
-        for (String tree : new String[] {"detections", "alerts", "levels"}) {
+        for (String tree : new String[] {"detections", "alerts", "levels", "journal"}) {
             String base = PREFIX + "/" + tree;
             if (filter.equals(base) || filter.startsWith(base + "/")) {
                 return true;

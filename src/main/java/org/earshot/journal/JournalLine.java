@@ -130,7 +130,16 @@ public record JournalLine(long seq, long timeMicros, String type, byte[] prev, b
             throw new JournalFormatException(expectedSeq, "entry " + expectedSeq + ": the header is not a journal v"
                     + VERSION + " header: " + preview(header));
         }
-        long seq = Long.parseLong(m.group(1));
+        long seq;
+        long timeMicros;
+        try {
+            seq = Long.parseLong(m.group(1));
+            timeMicros = Long.parseLong(m.group(2));
+        } catch (NumberFormatException e) {
+            // 19 digits pass the header's pattern but may exceed 2^63-1 (found writing JournalLineFuzzTest's seeds).
+            throw new JournalFormatException(expectedSeq, "entry " + expectedSeq + ": seq or time_us is beyond "
+                    + Long.MAX_VALUE + ": " + preview(header));
+        }
         byte[] dataSha = HEX.parseHex(m.group(5));
         if (data != null) {
             if (!MessageDigest.isEqual(sha256(data), dataSha)) {
@@ -142,8 +151,7 @@ public record JournalLine(long seq, long timeMicros, String type, byte[] prev, b
                 throw new JournalFormatException(seq, "entry " + seq + ": its data is not a JSON object");
             }
         }
-        return new JournalLine(seq, Long.parseLong(m.group(2)), m.group(3), HEX.parseHex(m.group(4)), dataSha,
-                header, data);
+        return new JournalLine(seq, timeMicros, m.group(3), HEX.parseHex(m.group(4)), dataSha, header, data);
     }
 
     /**

@@ -111,6 +111,26 @@ class JwtVerifierTest {
         assertTrue(reason(signed(HS256, base + "\"" + (NOW + 60) + "\"}")).contains("exp must be a number"));
     }
 
+    /**
+     * Found by JwtVerifierFuzzTest: {@code "exp":198599991e100000099} (a short, valid JSON number) cost the verifier
+     * over 10 s of BigInteger arithmetic (adding the leeway). Times are now bounded before any arithmetic. Before the
+     * fix the first and third cases here took that long, {@code 1e12} (year 33658) and the time finer than a
+     * nanosecond were accepted, and {@code -1} was refused as expired.
+     */
+    @Test
+    void refusesNumericDatesBeyondTheYear9999OrFinerThanNanosecondsBeforeComputingWithThem() throws Exception {
+        String base = "{\"sub\":\"alice\",\"role\":\"auditor\",\"aud\":\"" + AUDIENCE + "\",\"exp\":";
+        for (String exp : new String[] {"198599991e100000099", "1e12", "1e-100000000", "1800000600.0000000001",
+                "-1"}) {
+            assertTrue(reason(signed(HS256, base + exp + "}")).startsWith("exp must be seconds since the epoch from 0"),
+                    exp);
+        }
+        assertTrue(reason(signed(HS256, claims("\"nbf\":1e100000099"))).startsWith("nbf must be seconds"));
+        assertTrue(reason(signed(HS256, claims("\"iat\":-1e-100000099"))).startsWith("iat must be seconds"));
+        assertEquals("alice", VERIFIER.verify(signed(HS256, base + "253402300799}")).name());
+        assertEquals("alice", VERIFIER.verify(signed(HS256, base + "1800000600.123456789}")).name());
+    }
+
     @Test
     void refusesNbfAndIatInTheFutureBeyondTheLeeway() throws Exception {
         assertEquals("token not valid yet (nbf in the future)",

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Attacks on the embedded MQTT endpoint by clients that hold a valid sensor token, each of which once worked: taking
  * over another sensor's session by using its client id, exhausting the heap with subscription filters, holding
- * unlimited connections with one token, and holding sockets open without ever sending CONNECT.
+ * unlimited connections with one token, holding sockets open without ever sending CONNECT, and reconnecting so
+ * quickly that the previous connection is still closing.
  */
 class MqttEndpointAbuseIT {
     static final String HOST = "127.0.0.1";
@@ -47,10 +48,12 @@ class MqttEndpointAbuseIT {
     @BeforeAll
     static void start() throws Exception {
         Map<String, String> tokens = new LinkedHashMap<>();
-        for (String id : List.of("victim", "attacker", "watcher", "crowd")) {
+        for (String id : List.of("victim", "attacker", "watcher", "crowd", "cycler")) {
             tokens.put(id, SensorRegistry.newToken());
         }
-        live = new LiveHarness(dir, LiveHarness.embeddedConfig(), tokens);
+        // Checkpoints every second while there are new entries: the checkpoint test sees one signed while it waits.
+        live = new LiveHarness(dir, LiveHarness.embeddedConfig().replace("\"ingest\":",
+                "\"journal\": {\"checkpoint_seconds\": 1}, \"ingest\":"), tokens);
     }
 
     @AfterAll
@@ -205,6 +208,188 @@ class MqttEndpointAbuseIT {
         LiveHarness.await(connected);
         for (MqttClient c : List.of(held.get(2), held.get(3), again, other, later)) {
             LiveHarness.await(c.disconnect());
+        }
+    }
+
+    /**
+     * A sensor that disconnects and at once connects again with the same client id: the new CONNECT may arrive on
+     * another event loop while the previous connection is still closing there (the DISCONNECT marked it closed, its
+     * close handler has not run yet). Every CONNECT must be answered with CONNACK. Raw sockets, so that nothing
+     * waits between the DISCONNECT and the next CONNECT.
+     */
+    @Test
+    void quickDisconnectReconnectCyclesAreAllAnswered() throws Exception {
+        int cycles = 120;
+        byte[] connect = connectPacket("cycler-session", "cycler", live.tokens.get("cycler"));
+        List<Integer> unanswered = new ArrayList<>();
+        Socket previous = connectRaw(connect);
+        assertTrue(readConnack(previous), "the first CONNECT was not answered");
+        for (int i = 0; i < cycles && unanswered.size() < 5; i++) {
+            previous.getOutputStream().write(new byte[] {(byte) 0xE0, 0x00});
+            previous.getOutputStream().flush();
+            Socket next = connectRaw(connect);
+            previous.close();
+            if (!readConnack(next)) {
+                unanswered.add(i);
+            }
+            previous = next;
+        }
+        previous.close();
+        assertEquals(List.of(), unanswered, "cycles whose CONNECT got no CONNACK within 5 s (stopped at 5)");
+        // The session's bookkeeping is whole: this sensor holds no connection now, so it may open its limit again.
+        org.earshot.testing.Await.until(() -> {
+            try (Socket s = connectRaw(connectPacket("cycler-probe", "cycler", live.tokens.get("cycler")))) {
+                return readConnack(s);
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, LiveHarness.WAIT, () -> "the sensor cannot connect after the cycles");
+    }
+
+    private Socket connectRaw(byte[] connect) throws java.io.IOException {
+        Socket socket = new Socket();
+        socket.setTcpNoDelay(true);
+        socket.connect(new InetSocketAddress(HOST, live.service.mqttPort()), 5000);
+        socket.setSoTimeout(5000);
+        socket.getOutputStream().write(connect);
+        socket.getOutputStream().flush();
+        return socket;
+    }
+
+    /** True when the socket's next four bytes are a CONNACK that accepts; false on a timeout or anything else. */
+    private static boolean readConnack(Socket socket) throws java.io.IOException {
+        byte[] ack = new byte[4];
+        try {
+            int n = 0;
+            while (n < 4) {
+                int r = socket.getInputStream().read(ack, n, 4 - n);
+                if (r < 0) {
+                    return false;
+                }
+                n += r;
+            }
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        }
+        return ack[0] == 0x20 && ack[1] == 0x02 && ack[3] == 0x00;
+    }
+
+    /** An MQTT 3.1.1 CONNECT with a clean session, username and password, keep-alive 60 s. */
+    static byte[] connectPacket(String clientId, String username, String password) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        writeString(body, "MQTT");
+        body.write(4);
+        body.write(0xC2);
+        body.write(0);
+        body.write(60);
+        writeString(body, clientId);
+        writeString(body, username);
+        writeString(body, password);
+        java.io.ByteArrayOutputStream packet = new java.io.ByteArrayOutputStream();
+        packet.write(0x10);
+        int length = body.size();
+        do {
+            int digit = length % 128;
+            length /= 128;
+            packet.write(length > 0 ? digit | 0x80 : digit);
+        } while (length > 0);
+        packet.writeBytes(body.toByteArray());
+        return packet.toByteArray();
+    }
+
+    private static void writeString(java.io.ByteArrayOutputStream out, String s) {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.write(b.length >> 8);
+        out.write(b.length & 0xFF);
+        out.writeBytes(b);
+    }
+
+    /**
+     * The embedded endpoint publishes the journal's signed checkpoints as broker mode does on the broker: a reader
+     * that subscribes gets the newest at once, marked retained, and then each newer one as it is signed; a sensor's
+     * token may not read them. An auditor can keep them for {@code earshot verify --checkpoints-from}.
+     */
+    @Test
+    void readersGetTheNewestSignedCheckpointAtOnceAndEachNewOne() throws Exception {
+        MqttClient sensor = client("attacker", "attacker-checkpoints");
+        Map<Integer, CompletableFuture<List<Integer>>> sensorAcks = new ConcurrentHashMap<>();
+        sensor.subscribeCompletionHandler(a -> sensorAcks.computeIfAbsent(a.messageId(),
+                id -> new CompletableFuture<>()).complete(a.grantedQoSLevels()));
+        LiveHarness.await(sensor.connect(live.service.mqttPort(), HOST));
+        assertEquals(List.of(0x80, 0x80), subscribe(sensor, sensorAcks,
+                new LinkedHashMap<>(Map.of(org.earshot.ingest.Topics.CHECKPOINT, 1, "earshot/v1/journal/#", 1))));
+        LiveHarness.await(sensor.disconnect());
+
+        MqttClient reader = reader("reader-checkpoints");
+        java.util.concurrent.LinkedBlockingQueue<io.vertx.mqtt.messages.MqttPublishMessage> received =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        reader.publishHandler(received::add);
+        Map<Integer, CompletableFuture<List<Integer>>> acks = new ConcurrentHashMap<>();
+        reader.subscribeCompletionHandler(a -> acks.computeIfAbsent(a.messageId(), id -> new CompletableFuture<>())
+                .complete(a.grantedQoSLevels()));
+        LiveHarness.await(reader.connect(live.service.mqttPort(), HOST));
+        java.security.PublicKey key = org.earshot.journal.JournalKeys.readPublic(
+                live.dir.resolve("keys").resolve("journal-ed25519.pem.pub"));
+        try {
+            assertEquals(List.of(1), subscribe(reader, acks, Map.of(org.earshot.ingest.Topics.CHECKPOINT, 1)));
+            // (One signed at this moment may come in too, not marked retained: the retained one is looked for.)
+            io.vertx.mqtt.messages.MqttPublishMessage first = next(received, m -> m.isRetain());
+            assertTrue(first != null, "no retained checkpoint on subscribing");
+            assertEquals(org.earshot.ingest.Topics.CHECKPOINT, first.topicName());
+            assertTrue(first.isRetain(), "the newest checkpoint is sent as a retained message");
+            org.earshot.journal.Checkpoint held = org.earshot.journal.Checkpoint.parse(first.payload().toString());
+            assertTrue(held.treeSize() > 0);
+            assertTrue(held.verify(key), "signed by the journal's key");
+
+            // New entries (a reader's API request is journaled) are signed within a second: the reader gets that
+            // checkpoint as it is signed, not marked retained.
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + HOST + ":"
+                            + live.service.httpPort() + "/api/v1/sensors"))
+                            .header("Authorization", "Bearer " + live.readerKey).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            io.vertx.mqtt.messages.MqttPublishMessage next = next(received, m -> !m.isRetain()
+                    && treeSize(m) > held.treeSize());
+            assertTrue(next != null, "no newer checkpoint after new entries");
+            org.earshot.journal.Checkpoint newer = org.earshot.journal.Checkpoint.parse(next.payload().toString());
+            assertTrue(newer.verify(key));
+
+            // A second subscription now gets the newer one at once.
+            MqttClient late = reader("reader-checkpoints-late");
+            java.util.concurrent.LinkedBlockingQueue<io.vertx.mqtt.messages.MqttPublishMessage> lateReceived =
+                    new java.util.concurrent.LinkedBlockingQueue<>();
+            late.publishHandler(lateReceived::add);
+            LiveHarness.await(late.connect(live.service.mqttPort(), HOST));
+            LiveHarness.await(late.subscribe("earshot/v1/journal/#", 0));
+            io.vertx.mqtt.messages.MqttPublishMessage retained = next(lateReceived, m -> m.isRetain());
+            assertTrue(retained != null, "no retained checkpoint for the late reader");
+            assertTrue(treeSize(retained) >= newer.treeSize());
+            LiveHarness.await(late.disconnect());
+        } finally {
+            LiveHarness.await(reader.disconnect());
+        }
+    }
+
+    /** The first message from {@code queue} that {@code wanted} accepts within a minute; null if none. */
+    private static io.vertx.mqtt.messages.MqttPublishMessage next(
+            java.util.concurrent.BlockingQueue<io.vertx.mqtt.messages.MqttPublishMessage> queue,
+            java.util.function.Predicate<io.vertx.mqtt.messages.MqttPublishMessage> wanted) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (long left; (left = end - System.nanoTime()) > 0; ) {
+            io.vertx.mqtt.messages.MqttPublishMessage m = queue.poll(left, TimeUnit.NANOSECONDS);
+            if (m != null && wanted.test(m)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static long treeSize(io.vertx.mqtt.messages.MqttPublishMessage m) {
+        try {
+            return org.earshot.journal.Checkpoint.parse(m.payload().toString()).treeSize();
+        } catch (org.earshot.journal.JournalFormatException e) {
+            throw new AssertionError("not a checkpoint: " + m.payload(), e);
         }
     }
 

@@ -229,6 +229,25 @@ class ServeConfigTest {
         }
     }
 
+    /**
+     * Found by ServeConfigFuzzTest (its input "z}"): the message was Gson's, on two lines, the first telling the
+     * operator to call JsonReader.setStrictness(LENIENT), the second a link to Gson's troubleshooting page. A name
+     * written twice was quoted raw, so a line break in it broke the message too.
+     */
+    @Test
+    void malformedJsonIsOneLineInTheOperatorsTerms() throws Exception {
+        for (String text : new String[] {"z}", "{\"a\": tru}", "{\"a\": [1,,2]}", "{\"a\u0000b\n\": 1, \"a\u0000b\n\": 2}",
+                "{\"x\n\": {\"y\": 1}} 3"}) {
+            String message = error(text);
+            assertTrue(message.startsWith(tmp.resolve("config.json") + ": "), message);
+            assertFalse(message.chars().anyMatch(Character::isISOControl), "one printable line: " + message);
+            assertFalse(message.contains("setStrictness") || message.contains("Troubleshooting"), message);
+        }
+        assertTrue(error("z}").contains("not strict JSON"), error("z}"));
+        assertTrue(error("{\"a\\n\": 1, \"a\\n\": 2}").contains("key \"a\\n\" appears twice"),
+                error("{\"a\\n\": 1, \"a\\n\": 2}"));
+    }
+
     @Test
     void aMissingFileIsNamed() {
         Path missing = tmp.resolve("nope.json");

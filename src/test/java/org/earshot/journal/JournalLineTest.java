@@ -111,6 +111,25 @@ class JournalLineTest {
         assertEquals("entry 4: its data does not match data_sha256 (altered)", e.getMessage());
     }
 
+    /**
+     * 19 digits pass the header's pattern but may exceed a long: such a line (a forged or damaged journal) threw
+     * NumberFormatException out of the reader instead of a JournalFormatException naming the entry. Found while
+     * writing JournalLineFuzzTest's seeds (its seeds line-seq-beyond-long and line-time-beyond-long), not by fuzzing.
+     */
+    @Test
+    void numbersBeyondALongAreAFormatErrorNamingTheEntry() {
+        for (String numbers : new String[] {"\"seq\":9999999999999999999,\"time_us\":3",
+                "\"seq\":2,\"time_us\":9223372036854775808"}) {
+            byte[] line = ("{\"v\":1," + numbers + ",\"type\":\"x\",\"prev\":\"" + HEX.formatHex(PREV)
+                    + "\",\"data_sha256\":\"" + HEX.formatHex(sha256(new byte[0])) + "\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+            JournalFormatException e = assertThrows(JournalFormatException.class, () -> JournalLine.parse(line, 2),
+                    numbers);
+            assertEquals(2, e.seq());
+            assertTrue(e.getMessage().startsWith("entry 2: seq or time_us is beyond"), e.getMessage());
+        }
+    }
+
     @Test
     void dataThatIsNotAJsonObjectIsRejected() {
         for (String data : new String[] {"[1,2]", "\"text\"", "{\"a\":", "{}{}", "{a:1}", "{'a':1}",
