@@ -108,5 +108,7 @@ class AudiosetTrainSmokeTest {
                 "--out", dir.resolve("x").toString()).assertRejected("--head must be trained or zero-shot");
         CliRunner.run("train", "--dataset", data.toString(), "--architecture", "audioset", "--head-input", "logits",
                 "--out", dir.resolve("x").toString()).assertRejected("head input must be one of");
+        CliRunner.run("train", "--dataset", data.toString(), "--architecture", "cnn", "--head-input", "scores",
+                "--out", dir.resolve("x").toString()).assertRejected("need the audioset architecture");
     }
 }
