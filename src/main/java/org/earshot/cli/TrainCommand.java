@@ -99,6 +99,15 @@ final class TrainCommand implements Callable<Integer> {
             + "and 1, which keeps its scores where thresholds can tell them apart (default: ${DEFAULT-VALUE})")
     double labelSmoothing = 0.1;
 
+    @Option(names = "--head", description = "audioset: trained (a head trained on --head-input) or zero-shot (no "
+            + "training: each class the maximum of YAMNet-AudioSet's own scores for some AudioSet classes, listed in "
+            + "ZeroShotHead; with --all-folds the same model in every fold) (default: ${DEFAULT-VALUE})")
+    String head = "trained";
+
+    @Option(names = "--head-input", description = "audioset: what the trained head reads: embedding (1024-d), "
+            + "scores (the logits of the 521 AudioSet scores) or embedding+scores (default: ${DEFAULT-VALUE})")
+    String headInput = "embedding";
+
     @Option(names = "--cascade", description = "audioset: also train a cheap screen (YAMNet-256's pretrained backbone "
             + "and a head) that scores every window and passes to YAMNet-AudioSet only those that may hold an event "
             + "(screen.onnx; the manifest's cascade section)")
@@ -143,6 +152,18 @@ final class TrainCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})")
     double targetFalseAlarms = 1.0;
 
+    private static TrainOptions.Head head(int hidden, double labelSmoothing, boolean cascade, String input,
+            String head) {
+        if (!List.of("trained", "zero-shot").contains(head)) {
+            throw new BadInputException("--head must be trained or zero-shot, got '" + head + "'");
+        }
+        try {
+            return new TrainOptions.Head(hidden, labelSmoothing, cascade, input, head.equals("zero-shot"));
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+    }
+
     /** Thresholds of a model trained without a validation split, until cross-validation chooses them. */
     static final double UNCALIBRATED = 0.5;
 
@@ -174,7 +195,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainOptions options = new TrainOptions(data, out, architecture, epochs, examplesPerEpoch, batchSize, lr, seed,
                 validationFraction, width, weights, threads, backgroundShare, hardNegativeShare,
                 sources != null ? sources.size() : folds, fold, pooling, freezeBackbone, sources, backboneFile,
-                new TrainOptions.Head(headHidden, labelSmoothing, cascade));
+                head(headHidden, labelSmoothing, cascade, headInput, head));
         if (allFolds && (sources == null || !architecture.equals("audioset"))) {
             throw new BadInputException("--all-folds needs --source-folds and --architecture audioset");
         }
@@ -197,10 +218,16 @@ final class TrainCommand implements Callable<Integer> {
                 tee.printf("dataset %s: %d clips, %d for training, %d for validation (%s)%n", data,
                         manifest.clips().size(), split.train().size(), split.validation().size(),
                         options.split().describe());
-                List<LoadedClip> trainClips = LoadedClip.loadAll(split.train(), threads);
+                boolean zeroShot = options.head().zeroShot();
+                List<LoadedClip> trainClips = zeroShot ? List.of() : LoadedClip.loadAll(split.train(), threads);
                 List<LoadedClip> validationClips = LoadedClip.loadAll(split.validation(), threads);
                 try (EmbeddingHeadTrainer trainer = new EmbeddingHeadTrainer(options, tee)) {
-                    ModelManifest.Cascade cascaded = trainer.train(trainer.embed(trainClips), Set.of(), out);
+                    ModelManifest.Cascade cascaded = null;
+                    if (zeroShot) {
+                        trainer.zeroShot(out);
+                    } else {
+                        cascaded = trainer.train(trainer.embed(trainClips), Set.of(), out);
+                    }
                     result = new Trained(manifest, split, validationClips, cascaded);
                 }
             } else {
@@ -253,9 +280,10 @@ final class TrainCommand implements Callable<Integer> {
         DatasetManifest manifest = options.dataset().read();
         tee.printf("dataset %s: %d clips; %d folds of sources, each trained without its own%n", options.dataset(),
                 manifest.clips().size(), sources.size());
-        List<LoadedClip> clips = LoadedClip.loadAll(manifest.clips(), threads);
+        boolean zeroShot = options.head().zeroShot();
+        List<LoadedClip> clips = zeroShot ? List.of() : LoadedClip.loadAll(manifest.clips(), threads);
         try (EmbeddingHeadTrainer trainer = new EmbeddingHeadTrainer(options, tee)) {
-            EmbeddingHeadTrainer.Bank bank = trainer.embed(clips);
+            EmbeddingHeadTrainer.Bank bank = zeroShot ? null : trainer.embed(clips);
             for (int k = 0; k < sources.size(); k++) {
                 GroupSplit split = GroupSplit.Spec.sourceFold(sources, k, options.seed()).apply(manifest.clips());
                 Set<String> heldOut = new TreeSet<>();
@@ -263,7 +291,13 @@ final class TrainCommand implements Callable<Integer> {
                 tee.printf("fold %d (%s): holding out %s%n", k, sources.names().get(k), heldOut);
                 Path dir = out.resolve("fold" + k);
                 Files.createDirectories(dir);
-                ModelManifest m = manifest(dir, trainer.train(bank, heldOut, dir));
+                ModelManifest.Cascade cascaded = null;
+                if (zeroShot) {
+                    trainer.zeroShot(dir);
+                } else {
+                    cascaded = trainer.train(bank, heldOut, dir);
+                }
+                ModelManifest m = manifest(dir, cascaded);
                 ThresholdCalibrator.apply(m, uncalibrated(), targetFalseAlarms);
                 m.thresholdRule = "not calibrated: fold " + k + " of a leave-sources-out validation (thresholds are "
                         + "chosen across the folds by 'earshot evaluate cross-validation')";

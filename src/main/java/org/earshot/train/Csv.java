@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Splits one RFC 4180 CSV line (double-quoted fields may contain commas and doubled quotes). */
-final class Csv {
+public final class Csv {
     private Csv() {}
 
-    static List<String> split(String line) {
+    public static List<String> split(String line) {
         List<String> fields = new ArrayList<>();
         StringBuilder field = new StringBuilder();
         boolean quoted = false;

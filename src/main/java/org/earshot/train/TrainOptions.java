@@ -1,5 +1,9 @@
 package org.earshot.train;
 
+import org.earshot.train.head.EmbeddingHeadTrainer;
+import org.earshot.train.head.ZeroShotHead;
+import org.earshot.train.onnx.OnnxComposer;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -35,9 +39,14 @@ public record TrainOptions(DatasetSelection dataset, Path output, String archite
      *                       tell windows apart
      * @param cascade also train a cheap screen (YAMNet-256's pretrained backbone, from {@code yamnetWeights}, with a
      *                head of its own) that runs on every window in front of the backbone
+     * @param input what the head reads: {@code embedding} (the backbone's 1024-d embedding), {@code scores} (the
+     *              logits of its 521 AudioSet scores) or {@code embedding+scores} (both, concatenated)
+     * @param zeroShot no training: a fixed head, each class the maximum of some AudioSet scores
+     *                 ({@link org.earshot.train.head.ZeroShotHead})
      */
-    public record Head(int hidden, double labelSmoothing, boolean cascade) {
-        public static final Head NONE = new Head(0, 0, false);
+    public record Head(int hidden, double labelSmoothing, boolean cascade, String input, boolean zeroShot) {
+        public static final List<String> INPUTS = List.of("embedding", "scores", "embedding+scores");
+        public static final Head NONE = new Head(0, 0, false, "embedding", false);
 
         public Head {
             if (hidden < 0 || hidden > 4096) {
@@ -46,6 +55,24 @@ public record TrainOptions(DatasetSelection dataset, Path output, String archite
             if (!(labelSmoothing >= 0 && labelSmoothing < 0.5)) {
                 throw new IllegalArgumentException("label smoothing must be in [0, 0.5), got " + labelSmoothing);
             }
+            if (!INPUTS.contains(input)) {
+                throw new IllegalArgumentException("head input must be one of " + INPUTS + ", got '" + input + "'");
+            }
+            if (zeroShot && cascade) {
+                throw new IllegalArgumentException("a zero-shot head has no cascade");
+            }
+        }
+
+        /** The backbone outputs the head reads, in order (the scores as logits). */
+        public List<OnnxComposer.Feature> features() {
+            List<OnnxComposer.Feature> features = new java.util.ArrayList<>();
+            if (input.contains("embedding")) {
+                features.add(new OnnxComposer.Feature(EmbeddingHeadTrainer.EMBEDDING_OUTPUT, false));
+            }
+            if (input.contains("scores")) {
+                features.add(new OnnxComposer.Feature(ZeroShotHead.SCORES_OUTPUT, true));
+            }
+            return List.copyOf(features);
         }
     }
 
@@ -67,6 +94,10 @@ public record TrainOptions(DatasetSelection dataset, Path output, String archite
         }
         if (architecture.equals("audioset") && backbone == null) {
             throw new IllegalArgumentException("architecture audioset needs the backbone's ONNX file");
+        }
+        if ((head.zeroShot() || !head.input().equals("embedding")) && !architecture.equals("audioset")) {
+            throw new IllegalArgumentException("a zero-shot head and a head on the AudioSet scores need the audioset "
+                    + "architecture");
         }
         if (head.cascade() && (!architecture.equals("audioset") || yamnetWeights == null)) {
             throw new IllegalArgumentException("a cascade needs the audioset architecture and the YAMNet-256 weights");

@@ -73,4 +73,42 @@ class AudiosetTrainSmokeTest {
         CliRunner.run("detect", "--model", out.resolve("fold1").toString(), wav.toString())
                 .assertRejected("screen.onnx");
     }
+
+    @Test
+    void zeroShotHeadNeedsNoTrainingAndIsTheSameModelInEveryFold() throws IOException {
+        Path shared = SharedModels.dir();
+        Path data = SyntheticDataset.write(dir.resolve("data"), "", 2);
+        Path folds = dir.resolve("folds.csv");
+        Files.writeString(folds, "source,fold\nsynthetic-0,first\nsynthetic-1,second\n");
+        Path out = dir.resolve("zero-shot");
+        CliRunner.Run train = CliRunner.run("train", "--dataset", data.toString(), "--architecture", "audioset",
+                "--head", "zero-shot", "--source-folds", folds.toString(), "--all-folds",
+                "--backbone", shared.resolve("yamnet-audioset/yamnet_patch.onnx").toString(), "--out", out.toString());
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(!train.err().contains("embedded"), train.err());
+        assertTrue(train.err().contains("zero-shot head"), train.err());
+        byte[] fold0 = Files.readAllBytes(out.resolve("fold0/model.onnx"));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(fold0, Files.readAllBytes(out.resolve("fold1/model.onnx")));
+        for (int k = 0; k < 2; k++) {
+            ModelManifest m = ModelManifest.read(out.resolve("fold" + k));
+            assertEquals("audioset", m.architecture);
+            assertEquals(null, m.cascade);
+            assertEquals(k, m.training.fold());
+        }
+        CliRunner.Run cv = CliRunner.run("evaluate", "cross-validation", "--dataset", data.toString(),
+                out.resolve("fold0").toString(), out.resolve("fold1").toString(), "--target-false-alarms-per-hour",
+                "2");
+        assertEquals(0, cv.exitCode(), cv.err());
+        assertTrue(cv.out().contains("A. each fold at the thresholds chosen on the other folds"), cv.out());
+
+        CliRunner.run("train", "--dataset", data.toString(), "--architecture", "audioset", "--head", "zero-shot",
+                "--cascade", "--yamnet-weights", SharedModels.backbone().toString(), "--out", dir.resolve("x").toString())
+                .assertRejected("a zero-shot head has no cascade");
+        CliRunner.run("train", "--dataset", data.toString(), "--architecture", "audioset", "--head", "one-shot",
+                "--out", dir.resolve("x").toString()).assertRejected("--head must be trained or zero-shot");
+        CliRunner.run("train", "--dataset", data.toString(), "--architecture", "audioset", "--head-input", "logits",
+                "--out", dir.resolve("x").toString()).assertRejected("head input must be one of");
+        CliRunner.run("train", "--dataset", data.toString(), "--architecture", "cnn", "--head-input", "scores",
+                "--out", dir.resolve("x").toString()).assertRejected("need the audioset architecture");
+    }
 }

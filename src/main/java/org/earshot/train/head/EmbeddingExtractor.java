@@ -12,14 +12,18 @@ import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import org.earshot.dsp.FrontEndSpec;
 import org.earshot.model.OnnxClassifier;
+import org.earshot.train.onnx.OnnxComposer.Feature;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Runs a pretrained ONNX backbone (such as YAMNet-AudioSet's {@code yamnet_patch.onnx}) on log-mel patches and
- * returns its embedding, on DJL's OnnxRuntime engine. Only for training a head on top: one predictor, used by one
+ * returns its embedding (or several of its outputs concatenated, each as it is or as a logit: the
+ * {@link Feature}s that a composed head reads, computed as the composed graph computes them), on DJL's OnnxRuntime
+ * engine. Only for training a head on top: one predictor, used by one
  * thread at a time.
  */
 public final class EmbeddingExtractor implements AutoCloseable {
@@ -27,7 +31,7 @@ public final class EmbeddingExtractor implements AutoCloseable {
 
     private final ZooModel<float[][], float[][]> model;
     private final Predictor<float[][], float[][]> predictor;
-    private final int features;
+    private final int width;
 
     /**
      * @param backbone the ONNX file
@@ -37,6 +41,14 @@ public final class EmbeddingExtractor implements AutoCloseable {
      * @param threads OnnxRuntime intra-op threads
      */
     public EmbeddingExtractor(Path backbone, String patchInput, String embedding, int threads) throws IOException {
+        this(backbone, patchInput, List.of(new Feature(embedding, false)), threads);
+    }
+
+    /**
+     * @param features the graph outputs (N x width each) to concatenate, each as it is or as a logit
+     */
+    public EmbeddingExtractor(Path backbone, String patchInput, List<Feature> features, int threads)
+            throws IOException {
         if (!Files.isRegularFile(backbone)) {
             throw new IOException("backbone not found: " + backbone);
         }
@@ -56,16 +68,30 @@ public final class EmbeddingExtractor implements AutoCloseable {
 
             @Override
             public float[][] processOutput(TranslatorContext ctx, NDList list) {
-                NDArray out = list.get(embedding);
-                if (out == null) {
-                    throw new IllegalStateException("the backbone has no output '" + embedding + "'");
+                int width = 0;
+                for (Feature feature : features) {
+                    NDArray out = list.get(feature.tensor());
+                    if (out == null) {
+                        throw new IllegalStateException("the backbone has no output '" + feature.tensor() + "'");
+                    }
+                    width += Math.toIntExact(out.getShape().get(1));
                 }
-                int rows = Math.toIntExact(out.getShape().get(0));
-                int cols = Math.toIntExact(out.getShape().get(1));
-                float[] flat = out.toFloatArray();
-                float[][] result = new float[rows][cols];
-                for (int r = 0; r < rows; r++) {
-                    System.arraycopy(flat, r * cols, result[r], 0, cols);
+                float[][] result = null;
+                int offset = 0;
+                for (Feature feature : features) {
+                    NDArray out = list.get(feature.tensor());
+                    int rows = Math.toIntExact(out.getShape().get(0));
+                    int cols = Math.toIntExact(out.getShape().get(1));
+                    if (result == null) {
+                        result = new float[rows][width];
+                    }
+                    float[] flat = out.toFloatArray();
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < cols; c++) {
+                            result[r][offset + c] = feature.apply(flat[r * cols + c]);
+                        }
+                    }
+                    offset += cols;
                 }
                 return result;
             }
@@ -91,12 +117,12 @@ public final class EmbeddingExtractor implements AutoCloseable {
             throw new IOException("cannot load backbone " + backbone + ": " + e.getMessage(), e);
         }
         predictor = model.newPredictor(translator);
-        features = embed(new float[][] {new float[PATCH_SIZE]})[0].length;
+        width = embed(new float[][] {new float[PATCH_SIZE]})[0].length;
     }
 
     /** Embedding width. */
     public int features() {
-        return features;
+        return width;
     }
 
     /** One embedding per patch. */

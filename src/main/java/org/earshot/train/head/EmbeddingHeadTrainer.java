@@ -85,8 +85,8 @@ public final class EmbeddingHeadTrainer implements AutoCloseable {
         Random rng = new Random(options.seed());
         LogMel logMel = new LogMel();
         long start = System.nanoTime();
-        try (EmbeddingExtractor backbone = new EmbeddingExtractor(options.backbone(), PATCH_INPUT, EMBEDDING_OUTPUT,
-                options.threads());
+        try (EmbeddingExtractor backbone = new EmbeddingExtractor(options.backbone(), PATCH_INPUT,
+                options.head().features(), options.threads());
              EmbeddingExtractor screen = !options.head().cascade() ? null : new EmbeddingExtractor(screenBackbone(),
                      ScreenBackbone.INPUT, ScreenBackbone.EMBEDDING, options.threads())) {
             for (int from = 0; from < n; from += CHUNK) {
@@ -124,7 +124,7 @@ public final class EmbeddingHeadTrainer implements AutoCloseable {
                 options.seed());
         List<OnnxComposer.Dense> head = DenseHeadTrainer.train(bank.embeddings(), bank.labels(), settings, progress);
         Path modelFile = modelDir.resolve(org.earshot.model.ModelDirectory.MODEL_FILE);
-        OnnxComposer.write(options.backbone(), PATCH_INPUT, EMBEDDING_OUTPUT, head, modelFile);
+        OnnxComposer.write(options.backbone(), PATCH_INPUT, options.head().features(), head, modelFile);
         progress.println("wrote " + modelFile + " (backbone " + options.backbone().getFileName() + " + head "
                 + describe(head) + ")");
         if (bank.screenEmbeddings() == null) {
@@ -139,6 +139,18 @@ public final class EmbeddingHeadTrainer implements AutoCloseable {
         OnnxComposer.write(screenBackbone(), ScreenBackbone.INPUT, ScreenBackbone.EMBEDDING, screenHead,
                 modelDir.resolve(SCREEN_FILE));
         return new ModelManifest.Cascade(SCREEN_FILE, screenThresholds(bank, screenHead));
+    }
+
+    /**
+     * Writes the zero-shot model into {@code modelDir}: the backbone with {@link ZeroShotHead}'s fixed head (no
+     * examples, no training; the class map beside the backbone names its AudioSet classes).
+     */
+    public void zeroShot(Path modelDir) throws IOException {
+        List<int[]> classes = ZeroShotHead.indices(ZeroShotHead.classMap(options.backbone()));
+        Path modelFile = modelDir.resolve(org.earshot.model.ModelDirectory.MODEL_FILE);
+        OnnxComposer.writeMaxOver(options.backbone(), PATCH_INPUT, ZeroShotHead.SCORES_OUTPUT, classes, modelFile);
+        progress.println("wrote " + modelFile + " (backbone " + options.backbone().getFileName() + " + zero-shot head: "
+                + "each class the maximum of the AudioSet scores " + ZeroShotHead.MAPPING + ")");
     }
 
     /**

@@ -60,6 +60,49 @@ class AudiosetComposerTest {
     }
 
     @Test
+    void aHeadOnTheEmbeddingAndTheLogitsOfTheScoresMatchesTheTrainingFeatures() throws Exception {
+        // What EmbeddingExtractor gives the head trainer (embedding, then logit(clip(scores))) must be what the
+        // composed graph feeds the head (Concat of the embedding and Clip, Log, Sub nodes on the scores).
+        Path backbone = SharedModels.audioset();
+        List<OnnxComposer.Feature> features = List.of(
+                new OnnxComposer.Feature(EmbeddingHeadTrainer.EMBEDDING_OUTPUT, false),
+                new OnnxComposer.Feature(ZeroShotHead.SCORES_OUTPUT, true));
+        Random rng = new Random(8);
+        List<OnnxComposer.Dense> head = List.of(dense(1024 + 521, 4, true, rng), dense(4, 3, false, rng));
+        OnnxComposer.write(backbone, EmbeddingHeadTrainer.PATCH_INPUT, features, head, dir.resolve("model.onnx"));
+        float[][] patches = new float[3][PATCH];
+        for (float[] p : patches) {
+            for (int i = 0; i < PATCH; i++) {
+                p[i] = (float) (-4 + 2 * rng.nextGaussian());
+            }
+        }
+        float[][] served;
+        try (OnnxClassifier classifier = OnnxClassifier.load(dir)) {
+            served = classifier.classify(patches);
+        }
+        float[][] x;
+        float[][] scores;
+        try (EmbeddingExtractor extractor = new EmbeddingExtractor(backbone, EmbeddingHeadTrainer.PATCH_INPUT,
+                features, 1);
+             EmbeddingExtractor raw = new EmbeddingExtractor(backbone, EmbeddingHeadTrainer.PATCH_INPUT,
+                     ZeroShotHead.SCORES_OUTPUT, 1)) {
+            assertEquals(1024 + 521, extractor.features());
+            x = extractor.embed(patches);
+            scores = raw.embed(patches);
+        }
+        for (int i = 0; i < patches.length; i++) {
+            for (int k = 0; k < 521; k++) {
+                double p = Math.min(1 - 1e-4, Math.max(1e-4, scores[i][k]));
+                assertEquals(Math.log(p / (1 - p)), x[i][1024 + k], 1e-3, "logit of score " + k);
+            }
+            float[] expected = DenseHeadTrainer.predict(head, x[i]);
+            for (int c = 0; c < 3; c++) {
+                assertEquals(expected[c], served[i][c], 1e-4, "patch " + i + " class " + c);
+            }
+        }
+    }
+
+    @Test
     void refusesABackboneWithoutTheNamedInputAndMalformedBytes() throws Exception {
         byte[] model = Files.readAllBytes(SharedModels.audioset());
         List<OnnxComposer.Dense> head = List.of(dense(1024, 3, false, new Random(1)));
