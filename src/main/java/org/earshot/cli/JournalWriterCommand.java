@@ -2,7 +2,6 @@ package org.earshot.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,13 +31,7 @@ final class JournalWriterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ServeConfig cfg;
-        try {
-            cfg = ServeConfig.load(Optional.ofNullable(config).map(c -> Paths.requireFile(c, "configuration file")),
-                    System.getenv());
-        } catch (ConfigException e) {
-            throw new BadInputException(e.getMessage(), e);
-        }
+        ServeConfig cfg = ServeCommand.load(config);
         if (!cfg.cluster().enabled()) {
             throw new BadInputException("journal-writer needs cluster mode: set cluster.bootstrap_servers and"
                     + " cluster.node_id (docs/CONFIGURATION.md)");

@@ -26,15 +26,22 @@ final class ServeCommand implements Callable<Integer> {
             + "CONFIGURATION.md); EARSHOT_* environment variables override it")
     Path config;
 
-    @Override
-    public Integer call() throws Exception {
-        ServeConfig cfg;
+    /**
+     * The service's configuration: {@code config} (or none) with the EARSHOT_* environment over it; a bad file or
+     * value is the user's error (one line, exit 2). Used by {@code serve} and {@code journal-writer}.
+     */
+    static ServeConfig load(Path config) {
         try {
-            cfg = ServeConfig.load(Optional.ofNullable(config).map(c -> Paths.requireFile(c, "configuration file")),
+            return ServeConfig.load(Optional.ofNullable(config).map(c -> Paths.requireFile(c, "configuration file")),
                     System.getenv());
         } catch (ConfigException e) {
             throw new BadInputException(e.getMessage(), e);
         }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ServeConfig cfg = load(config);
         System.err.println("earshot: " + cfg.describe());
         Path model = modelDirectory(cfg.model(), Paths.home());
         if (cfg.model() != null && !cfg.model().isAbsolute() && !Files.isDirectory(model)) {

@@ -160,23 +160,9 @@ public final class InfluxServer extends LoopbackServer {
             throw new UncheckedIOException("cannot run " + binary, e);
         }
         ServerProcesses.track(process);
-        Process started = process;
-        try {
-            Await.until(() -> !started.isAlive() || listening(logStart), START_TIMEOUT,
-                    () -> describe("influxd (pid " + started.pid() + ") to answer " + url() + "/ping"));
-        } catch (AssertionError timeout) {
-            kill();
-            throw new IllegalStateException(timeout.getMessage(), timeout);
-        }
-        if (started.isAlive()) {
-            return Launch.READY;
-        }
-        ServerProcesses.untrack(started);
-        if (read(log, logStart).toLowerCase().contains(ADDRESS_IN_USE)) {
-            return Launch.ADDRESS_IN_USE;
-        }
-        throw new IllegalStateException(describe("influxd exited with code " + started.exitValue()
-                + " during start-up"));
+        return awaitLaunch(process, "influxd", "answer " + url() + "/ping", START_TIMEOUT,
+                () -> listening(logStart), () -> read(log, logStart),
+                output -> output.toLowerCase().contains(ADDRESS_IN_USE));
     }
 
     /** Its log says it listens on our HTTP port (so it is ours that answers, not a stranger) and /ping answers 204. */

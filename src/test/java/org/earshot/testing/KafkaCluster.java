@@ -300,25 +300,10 @@ public final class KafkaCluster implements AutoCloseable {
         }
 
         Launch awaitStarted() {
-            Process started = process;
             long from = logStart;
-            try {
-                Await.until(() -> !started.isAlive() || read(log, from).contains(STARTED), START_TIMEOUT,
-                        () -> describe("kafka node " + id + " (pid " + started.pid() + ") to start on "
-                                + listeners()));
-            } catch (AssertionError timeout) {
-                kill();
-                throw new IllegalStateException(timeout.getMessage(), timeout);
-            }
-            if (started.isAlive()) {
-                return Launch.READY;
-            }
-            ServerProcesses.untrack(started);
-            if ((read(log, from) + read(out, 0)).contains(ADDRESS_IN_USE)) {
-                return Launch.ADDRESS_IN_USE;
-            }
-            throw new IllegalStateException(describe("kafka node " + id + " exited with code " + started.exitValue()
-                    + " during start-up"));
+            return awaitLaunch(process, "kafka node " + id, "start on " + listeners(), START_TIMEOUT,
+                    () -> read(log, from).contains(STARTED), () -> read(log, from) + read(out, 0),
+                    output -> output.contains(ADDRESS_IN_USE));
         }
 
         @Override

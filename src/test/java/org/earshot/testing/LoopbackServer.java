@@ -1,6 +1,9 @@
 package org.earshot.testing;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * What the test servers ({@link InfluxServer}, {@link MosquittoBroker}) share: one real server process on loopback
@@ -28,6 +31,31 @@ public abstract class LoopbackServer implements AutoCloseable {
      * exited because a port is taken. Throws on any other failure.
      */
     abstract Launch launch();
+
+    /**
+     * Waits until the just started process {@code started} is {@code ready} or has exited: READY, ADDRESS_IN_USE
+     * when it exited and its {@code output} says a port is taken; otherwise throws, naming {@code what} (e.g.
+     * "mosquitto") with the server's logs. A process that neither answers nor exits in time is killed.
+     */
+    protected Launch awaitLaunch(Process started, String what, String waitingFor, Duration timeout,
+            BooleanSupplier ready, Supplier<String> output, Predicate<String> addressInUse) {
+        try {
+            Await.until(() -> !started.isAlive() || ready.getAsBoolean(), timeout,
+                    () -> describe(what + " (pid " + started.pid() + ") to " + waitingFor));
+        } catch (AssertionError timedOut) {
+            kill();
+            throw new IllegalStateException(timedOut.getMessage(), timedOut);
+        }
+        if (started.isAlive()) {
+            return Launch.READY;
+        }
+        ServerProcesses.untrack(started);
+        if (addressInUse.test(output.get())) {
+            return Launch.ADDRESS_IN_USE;
+        }
+        throw new IllegalStateException(describe(what + " exited with code " + started.exitValue()
+                + " during start-up"));
+    }
 
     /** The addresses it listens on, for messages. */
     abstract String listeners();

@@ -255,24 +255,9 @@ public final class MosquittoBroker extends LoopbackServer {
             throw new UncheckedIOException("cannot run " + binary, e);
         }
         ServerProcesses.track(process);
-        Process started = process;
-        try {
-            Await.until(() -> !started.isAlive() || listening(logStart), START_TIMEOUT,
-                    () -> describe("mosquitto (pid " + started.pid() + ") to accept connections on " + listeners()));
-        } catch (AssertionError timeout) {
-            kill();
-            throw new IllegalStateException(timeout.getMessage(), timeout);
-        }
-        if (started.isAlive()) {
-            return Launch.READY;
-        }
-        ServerProcesses.untrack(started);
-        String output = read(log, logStart) + read(out, outStart);
-        if (output.contains(ADDRESS_IN_USE)) {
-            return Launch.ADDRESS_IN_USE;
-        }
-        throw new IllegalStateException(describe("mosquitto exited with code " + started.exitValue()
-                + " during start-up"));
+        return awaitLaunch(process, "mosquitto", "accept connections on " + listeners(), START_TIMEOUT,
+                () -> listening(logStart), () -> read(log, logStart) + read(out, outStart),
+                output -> output.contains(ADDRESS_IN_USE));
     }
 
     /** Its log says it runs (so it is ours that listens, not a stranger on the port) and every port connects. */
