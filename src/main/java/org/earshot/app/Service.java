@@ -418,6 +418,11 @@ public final class Service implements AutoCloseable {
         return mqtt == null ? -1 : mqtt.port();
     }
 
+    /** Connections open on the embedded MQTT endpoint (their close handled); 0 in broker mode. */
+    public int mqttConnections() {
+        return mqtt == null ? 0 : mqtt.connections();
+    }
+
     /** The WebSocket endpoint's port; -1 when disabled. */
     public int webSocketPort() {
         return websocket == null ? -1 : websocket.actualPort();

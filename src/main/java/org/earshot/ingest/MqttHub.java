@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -84,7 +83,8 @@ public final class MqttHub implements DetectionSink, LevelSink {
     /** Connections by authenticated sensor id and client id; guarded by "this" together with perSensor. */
     private final Map<String, Connection> connected = new HashMap<>();
     private final Map<String, Integer> perSensor = new HashMap<>();
-    final Set<MqttEndpoint> streaming = ConcurrentHashMap.newKeySet();
+    /** The connections that sent audio, with their sensor: which of a sensor's connections stream it. */
+    final Map<MqttEndpoint, String> streaming = new ConcurrentHashMap<>();
     private final LongAdder publishFailures = new LongAdder();
     /** When a refusal was last logged, per sensor: refusals are counted each time but logged sparingly. */
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
@@ -138,7 +138,8 @@ public final class MqttHub implements DetectionSink, LevelSink {
         return sensorId + "\u0000" + clientId;
     }
 
-    synchronized int connections() {
+    /** Admitted connections (sensors and readers) that have not closed yet. */
+    public synchronized int connections() {
         return connected.size();
     }
 

@@ -2,6 +2,7 @@ package org.earshot.ingest;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
@@ -50,7 +51,7 @@ public final class MqttIngestVerticle extends VerticleBase {
     private final Metrics metrics;
     private final MqttHub hub;
     private final ReaderDirectory readers;
-    private final java.util.Set<MqttEndpoint> streaming;
+    private final Map<MqttEndpoint, String> streaming;
     private MqttServer server;
 
     /**
@@ -254,12 +255,13 @@ public final class MqttIngestVerticle extends VerticleBase {
     }
 
     private void onClose(MqttEndpoint endpoint, String clientId, SensorProfile profile) {
-        hub.closed(profile.id(), clientId, endpoint);
         // Only the connection that streamed audio ends the stream: a monitoring client with the same credentials
-        // leaving must not cut the sensor's analysis short.
-        if (streaming.remove(endpoint)) {
+        // leaving must not cut the sensor's analysis short, nor may an old connection of a sensor whose newer one
+        // (an agent restarted with another client id, its old socket closing late) already streams.
+        if (streaming.remove(endpoint) != null && !streaming.containsValue(profile.id())) {
             intake.pipeline().endStream(profile.id());
         }
+        hub.closed(profile.id(), clientId, endpoint);
         LOG.info("mqtt: client {} (sensor {}) disconnected", LogSafe.quote(clientId), profile.id());
     }
 
@@ -276,7 +278,7 @@ public final class MqttIngestVerticle extends VerticleBase {
         } else if (topic.kind() == Topics.Kind.STATUS) {
             result = onStatus(profile, m.payload());
         } else {
-            streaming.add(endpoint);
+            streaming.put(endpoint, profile.id());
             result = intake.accept(TRANSPORT, profile, m.payload().getBytes(), received);
         }
         if (!result.accepted()) {

@@ -48,7 +48,7 @@ class MqttEndpointAbuseIT {
     @BeforeAll
     static void start() throws Exception {
         Map<String, String> tokens = new LinkedHashMap<>();
-        for (String id : List.of("victim", "attacker", "watcher", "crowd", "cycler")) {
+        for (String id : List.of("victim", "attacker", "watcher", "crowd", "cycler", "roamer")) {
             tokens.put(id, SensorRegistry.newToken());
         }
         // Checkpoints every second while there are new entries: the checkpoint test sees one signed while it waits.
@@ -139,6 +139,44 @@ class MqttEndpointAbuseIT {
                 LiveHarness.WAIT, () -> "the victim's frames were not analysed");
         assertEquals(1, live.service.metrics().sensor("victim").streams(), "the victim's stream went on");
         LiveHarness.await(victim.close());
+    }
+
+    @Test
+    void anOldConnectionClosingLateDoesNotEndTheStreamANewerOneCarries() throws Exception {
+        // An agent restarted with another client id streams on; its previous socket closes only afterwards. Once that
+        // old close ended the sensor's stream, and the next frame of the new connection started another one.
+        List<byte[]> frames = LiveHarness.demoFrames(0, LiveHarness.T0);
+        MqttClient old = client("roamer", "roamer-before-restart");
+        MqttClient fresh = client("roamer", "roamer-after-restart");
+        LiveHarness.await(old.connect(live.service.mqttPort(), HOST));
+        for (int i = 0; i < 4; i++) {
+            publishFrame(old, frames.get(i));
+        }
+        LiveHarness.await(fresh.connect(live.service.mqttPort(), HOST));
+        int withOld = live.service.mqttConnections();
+        for (int i = 4; i < 8; i++) {
+            publishFrame(fresh, frames.get(i));
+        }
+        org.earshot.testing.Await.until(() -> live.service.metrics().sensor("roamer").framesProcessed() == 8,
+                LiveHarness.WAIT, () -> "the roamer's first frames were not analysed");
+        LiveHarness.await(old.disconnect());
+        // Only once the service has handled the old connection's close do the new connection's next frames go out.
+        org.earshot.testing.Await.until(() -> live.service.mqttConnections() < withOld,
+                LiveHarness.WAIT, () -> "the old connection's close was not handled");
+        // A wrongly ended stream is flushed by the idle pipeline within milliseconds; give it ample time to show.
+        Thread.sleep(500);
+        for (int i = 8; i < 12; i++) {
+            publishFrame(fresh, frames.get(i));
+        }
+        org.earshot.testing.Await.until(() -> live.service.metrics().sensor("roamer").framesProcessed() == 12,
+                LiveHarness.WAIT, () -> "the roamer's frames were not analysed");
+        assertEquals(1, live.service.metrics().sensor("roamer").streams(), "the stream went on across the restart");
+        LiveHarness.await(fresh.disconnect());
+    }
+
+    private static void publishFrame(MqttClient client, byte[] frame) throws Exception {
+        LiveHarness.await(client.publish("earshot/v1/sensors/roamer/audio", io.vertx.core.buffer.Buffer.buffer(frame),
+                io.netty.handler.codec.mqtt.MqttQoS.AT_LEAST_ONCE, false, false));
     }
 
     @Test
