@@ -359,6 +359,12 @@ class ServiceKillIT {
                 lines += b == '\n' ? 1 : 0;
             }
         }
+        // A kill just after a segment was created and before its first entry leaves it empty (the copy of that state
+        // verified above): the torn line goes into the last segment that holds entries, the empty one is dropped.
+        while (segments.size() > 1 && Files.size(segments.get(segments.size() - 1)) == 0) {
+            Files.delete(segments.get(segments.size() - 1));
+            segments = segments.subList(0, segments.size() - 1);
+        }
         Path last = segments.get(segments.size() - 1);
         byte[] bytes = Files.readAllBytes(last);
         assertTrue(bytes.length > 0 && bytes[bytes.length - 1] == '\n', last + " does not end with a whole line");
