@@ -1,14 +1,13 @@
 package org.earshot.app;
 
 import java.io.IOException;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
 import com.google.gson.JsonObject;
 import org.earshot.detect.DetectorConfig;
 import org.earshot.detect.Labels;
 import org.earshot.journal.Journal;
+import org.earshot.pipeline.DetectionOutputs;
 import org.earshot.pipeline.DetectionSink;
 import org.earshot.pipeline.OutputJson;
 import org.earshot.pipeline.SensorDetection;
@@ -29,7 +28,7 @@ final class JournalSink implements DetectionSink {
     private final Journal journal;
     private final String modelName;
     private final DetectorConfig detector;
-    private final List<DetectionSink> outputs = new CopyOnWriteArrayList<>();
+    private final DetectionOutputs outputs = new DetectionOutputs();
     private final LongAdder failures = new LongAdder();
 
     JournalSink(Journal journal, String modelName, DetectorConfig detector) {
@@ -57,13 +56,7 @@ final class JournalSink implements DetectionSink {
                     d.stage() == SensorDetection.Stage.FINAL ? "detection" : "alert", d.id(), e.toString());
             return;
         }
-        for (DetectionSink output : outputs) {
-            try {
-                output.accept(d);
-            } catch (RuntimeException e) {
-                LOG.error("output {} failed for {}: {}", output.getClass().getSimpleName(), d.id(), e.toString());
-            }
-        }
+        outputs.accept(d);
     }
 
     /** What a detection entry holds: the published JSON plus the on and off thresholds of its class. */

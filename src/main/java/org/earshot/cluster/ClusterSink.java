@@ -1,8 +1,6 @@
 package org.earshot.cluster;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
@@ -12,6 +10,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.earshot.pipeline.DetectionOutputs;
 import org.earshot.pipeline.DetectionSink;
 import org.earshot.pipeline.SensorDetection;
 import org.slf4j.Logger;
@@ -35,7 +34,7 @@ public final class ClusterSink implements DetectionSink, AutoCloseable {
     private final String topic;
     private final String node;
     private final Function<SensorDetection, JsonObject> entry;
-    private final List<DetectionSink> outputs = new CopyOnWriteArrayList<>();
+    private final DetectionOutputs outputs = new DetectionOutputs();
     private final LongAdder detectionsAcknowledged = new LongAdder();
     private final LongAdder alertsAcknowledged = new LongAdder();
     private final LongAdder failed = new LongAdder();
@@ -109,14 +108,7 @@ public final class ClusterSink implements DetectionSink, AutoCloseable {
                     return;
                 }
                 (record.type().equals(TYPE_DETECTION) ? detectionsAcknowledged : alertsAcknowledged).increment();
-                for (DetectionSink output : outputs) {
-                    try {
-                        output.accept(d);
-                    } catch (RuntimeException e) {
-                        LOG.error("output {} failed for {}: {}", output.getClass().getSimpleName(), d.id(),
-                                e.toString());
-                    }
-                }
+                outputs.accept(d);
             });
         } catch (RuntimeException e) {
             // send() throws when the producer is closed or its buffer stays full for max.block.ms.
