@@ -6,7 +6,6 @@ import org.earshot.cluster.ClusterSink;
 import org.earshot.cluster.LeaseBoard;
 import org.earshot.cluster.KafkaSettings;
 import org.earshot.config.ServeConfig;
-import org.earshot.ingest.MqttHub;
 import org.earshot.pipeline.Metrics;
 
 /**
@@ -20,18 +19,19 @@ final class ClusterNode {
     }
 
     /**
-     * The sensor lease for the embedded MQTT endpoint: a sensor connection accepted here claims the sensor, and a
-     * newer claim from another node closes this node's connections of it. Returns once it reads the lease topic.
+     * The sensor lease: a sensor connection accepted here (MQTT or WebSocket) is to be claimed with {@link
+     * LeaseBoard#claim}, and a newer claim from another node calls {@code lost} with the sensor, to close this node's
+     * connections of it. Returns once it reads the lease topic.
      */
-    static LeaseBoard leases(ServeConfig config, MqttHub hub) throws IOException, InterruptedException {
+    static LeaseBoard leases(ServeConfig config, java.util.function.Consumer<String> lost)
+            throws IOException, InterruptedException {
         KafkaSettings settings = new KafkaSettings(config.cluster());
-        LeaseBoard board = new LeaseBoard(settings, hub::closeSensor);
+        LeaseBoard board = new LeaseBoard(settings, lost);
         if (!board.awaitReady(java.time.Duration.ofSeconds(60))) {
             board.close();
             throw new IOException("cluster: the lease topic " + settings.leaseTopic() + " could not be read within"
                     + " 60 s at " + config.cluster().bootstrapServers());
         }
-        hub.onSensorConnected(board::claim);
         return board;
     }
 

@@ -181,14 +181,19 @@ public final class Service implements AutoCloseable {
             // A detection Kafka did not acknowledge is not made: /health says so for a minute after each one.
             checks.put("cluster_records", cluster::healthy);
         }
+        if (cluster != null) {
+            // The sensor lease: each sensor connection accepted here, MQTT or WebSocket, claims the sensor; a newer
+            // claim of another node closes this node's connections of it (cluster mode needs the embedded endpoint).
+            leases = ClusterNode.leases(config, this::leaseLost);
+        }
         if (config.ingest().mode() == ServeConfig.Mode.EMBEDDED) {
             ServeConfig.Mqtt m = config.mqtt();
             mqtt = new MqttHub(metrics, modelName, new MqttHub.Limits(m.maxConnectionsPerSensor(),
                     m.maxSubscriptionsPerConnection(), m.connectTimeoutSeconds()));
             Listen listen = new Listen(config.mqtt().host(), config.mqtt().port(), config.mqtt().tls() ? tls : null);
             MqttHub hub = mqtt;
-            if (cluster != null) {
-                leases = ClusterNode.leases(config, hub);
+            if (leases != null) {
+                hub.onSensorConnected(leases::claim);
             }
             // One endpoint instance per core: Vert.x spreads the connections over their event loops.
             ReaderDirectory readers = (name, secret) -> readerKey(keys.get(), name, secret);
@@ -232,6 +237,9 @@ public final class Service implements AutoCloseable {
                     new WebSocketIngestVerticle.Limits(config.websocket().maxConnectionsPerSensor(),
                             config.websocket().headerTimeoutSeconds(), config.websocket().idleTimeoutSeconds(),
                             config.websocket().maxConnections()));
+            if (leases != null) {
+                websocket.onSensorConnected(leases::claim);
+            }
             deploy(websocket);
         }
         if (config.influx().enabled()) {
@@ -274,6 +282,16 @@ public final class Service implements AutoCloseable {
             pipeline.endStream(id);
             LOG.info("sensors file: closing the connections of sensor {} ({} MQTT){}", id, closed,
                     websocket == null ? "" : " and its WebSocket connections");
+        }
+    }
+
+    /** Cluster mode: another node holds the lease of {@code sensorId} now; this node's connections of it go. */
+    private void leaseLost(String sensorId) {
+        if (mqtt != null) {
+            mqtt.closeSensor(sensorId);
+        }
+        if (websocket != null) {
+            websocket.leaseLost(sensorId);
         }
     }
 

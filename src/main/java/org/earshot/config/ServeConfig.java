@@ -66,6 +66,13 @@ public record ServeConfig(
         Objects.requireNonNull(api, "api");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(cluster, "cluster");
+        if (cluster.enabled() && ingest.mode() == Mode.BROKER) {
+            // Behind one broker every node would subscribe to every sensor and analyse it: cluster mode shares the
+            // sensors among the nodes by their direct connections (the sensor lease).
+            throw new Invalid(CLUSTER_BOOTSTRAP_SERVERS.name(), CLUSTER_BOOTSTRAP_SERVERS.name() + " is set, and "
+                    + "cluster mode needs " + INGEST_MODE.name() + " embedded (sensors connect to the nodes, through "
+                    + "a load balancer); in broker mode every node would analyse every sensor");
+        }
         // Every listener shares the one keystore, so any of them asking for TLS needs it complete.
         for (Map.Entry<ConfigKey<Boolean>, Boolean> wants : List.of(Map.entry(MQTT_TLS, mqtt.tls()),
                 Map.entry(BROKER_TLS, broker.tls()), Map.entry(WEBSOCKET_TLS, websocket.tls()),

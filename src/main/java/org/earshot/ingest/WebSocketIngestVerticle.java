@@ -178,6 +178,13 @@ public final class WebSocketIngestVerticle extends VerticleBase {
         perSensor.computeIfPresent(sensorId, (k, n) -> n == 1 ? null : n - 1);
     }
 
+    /** Told of each sensor connection accepted (cluster mode: the node claims the sensor's lease); quick, no I/O. */
+    private volatile java.util.function.Consumer<String> sensorConnected = id -> { };
+
+    public void onSensorConnected(java.util.function.Consumer<String> listener) {
+        this.sensorConnected = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
     private void onSocket(ServerWebSocket ws) {
         Matcher m = PATH.matcher(ws.path());
         // The handshake handler accepted only authenticated sensors on this path.
@@ -192,6 +199,7 @@ public final class WebSocketIngestVerticle extends VerticleBase {
         SensorMetrics sensorMetrics = metrics.sensor(sensor.id());
         sockets.computeIfAbsent(sensor.id(), k -> new java.util.HashSet<>()).add(ws);
         LOG.info("websocket: sensor {} connected from {}", sensor.id(), ws.remoteAddress());
+        sensorConnected.accept(sensor.id());
         ws.binaryMessageHandler(buffer -> {
             FrameIntake.Result result = intake.accept(TRANSPORT, sensor, buffer.getBytes(),
                     OutputJson.nowMicros());
@@ -235,11 +243,23 @@ public final class WebSocketIngestVerticle extends VerticleBase {
      * now in force. Any thread.
      */
     public void disconnectSensor(String sensorId) {
+        close(sensorId, (short) 1008, "sensor removed or changed in the sensors file");
+    }
+
+    /**
+     * Cluster mode: a newer connection of {@code sensorId} holds its lease on another node, so this node's sockets
+     * of it close with 1001 (going away). Any thread.
+     */
+    public void leaseLost(String sensorId) {
+        close(sensorId, (short) 1001, "the sensor is connected to another node");
+    }
+
+    private void close(String sensorId, short code, String reason) {
         context.runOnContext(v -> {
             java.util.Set<ServerWebSocket> open = sockets.remove(sensorId);
             if (open != null) {
                 for (ServerWebSocket ws : List.copyOf(open)) {
-                    ws.close((short) 1008, "sensor removed or changed in the sensors file");
+                    ws.close(code, reason);
                 }
             }
         });

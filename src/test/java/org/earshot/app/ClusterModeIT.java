@@ -32,6 +32,7 @@ import org.earshot.journal.JournalKeys;
 import org.earshot.journal.JournalVerifier;
 import org.earshot.model.ModelManifest;
 import org.earshot.sensor.MqttSensorClient;
+import org.earshot.sensor.WebSocketSensorClient;
 import org.earshot.testing.Await;
 import org.earshot.testing.AudioLeakScanner;
 import org.earshot.testing.InfluxServer;
@@ -408,6 +409,35 @@ class ClusterModeIT {
             LiveHarness.await(LiveHarness.sendAll(onB, frames.subList(10, 20)));
             assertEquals(1, closedOnB.getCount(), "node b closed the newest connection");
             LiveHarness.await(onB.close());
+        }
+    }
+    @Test
+    void aWebSocketSensorThatConnectsToAnotherNodeIsClosedOnTheFirst() throws Exception {
+        Map<String, String> tokens = Map.of("s1", SensorRegistry.newToken());
+        try (LiveHarness a = new LiveHarness(Files.createDirectories(dir.resolve("node-a")),
+                nodeConfig("t5.", "node-a"), tokens);
+             LiveHarness b = new LiveHarness(Files.createDirectories(dir.resolve("node-b")),
+                     nodeConfig("t5.", "node-b"), tokens)) {
+            List<byte[]> frames = LiveHarness.demoFrames(0, LiveHarness.T0);
+            java.util.concurrent.CountDownLatch closedOnA = new java.util.concurrent.CountDownLatch(1);
+            WebSocketSensorClient onA = new WebSocketSensorClient(a.clients, "127.0.0.1",
+                    a.service.webSocketPort(), "s1", tokens.get("s1"), null, e -> { }).closeHandler(closedOnA::countDown);
+            LiveHarness.await(onA.connect());
+            LiveHarness.await(LiveHarness.sendAll(onA, frames.subList(0, 10)));
+            assertEquals(1, closedOnA.getCount(), "closed before another connection");
+            // The sensor reconnects, over MQTT this time, to node b: the newest connection wins, whatever transport.
+            java.util.concurrent.CountDownLatch closedOnB = new java.util.concurrent.CountDownLatch(1);
+            MqttSensorClient onB = sensor(b, "s1").closeHandler(closedOnB::countDown);
+            LiveHarness.await(onB.connect());
+            assertTrue(closedOnA.await(WAIT.toSeconds(), TimeUnit.SECONDS), "node a kept s1's WebSocket");
+            LiveHarness.await(LiveHarness.sendAll(onB, frames.subList(10, 20)));
+            // And back to node a over WebSocket: node b closes its MQTT connection.
+            WebSocketSensorClient again = new WebSocketSensorClient(a.clients, "127.0.0.1",
+                    a.service.webSocketPort(), "s1", tokens.get("s1"), null, e -> { });
+            LiveHarness.await(again.connect());
+            assertTrue(closedOnB.await(WAIT.toSeconds(), TimeUnit.SECONDS), "node b kept s1's MQTT connection");
+            LiveHarness.await(LiveHarness.sendAll(again, frames.subList(20, 30)));
+            LiveHarness.await(again.close());
         }
     }
 }

@@ -383,6 +383,16 @@ class ServeConfigTest {
     }
 
     @Test
+    void clusterModeIsRefusedBehindABrokerWhereEveryNodeWouldAnalyseEverySensor() throws Exception {
+        assertTrue(error("""
+                {"ingest": {"mode": "broker"}, "cluster": {"bootstrap_servers": "k:9092", "node_id": "node-a"}}""")
+                .endsWith("config.json: cluster.bootstrap_servers is set, and cluster mode needs ingest.mode embedded"
+                        + " (sensors connect to the nodes, through a load balancer); in broker mode every node would"
+                        + " analyse every sensor"));
+        assertTrue(load("{\"ingest\": {\"mode\": \"broker\"}}").ingest().mode() == Mode.BROKER);
+    }
+
+    @Test
     void tlsNeedsTheKeystoreAndItsPassword() throws Exception {
         assertTrue(error("{\"mqtt\": {\"tls\": true}}")
                 .endsWith("config.json: mqtt.tls is true but tls.keystore is not set"));
