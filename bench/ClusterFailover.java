@@ -19,28 +19,37 @@ import java.util.stream.Stream;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.earshot.audio.AudioLoader;
+import org.earshot.detect.Classifier;
+import org.earshot.detect.Detection;
+import org.earshot.detect.DetectorConfig;
+import org.earshot.detect.FileDetector;
+import org.earshot.model.ModelLoader;
+import org.earshot.model.ModelManifest;
 import org.earshot.testing.AudioLeakScanner;
 
 /**
  * The checks of bench/cluster-failover.sh on what a run left in its work directory (WORK): the journal
  * (writer/journal), the nodes' logs (node-N.log: a node logs each detection Kafka acknowledged, and each sensor
  * connection), the simulator's event log (events.csv: stream starts with their capture clock, connections, losses),
- * the timeline of kills (timeline.csv), offline `earshot detect` on the recording (offline.jsonl) and Kafka's log
- * directories (kafka/node-N). Prints one line per figure; exits 1 when a detection was lost or duplicated, when a
+ * the timeline of kills (timeline.csv), and Kafka's log directories (kafka/node-N); it runs offline detection (the
+ * code of `earshot detect`) with the nodes' model on the recording the sensors looped. Prints one line per figure; exits 1 when a detection was lost or duplicated, when a
  * sensor was unanalysed for more than 10 s, when a detection outside a failover window differs from offline detect,
  * or when audio is found in Kafka's logs.
  *
- * <pre>java -cp target/earshot-run.jar:target/test-classes bench/ClusterFailover.java WORK</pre>
+ * <pre>java -cp target/earshot-run.jar:target/test-classes bench/ClusterFailover.java WORK MODEL_DIR RECORDING</pre>
  */
 public final class ClusterFailover {
     /** A detection matches an offline one of the same class whose onset is this close (capture clock). */
-    static final long MATCH_US = 500_000;
+    static final long MATCH_US = 50_000;
     /** Around a sensor's lost connection: audio the dead node held unanalysed, and the restart of the stream. */
     static final long WINDOW_BEFORE_US = 10_000_000;
     static final long WINDOW_AFTER_US = 5_000_000;
     static final long MAX_GAP_US = 10_000_000;
     static final Pattern LOG_TIME = Pattern.compile("^(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}[+-]\\d{4})");
     static final Pattern SENSOR_CONNECTED = Pattern.compile("mqtt: sensor (\\S+) connected from");
+    static final Pattern ANALYSIS_STARTS = Pattern.compile(
+            "sensor (\\S+): analysis starts at frame (\\d+), capture time (\\d+) us");
+    static final int RATE = 16_000;
     static final DateTimeFormatter LOG_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
 
     record Expected(String sensor, String label, long onsetUs) {}
@@ -48,8 +57,8 @@ public final class ClusterFailover {
     record Found(String sensor, String label, long onsetUs, String id) {}
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 1) {
-            System.err.println("usage: ClusterFailover WORK");
+        if (args.length != 3) {
+            System.err.println("usage: ClusterFailover WORK MODEL_DIR RECORDING");
             System.exit(2);
         }
         Path work = Path.of(args[0]);
@@ -198,19 +207,52 @@ public final class ClusterFailover {
                     && !nodeGaps.isEmpty();
         }
 
-        // Offline detect on the recording, loop by loop, against what the journal holds for each sensor.
-        List<JsonObject> offline = new ArrayList<>();
-        for (String line : Files.readAllLines(work.resolve("offline.jsonl"), StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) {
-                offline.add(JsonParser.parseString(line).getAsJsonObject());
+        // Offline detection on the audio each node analysed: a sensor's stream is the recording looped (simulate
+        // --reconnect plays its loops as one stream), and a node that takes a sensor over analyses it from the first
+        // frame it receives (its debug line "analysis starts at frame N, capture time T us"). Analysis windows are
+        // anchored at that frame, so each stretch is compared with offline detection started at the same sample.
+        Path modelDir = Path.of(args[1]);
+        ModelManifest manifest = ModelManifest.read(modelDir);
+        DetectorConfig config = manifest.detectorConfig();
+        Classifier classifier = ModelLoader.classifier(modelDir, manifest);
+        float[] recording = AudioLoader.load16k(Path.of(args[2])).samples();
+        int loops = streamStarts.values().stream().mapToInt(List::size).max().orElse(0);
+        float[] looped = new float[recording.length * loops];
+        for (int i = 0; i < loops; i++) {
+            System.arraycopy(recording, 0, looped, i * recording.length, recording.length);
+        }
+        int hop = (int) Math.round(config.hopSeconds() * RATE);
+        Map<String, TreeMap<Long, String>> stretches = new HashMap<>();   // sensor -> first sample -> node
+        for (Path log : logs) {
+            String node = log.getFileName().toString().replace(".log", "");
+            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                Matcher m = ANALYSIS_STARTS.matcher(line);
+                if (m.find() && streamStarts.containsKey(m.group(1))) {
+                    long c0 = streamStarts.get(m.group(1)).stream().min(Long::compare).orElseThrow();
+                    long sample = Math.round((Long.parseLong(m.group(3)) - c0) * RATE / 1e6);
+                    stretches.computeIfAbsent(m.group(1), k -> new TreeMap<>()).put(sample, node);
+                }
             }
         }
+        Map<Long, List<Detection>> offlineFrom = new HashMap<>();   // by first sample modulo the hop
         List<Expected> expected = new ArrayList<>();
-        for (Map.Entry<String, List<Long>> s : streamStarts.entrySet()) {
-            for (long start : s.getValue()) {
-                for (JsonObject o : offline) {
-                    expected.add(new Expected(s.getKey(), o.get("class").getAsString(),
-                            start + Math.round(o.get("onset").getAsDouble() * 1e6)));
+        int resumed = 0;
+        for (Map.Entry<String, TreeMap<Long, String>> s : stretches.entrySet()) {
+            long c0 = streamStarts.get(s.getKey()).stream().min(Long::compare).orElseThrow();
+            for (Map.Entry<Long, String> stretch : s.getValue().entrySet()) {
+                long first = stretch.getKey();
+                Long next = s.getValue().higherKey(first);
+                long end = next == null ? looped.length : next;
+                resumed += first > 0 ? 1 : 0;
+                long phase = Math.floorMod(first, hop);
+                List<Detection> offline = offlineFrom.computeIfAbsent(phase, p -> FileDetector.detect(
+                        Arrays.copyOfRange(looped, (int) (long) p, looped.length), classifier, config).detections());
+                for (Detection d : offline) {
+                    long at = phase + Math.round(d.onset() * RATE);
+                    // A stretch that starts mid-recording finds only the events whose analysis it could see whole.
+                    if (at >= first + hop && at < end) {
+                        expected.add(new Expected(s.getKey(), d.label(), c0 + Math.round(at * 1e6 / RATE)));
+                    }
                 }
             }
         }
@@ -239,7 +281,7 @@ public final class ClusterFailover {
                 used[best] = true;
                 counts[1]++;
             } else if (!window) {
-                missedOutside.add(e.sensor() + "@" + e.onsetUs());
+                missedOutside.add(e.sensor() + "/" + e.label() + "@" + e.onsetUs());
             }
         }
         List<String> extraOutside = new ArrayList<>();
@@ -254,16 +296,18 @@ public final class ClusterFailover {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "offline detect: %d detections in the recording x %d streams = %d expected;"
-                        + " away from failovers: %d expected, %d found, %d extra%s%s; within a failover window"
-                        + " (%.0f s before a sensor lost its node to %.0f s after): %d expected, %d found, %d"
-                        + " extra%n", offline.size(), streamStarts.values().stream().mapToInt(List::size).sum(),
-                expected.size(), outside[0], outside[1], outside[2],
+        System.out.printf(Locale.ROOT, "offline detect (%s) on the audio analysed: %d sensors, %d stretches of"
+                        + " analysis (%d resumed on another node), %d detections expected; away from failovers:"
+                        + " %d expected, %d found, %d extra%s%s; within a failover window (%.0f s before a sensor"
+                        + " lost its node to %.0f s after): %d expected, %d found, %d extra%n",
+                modelDir.getFileName(), stretches.size(), stretches.values().stream().mapToInt(Map::size).sum(),
+                resumed, expected.size(), outside[0], outside[1], outside[2],
                 missedOutside.isEmpty() ? "" : "; missed " + missedOutside.subList(0, Math.min(10,
                         missedOutside.size())),
                 extraOutside.isEmpty() ? "" : "; extra " + extraOutside.subList(0, Math.min(10, extraOutside.size())),
                 WINDOW_BEFORE_US / 1e6, WINDOW_AFTER_US / 1e6, inside[0], inside[1], inside[2]);
-        ok &= outside[0] > 0 && outside[1] == outside[0] && outside[2] == 0;
+        ok &= outside[0] > 0 && outside[1] == outside[0] && outside[2] == 0
+                && stretches.size() == streamStarts.size();
 
         // Audio stays on the nodes: no sample of the recording in Kafka's log directories.
         short[] demo = AudioLeakScanner.pcm16(AudioLoader.load16k(Path.of("demo/demo.wav")).samples());

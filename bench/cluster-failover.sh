@@ -27,6 +27,9 @@ kill_broker_at="${KILL_BROKER_AT:-120}"
 kill_writer_at="${KILL_WRITER_AT:-180}"
 restart_after="${RESTART_AFTER:-60}"
 node_opts="${NODE_OPTS:--Xmx700m}"
+model="$PWD/models/earshot-v2"
+# Each node logs where its analysis of a sensor starts (the debug line ClusterFailover reads).
+stream_log="-Dorg.slf4j.simpleLogger.log.org.earshot.pipeline.SensorStream=debug"
 command -v haproxy >/dev/null || { echo "haproxy is missing: run scripts/ensure-services.sh" >&2; exit 2; }
 [ -d target/kafka-lib ] || scripts/ensure-kafka.sh >&2
 
@@ -35,25 +38,33 @@ kbase=${BENCH_KAFKA_PORT:-29092}
 bootstrap="127.0.0.1:$kbase,127.0.0.1:$((kbase + 1)),127.0.0.1:$((kbase + 2))"
 front_mqtt=${BENCH_MQTT_PORT:-21880}; front_ws=$((front_mqtt + 10)); front_api=$((front_mqtt + 20))
 declare -A pids=()
+jar=""
 say() { printf '%s cluster-failover: %s\n' "$(date -u +%T)" "$*" >&2; }
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
 mark() { echo "$(now_us),$1,$2" >> "$work/timeline.csv"; say "$1 $2"; }
 cleanup() {
   set +e
+  [ -n "${sim_pid:-}" ] && kill "$sim_pid" 2>/dev/null
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
   scripts/haproxy-cluster.sh stop "$work/haproxy" >/dev/null 2>&1
   scripts/kafka-cluster.sh stop "$work/kafka" >/dev/null 2>&1
+  rm -f "$jar"
   [ -n "${KEEP:-}" ] && say "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 
 ./earshot --version >/dev/null   # builds the jar outside the run
 [ -d target/test-classes/org/earshot ] || mvn -o -q -B test-compile >&2   # the privacy scanner is test code
-jar="$work/earshot-run.jar"   # a frozen copy: a rebuild during the run must not change the running code
+# A frozen copy, beside target/lib (its manifest's class path): a rebuild during the run must not change running code.
+jar="target/earshot-cluster-failover.$$.jar"
 cp target/earshot-run.jar "$jar"
 earshot() {
   java ${EARSHOT_JAVA_OPTS:--Xmx512m} -Dai.djl.offline=true -Dearshot.home="$PWD" -jar "$jar" "$@"
+}
+# For `launch ... &`: the background subshell becomes the JVM, so that its pid is the JVM's (kill -9 kills the JVM).
+launch() {
+  exec java ${EARSHOT_JAVA_OPTS:--Xmx512m} -Dai.djl.offline=true -Dearshot.home="$PWD" -jar "$jar" "$@"
 }
 
 say "work directory $work"
@@ -64,9 +75,10 @@ echo "time_us,event,target" > "$work/timeline.csv"
 scripts/kafka-cluster.sh start "$work/kafka" "$kbase" >&2
 node_config() {  # name dir mqtt ws http
   cat > "$work/$1.json" <<JSON
-{"data_dir": "$work/$2", "sensors_file": "$work/sensors.json",
+{"data_dir": "$work/$2", "sensors_file": "$work/sensors.json", "model": "$model",
  "mqtt": {"host": "127.0.0.1", "port": $3}, "websocket": {"host": "127.0.0.1", "port": $4},
- "http": {"host": "127.0.0.1", "port": $5}, "outputs": {"publish_levels": false},
+ "http": {"host": "127.0.0.1", "port": $5}, "metrics": {"host": "127.0.0.1", "port": $(( $5 + 10 ))},
+ "outputs": {"publish_levels": false},
  "cluster": {"bootstrap_servers": "$bootstrap", "node_id": "$1"}}
 JSON
 }
@@ -76,15 +88,16 @@ node_config writer-a writer $((front_mqtt + 4)) $((front_ws + 4)) $((front_api +
 node_config writer-b writer $((front_mqtt + 5)) $((front_ws + 5)) $((front_api + 5))
 
 start_node() {
-  EARSHOT_JAVA_OPTS="$node_opts" earshot serve --config "$work/$1.json" 2>>"$work/$1.log" &
+  EARSHOT_JAVA_OPTS="$node_opts $stream_log" launch serve --config "$work/$1.json" 2>>"$work/$1.log" &
   pids[$1]=$!
 }
 start_writer() {
-  EARSHOT_JAVA_OPTS="-Xmx384m" earshot journal-writer --config "$work/$1.json" 2>>"$work/$1.log" &
+  EARSHOT_JAVA_OPTS="-Xmx384m" launch journal-writer --config "$work/$1.json" 2>>"$work/$1.log" &
   pids[$1]=$!
 }
 start_writer writer-a
 for _ in $(seq 1 120); do grep -q "journal writer active" "$work/writer-a.log" 2>/dev/null && break; sleep 0.5; done
+grep -q "journal writer active" "$work/writer-a.log" || { say "writer-a did not start"; tail -20 "$work/writer-a.log" >&2; exit 1; }
 start_writer writer-b
 for i in 1 2 3; do start_node "node-$i"; done
 for i in 1 2 3; do
@@ -98,7 +111,7 @@ scripts/haproxy-cluster.sh start "$work/haproxy" "$front_mqtt" "$front_ws" "$fro
 
 loops=$(( (seconds + 22) / 23 ))   # demo/demo.wav is 23 s long
 mark start simulate
-EARSHOT_JAVA_OPTS="-Xmx1g" earshot simulate --credentials "$work/credentials.csv" --sensors "$sensors" \
+EARSHOT_JAVA_OPTS="-Xmx1g" launch simulate --credentials "$work/credentials.csv" --sensors "$sensors" \
   --port "$front_mqtt" --loops "$loops" --stagger-seconds 5 --reconnect --events-out "$work/events.csv" \
   > "$work/simulate.json" 2>"$work/simulate.log" &
 sim_pid=$!
@@ -109,10 +122,16 @@ busiest_node() {  # the node with the most sensor connections now
     echo "$(grep -c "mqtt: sensor .* connected" "$work/node-$i.log") $(grep -c "mqtt: client .* (sensor .*) disconnected" "$work/node-$i.log") node-$i"
   done | awk '{print $1 - $2, $3}' | sort -rn | head -1 | cut -d" " -f2
 }
-active_writer() {
+active_writer() {  # the writer that holds the journal now: running, and active more often than it stopped
+  local w found=""
   for w in writer-a writer-b; do
-    [ -n "${pids[$w]:-}" ] && kill -0 "${pids[$w]}" 2>/dev/null && [ "$(grep -c "journal writer active" "$work/$w.log")" -gt "$(grep -c "journal writer stopped\|^earshot: journal writer failed" "$work/$w.log")" ] && echo "$w"
-  done | tail -1
+    if [ -n "${pids[$w]:-}" ] && kill -0 "${pids[$w]}" 2>/dev/null \
+        && [ "$(grep -c "journal writer active" "$work/$w.log")" -gt "$(grep -c "journal writer stopped" "$work/$w.log")" ]; then
+      found=$w
+    fi
+  done
+  [ -n "$found" ] || { say "no active journal writer"; exit 1; }
+  echo "$found"
 }
 kill9() { kill -9 "${pids[$1]}"; wait "${pids[$1]}" 2>/dev/null || true; unset "pids[$1]"; }
 events=()
@@ -148,7 +167,6 @@ mark end run
 scripts/haproxy-cluster.sh stop "$work/haproxy" >&2 || true
 scripts/kafka-cluster.sh stop "$work/kafka" >&2
 
-earshot detect demo/demo.wav > "$work/offline.jsonl" 2>/dev/null
 verify=FAILED
 earshot verify "$work/writer/journal" --public-key "$work/writer/keys/journal-ed25519.pem.pub" \
   > "$work/verify.txt" 2>&1 && verify=verified
@@ -157,6 +175,7 @@ echo "command: bench/cluster-failover.sh $seconds $sensors (kill node at ${kill_
 echo "simulate: $(cat "$work/simulate.json" | tr -d '\n')"
 echo "journal: $verify ($(tail -1 "$work/verify.txt"))"
 status=0
-java -cp "$jar:target/test-classes" bench/ClusterFailover.java "$work" || status=1
+java -Dai.djl.offline=true -cp "$jar:target/test-classes" bench/ClusterFailover.java "$work" "$model" demo/demo.wav \
+  || status=1
 [ "$verify" = verified ] || status=1
 exit $status

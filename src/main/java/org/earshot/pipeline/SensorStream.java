@@ -20,6 +20,7 @@ import org.earshot.dsp.LevelMeter;
  * a time (the pipeline serialises each sensor's work).
  */
 final class SensorStream {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SensorStream.class);
     /** Where a stream's outputs go. */
     interface Outputs {
         void detection(SensorDetection detection);
@@ -132,6 +133,10 @@ final class SensorStream {
             if (segment == null) {
                 segment = new Segment(frame, classifier, config);
                 metrics.streams.increment();
+                // Where analysis (re)starts, e.g. on the node a sensor moved to in cluster mode (bench/
+                // cluster-failover.sh compares each stretch with offline detection from that point).
+                LOG.debug("sensor {}: analysis starts at frame {}, capture time {} us", sensor.id(),
+                        frame.sequence(), frame.captureMicros());
             }
             metrics.audioMicros.add(Math.round(frame.durationSeconds() * 1e6));
             metrics.clippedSamples.add(frame.clippedSamples());
