@@ -237,13 +237,19 @@ public final class ClusterFailover {
         Map<Long, List<Detection>> offlineFrom = new HashMap<>();   // by first sample modulo the hop
         List<Expected> expected = new ArrayList<>();
         int resumed = 0;
+        int restartedOnSameNode = 0;   // a gap: the node's queue dropped audio (it could not keep up), or a late frame
         for (Map.Entry<String, TreeMap<Long, String>> s : stretches.entrySet()) {
             long c0 = streamStarts.get(s.getKey()).stream().min(Long::compare).orElseThrow();
             for (Map.Entry<Long, String> stretch : s.getValue().entrySet()) {
                 long first = stretch.getKey();
                 Long next = s.getValue().higherKey(first);
                 long end = next == null ? looped.length : next;
-                resumed += first > 0 ? 1 : 0;
+                Map.Entry<Long, String> before = s.getValue().lowerEntry(first);
+                if (before != null && before.getValue().equals(stretch.getValue())) {
+                    restartedOnSameNode++;
+                } else if (before != null) {
+                    resumed++;
+                }
                 long phase = Math.floorMod(first, hop);
                 List<Detection> offline = offlineFrom.computeIfAbsent(phase, p -> FileDetector.detect(
                         Arrays.copyOfRange(looped, (int) (long) p, looped.length), classifier, config).detections());
@@ -297,17 +303,18 @@ public final class ClusterFailover {
             }
         }
         System.out.printf(Locale.ROOT, "offline detect (%s) on the audio analysed: %d sensors, %d stretches of"
-                        + " analysis (%d resumed on another node), %d detections expected; away from failovers:"
+                        + " analysis (%d resumed on another node, %d restarted on the same node after a gap), %d"
+                        + " detections expected; away from failovers:"
                         + " %d expected, %d found, %d extra%s%s; within a failover window (%.0f s before a sensor"
                         + " lost its node to %.0f s after): %d expected, %d found, %d extra%n",
                 modelDir.getFileName(), stretches.size(), stretches.values().stream().mapToInt(Map::size).sum(),
-                resumed, expected.size(), outside[0], outside[1], outside[2],
+                resumed, restartedOnSameNode, expected.size(), outside[0], outside[1], outside[2],
                 missedOutside.isEmpty() ? "" : "; missed " + missedOutside.subList(0, Math.min(10,
                         missedOutside.size())),
                 extraOutside.isEmpty() ? "" : "; extra " + extraOutside.subList(0, Math.min(10, extraOutside.size())),
                 WINDOW_BEFORE_US / 1e6, WINDOW_AFTER_US / 1e6, inside[0], inside[1], inside[2]);
         ok &= outside[0] > 0 && outside[1] == outside[0] && outside[2] == 0
-                && stretches.size() == streamStarts.size();
+                && stretches.size() == streamStarts.size() && restartedOnSameNode == 0;
 
         // Audio stays on the nodes: no sample of the recording in Kafka's log directories.
         short[] demo = AudioLeakScanner.pcm16(AudioLoader.load16k(Path.of("demo/demo.wav")).samples());
