@@ -5,13 +5,13 @@
 # 3-broker Kafka cluster (scripts/kafka-cluster.sh, KRaft, loopback) on the same machine. Each run streams
 # demo/demo.wav looped LOOPS times per sensor in real time (100 ms frames, QoS 1, starts spread over 23 s); after
 # WARMUP_SECONDS the CPU time (utime + stime in /proc/PID/stat) of the service, and in the cluster run of the
-# journal writer and of each broker, is sampled over WINDOW_SECONDS, while every sensor streams. Figures are CPU
-# milliseconds per sensor per second of audio. Everything runs in a temporary directory, removed afterwards (KEEP=1
-# keeps it), and is stopped at the end.
+# journal writer and of each broker, is sampled over WINDOW_SECONDS, while every sensor streams (and, before the
+# sensors connect, over IDLE_SECONDS: the fixed cost). Figures are CPU milliseconds per sensor per second of audio.
+# Everything runs in a temporary directory, removed afterwards (KEEP=1 keeps it), and is stopped at the end.
 #   N (first argument)  sensors (default 100)          LOOPS  plays of the 23 s demo per sensor (default 6: 138 s)
 #   WARMUP_SECONDS      after the simulator starts (default 30: every sensor streams by 23 s)
 #   WINDOW_SECONDS      measured (default 90; WARMUP + WINDOW must end before the first sensor does, 23*LOOPS s)
-#   IDLE_SECONDS        cluster run only: CPU of node, writer and brokers with no sensor, first (default 20)
+#   IDLE_SECONDS        CPU with no sensor connected, measured first in each run (default 20)
 #   BENCH_PORT_BASE     loopback ports BASE.. for MQTT, WebSocket, HTTP, metrics (default 28830)
 #   KAFKA_BASE_PORT     brokers BASE..BASE+2, controllers BASE+3..BASE+5 (default 29292)
 # On a shared machine run it niced and read the load averages it prints.
@@ -108,6 +108,8 @@ config "$work/single" > "$work/single.json"
 EARSHOT_JAVA_OPTS="-Xmx1g" ./earshot serve --config "$work/single.json" 2>"$work/serve-single.log" &
 serve_pid=$!
 await_health "$work/serve-single.log"
+single_idle0=$(ticks "$serve_pid"); sleep "$idle"; single_idle=$(( $(ticks "$serve_pid") - single_idle0 ))
+echo "[single, idle ${idle} s before the sensors] service $(cpu_s 0 "$single_idle") s CPU; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 run single "$serve_pid"
 single_serve=$(cpu_ms_per_sensor_s "${cpu0[$serve_pid]}" "${cpu1[$serve_pid]}")
 echo "[single] service: $(cpu_s "${cpu0[$serve_pid]}" "${cpu1[$serve_pid]}") s CPU in $window s = $single_serve ms per sensor-second"
@@ -168,7 +170,7 @@ echo "  cluster node, service:         $cluster_serve   (difference: $(echo "$cl
 echo "  journal writer (one per cluster): $writer"
 echo "  Kafka, 3 brokers together:      $brokers_ms"
 echo "in cores (CPU seconds per second), idle (no sensor) -> with $n sensors:"
-echo "  single node, service:           $(cores "${cpu0[$single_pid]}" "${cpu1[$single_pid]}" "$window")"
+echo "  single node, service:           $(cores 0 "$single_idle" "$idle") -> $(cores "${cpu0[$single_pid]}" "${cpu1[$single_pid]}" "$window")"
 echo "  cluster node, service:          $(cores 0 "${idle0[$node_pid]}" "$idle") -> $(cores "${cpu0[$node_pid]}" "${cpu1[$node_pid]}" "$window")"
 echo "  journal writer:                 $(cores 0 "${idle0[$writer_jvm]}" "$idle") -> $(cores "${cpu0[$writer_jvm]}" "${cpu1[$writer_jvm]}" "$window")"
 echo "  Kafka, 3 brokers together:      $(cores 0 "$idle_brokers" "$idle") -> $(cores "$broker_ticks0" "$broker_ticks1" "$window")"
