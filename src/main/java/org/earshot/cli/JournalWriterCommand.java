@@ -1,6 +1,5 @@
 package org.earshot.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -36,8 +35,7 @@ final class JournalWriterCommand implements Callable<Integer> {
             throw new BadInputException("journal-writer needs cluster mode: set cluster.bootstrap_servers and"
                     + " cluster.node_id (docs/CONFIGURATION.md)");
         }
-        Path model = cfg.model().isAbsolute() || Files.isDirectory(cfg.model()) ? cfg.model()
-                : Paths.home().resolve(cfg.model());
+        Path model = ServeCommand.model(cfg);
         ModelManifest manifest;
         try {
             manifest = ModelManifest.read(Paths.requireDirectory(model, "model directory"));

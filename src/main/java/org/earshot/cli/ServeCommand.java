@@ -43,12 +43,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServeConfig cfg = load(config);
         System.err.println("earshot: " + cfg.describe());
-        Path model = modelDirectory(cfg.model(), Paths.home());
-        if (cfg.model() != null && !cfg.model().isAbsolute() && !Files.isDirectory(model)) {
-            throw new BadInputException("model directory not found: " + model + " (model = " + cfg.model()
-                    + "; relative paths are relative to the working directory; leave model unset for the shipped "
-                    + Paths.defaultModel() + ")");
-        }
+        Path model = model(cfg);
         SensorRegistry registry = openSensors(cfg);
         LoadedModel loaded = LoadedModel.open(model);
         Service service;
@@ -89,6 +84,20 @@ final class ServeCommand implements Callable<Integer> {
      * The model to serve: the configured directory as written (a relative one against the working directory, like
      * every relative path of the configuration), or, when none is configured, the installation's shipped model.
      */
+    /**
+     * The model directory of the configuration, as {@code serve} and {@code journal-writer} both read it: the shipped
+     * model when {@code model} is unset, else the path (relative to the working directory), which must exist.
+     */
+    static Path model(ServeConfig cfg) {
+        Path model = modelDirectory(cfg.model(), Paths.home());
+        if (cfg.model() != null && !cfg.model().isAbsolute() && !Files.isDirectory(model)) {
+            throw new BadInputException("model directory not found: " + model + " (model = " + cfg.model()
+                    + "; relative paths are relative to the working directory; leave model unset for the shipped "
+                    + Paths.defaultModel() + ")");
+        }
+        return model;
+    }
+
     static Path modelDirectory(Path configured, Path home) {
         return configured == null ? home.resolve(Paths.DEFAULT_MODEL) : configured.toAbsolutePath();
     }

@@ -24,4 +24,19 @@ class JournalWriterCommandTest {
         CliRunner.run("journal-writer", "--config", config.toString())
                 .assertRejected("cluster.node_id is required when cluster.bootstrap_servers is set");
     }
+
+    @Test
+    void withoutAModelKeyItReadsTheShippedModelAsServeDoes() throws Exception {
+        // Before: a NullPointerException ("Cannot invoke ... ServeConfig.model() is null"). With the model found,
+        // the next check speaks: the sensors file, which does not exist here.
+        Path config = dir.resolve("writer.json");
+        com.google.gson.JsonObject cluster = new com.google.gson.JsonObject();
+        cluster.addProperty("bootstrap_servers", "127.0.0.1:9");
+        cluster.addProperty("node_id", "writer-1");
+        com.google.gson.JsonObject json = new com.google.gson.JsonObject();
+        json.addProperty("sensors_file", dir.resolve("no-sensors.json").toString());
+        json.add("cluster", cluster);
+        Files.writeString(config, json.toString());
+        CliRunner.run("journal-writer", "--config", config.toString()).assertRejected("no-sensors.json");
+    }
 }
