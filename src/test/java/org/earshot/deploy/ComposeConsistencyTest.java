@@ -440,7 +440,9 @@ class ComposeConsistencyTest {
             assertEquals(kafkaBrokers(), Set.of(config.cluster().bootstrapServers().split(",")), name);
             assertEquals(configOf(JOURNAL_WRITER).cluster().recordsTopic(), config.cluster().recordsTopic(),
                     name + " sends to the topic the writer reads");
-            assertFalse(config.influx().enabled(), name + ": InfluxDB gets detections from the journal writer");
+            // Levels and sensor health to the InfluxDB the writer sends detections to (a node journals none).
+            assertEquals(configOf(JOURNAL_WRITER).influx().url(), config.influx().url(), name);
+            assertEquals(configOf(JOURNAL_WRITER).influx().database(), config.influx().database(), name);
             List<Volume> volumes = DeployFiles.volumes(service);
             assertEquals(List.of(new Volume("./data/cluster/" + name, config.dataDir().toString(), false)),
                     volumes.stream().filter(v -> v.target().equals(config.dataDir().toString())).toList(),
@@ -454,7 +456,9 @@ class ComposeConsistencyTest {
             assertTrue(DeployFiles.ports(service).isEmpty(), name + " is reached through HAProxy only");
             @SuppressWarnings("unchecked")
             Map<String, Map<String, Object>> dependsOn = (Map<String, Map<String, Object>>) service.get("depends_on");
-            assertEquals(Set.copyOf(KAFKA_SERVICES), dependsOn.keySet(), name);
+            Set<String> dependencies = new TreeSet<>(KAFKA_SERVICES);
+            dependencies.add("influxdb");
+            assertEquals(dependencies, dependsOn.keySet(), name);
         }
         assertEquals(CLUSTER_NODES.size(), nodeIds.size(), "every node needs its own node id");
         assertFalse(nodeIds.contains(configOf(JOURNAL_WRITER).cluster().nodeId()));
