@@ -3,10 +3,10 @@
 #
 #   scripts/ensure-services.sh [mosquitto] [influxdb] [haproxy]
 #
-# Called by scripts/test.sh, never by the tests themselves. For each named service whose binary (mosquitto, influxd)
-# is missing from PATH and /usr/sbin, installs the Debian package (mosquitto, influxdb, haproxy) with apt-get,
-# non-interactively, through sudo when not root, after saying so. It never starts or enables
-# the system daemons: the tests run their own server processes on loopback ports they choose. Idempotent; prints one
+# Called by scripts/test.sh, never by the tests themselves. For each named service whose binary (mosquitto, influxd,
+# haproxy) is missing from PATH and /usr/sbin, installs the Debian package (mosquitto, influxdb, haproxy) with
+# apt-get, non-interactively, through sudo when not root, after saying so. It never starts or enables the system
+# daemons: the tests run their own server processes on loopback ports they choose. Idempotent; prints one
 # line per service to stderr; exits non-zero, saying what to install, when it cannot install.
 set -euo pipefail
 
