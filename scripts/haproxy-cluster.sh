@@ -6,8 +6,9 @@
 #                                      print the configuration; ADDR defaults to 127.0.0.1; --resolver names a DNS
 #                                      server that HAProxy asks again for the nodes' addresses (Docker: 127.0.0.11:53)
 #   scripts/haproxy-cluster.sh start DIR MQTT_PORT WS_PORT API_PORT NODE...
-#                                      write DIR/haproxy.cfg, check it (haproxy -c), start haproxy in the background on
-#                                      127.0.0.1 (pid in DIR/haproxy.pid, output in DIR/haproxy.log), wait until it listens
+#                                      write DIR/haproxy.cfg, check it (haproxy -c), start haproxy in the background
+#                                      on 127.0.0.1 (pid in DIR/haproxy.pid, output in DIR/haproxy.log), wait until
+#                                      it listens
 #   scripts/haproxy-cluster.sh stop DIR
 #                                      SIGTERM (SIGKILL after 10 s) the haproxy started in DIR
 #
@@ -33,7 +34,7 @@ die() {
 }
 
 usage() {
-    sed -n '5,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '5,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 

@@ -31,8 +31,10 @@ import org.yaml.snakeyaml.Yaml;
  * docker-compose.yml, the Dockerfile, .dockerignore and deploy/mosquitto against the code: the configuration
  * Earshot reads from the compose environment (every {@code EARSHOT_*} key real, the whole of it valid), the service
  * names and ports it points at, the ports published, the paths mounted and copied, Mosquitto's authentication and
- * ACL against the topics of {@link Topics}, and a health check for every service. Nothing here needs Docker; the
- * password file and the ACL are tried on a real Mosquitto by {@link DeployBrokerIT}.
+ * ACL against the topics of {@link Topics}, and a health check for every service; and the profile {@value #CLUSTER}
+ * (Kafka brokers against scripts/kafka, nodes and journal writer against the cluster configuration, HAProxy's
+ * configuration against scripts/haproxy-cluster.sh). Nothing here needs Docker; the password file and the ACL are
+ * tried on a real Mosquitto by {@link DeployBrokerIT}.
  */
 class ComposeConsistencyTest {
     static final String SECRET = "placeholder-secret";
@@ -506,7 +508,8 @@ class ComposeConsistencyTest {
         for (int i = 0; i < KAFKA_SERVICES.size(); i++) {
             String name = KAFKA_SERVICES.get(i);
             Map<String, Object> service = DeployFiles.service(compose, name);
-            assertEquals("apache/kafka:" + kafkaVersion, image(service), name + ": the version of scripts/kafka/pom.xml");
+            assertEquals("apache/kafka:" + kafkaVersion, image(service), name
+                    + ": the version of scripts/kafka/pom.xml");
             Map<String, String> env = DeployFiles.environment(service, SECRET);
             nodeIds.add(env.get("KAFKA_NODE_ID"));
             clusterIds.add(env.get("CLUSTER_ID"));
@@ -545,7 +548,7 @@ class ComposeConsistencyTest {
         assertEquals("false", testBroker.get("auto.create.topics.enable"), "only Earshot creates its topic");
     }
 
-    /** The NODE arguments of scripts/haproxy-cluster.sh for the compose nodes, from the ports they are configured with. */
+    /** The NODE arguments of scripts/haproxy-cluster.sh for the compose nodes, from their configured ports. */
     List<String> haproxyNodes() throws Exception {
         List<String> nodes = new java.util.ArrayList<>();
         for (String name : CLUSTER_NODES) {
@@ -586,7 +589,8 @@ class ComposeConsistencyTest {
         for (String name : CLUSTER_NODES) {
             ServeConfig c = configOf(name);
             for (int port : List.of(c.mqtt().port(), c.websocket().port(), c.http().port())) {
-                assertTrue(cfg.contains("    server " + name + " " + name + ":" + port + " check inter 1s fall 2 rise 2"),
+                assertTrue(cfg.contains("    server " + name + " " + name + ":" + port
+                        + " check inter 1s fall 2 rise 2"),
                         name + ":" + port + " is not a server of haproxy.cfg");
             }
         }
