@@ -133,7 +133,8 @@ ready_line() {
 init() {
   # Builds target/earshot.jar and target/lib/ (what the Dockerfile copies) when missing or older than the sources.
   "${earshot[@]}" --version > /dev/null
-  mkdir -p data
+  # data/cluster/*: the data folders of docker-compose.yml's cluster profile (docs/DEPLOYMENT.md, "Cluster mode").
+  mkdir -p data data/cluster/earshot-node-1 data/cluster/earshot-node-2 data/cluster/journal-writer
   if [ ! -f "$sensors" ]; then
     "${earshot[@]}" sensors add --id sensor-1 --file "$sensors" --credentials-out data/sensor-1.credentials.csv
     "${earshot[@]}" mosquitto-passwords --out "$passwords" --credentials data/sensor-1.credentials.csv

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Makes sure the servers the integration tests start themselves are installed:
 #
-#   scripts/ensure-services.sh [mosquitto] [influxdb]
+#   scripts/ensure-services.sh [mosquitto] [influxdb] [haproxy]
 #
-# Called by scripts/test.sh, never by the tests themselves. For each named service whose binary (mosquitto, influxd)
-# is missing from PATH and /usr/sbin, installs the Debian package (mosquitto, influxdb) with apt-get,
-# non-interactively, through sudo when not root, after saying so. It never starts or enables
-# the system daemons: the tests run their own server processes on loopback ports they choose. Idempotent; prints one
+# Called by scripts/test.sh, never by the tests themselves. For each named service whose binary (mosquitto, influxd,
+# haproxy) is missing from PATH and /usr/sbin, installs the Debian package (mosquitto, influxdb, haproxy) with
+# apt-get, non-interactively, through sudo when not root, after saying so. It never starts or enables the system
+# daemons: the tests run their own server processes on loopback ports they choose. Idempotent; prints one
 # line per service to stderr; exits non-zero, saying what to install, when it cannot install.
 set -euo pipefail
 
@@ -24,7 +24,7 @@ die() {
 }
 
 usage() {
-    printf 'usage: %s [mosquitto] [influxdb]\n' "$0" >&2
+    printf 'usage: %s [mosquitto] [influxdb] [haproxy]\n' "$0" >&2
     exit 2
 }
 
@@ -166,8 +166,9 @@ main() {
         case "$service" in
             mosquitto) ensure mosquitto mosquitto mosquitto ;;
             influxdb) ensure influxdb influxd influxdb ;;
+            haproxy) ensure haproxy haproxy haproxy ;;
             -h | --help) usage ;;
-            *) die "unknown service '$service' (known: mosquitto, influxdb)" ;;
+            *) die "unknown service '$service' (known: mosquitto, influxdb, haproxy)" ;;
         esac
     done
 }

@@ -31,12 +31,32 @@ import org.yaml.snakeyaml.Yaml;
  * docker-compose.yml, the Dockerfile, .dockerignore and deploy/mosquitto against the code: the configuration
  * Earshot reads from the compose environment (every {@code EARSHOT_*} key real, the whole of it valid), the service
  * names and ports it points at, the ports published, the paths mounted and copied, Mosquitto's authentication and
- * ACL against the topics of {@link Topics}, and a health check for every service. Nothing here needs Docker; the
- * password file and the ACL are tried on a real Mosquitto by {@link DeployBrokerIT}.
+ * ACL against the topics of {@link Topics}, and a health check for every service; and the profile {@value #CLUSTER}
+ * (Kafka brokers against scripts/kafka, nodes and journal writer against the cluster configuration, HAProxy's
+ * configuration against scripts/haproxy-cluster.sh). Nothing here needs Docker; the password file and the ACL are
+ * tried on a real Mosquitto by {@link DeployBrokerIT}.
  */
 class ComposeConsistencyTest {
     static final String SECRET = "placeholder-secret";
     static final Set<String> SERVICES = Set.of("influxdb", "mosquitto", "grafana", "earshot");
+    /** The profile of cluster mode (docs/DEPLOYMENT.md, "Cluster mode"), started only with --profile cluster. */
+    static final String CLUSTER = "cluster";
+    static final List<String> KAFKA_SERVICES = List.of("kafka-1", "kafka-2", "kafka-3");
+    static final List<String> CLUSTER_NODES = List.of("earshot-node-1", "earshot-node-2");
+    static final String JOURNAL_WRITER = "journal-writer";
+    static final String HAPROXY = "haproxy";
+    /** What docker-compose.yml passes to scripts/haproxy-cluster.sh config besides the ports and nodes. */
+    static final List<String> HAPROXY_OPTIONS = List.of("--bind", "0.0.0.0", "--resolver", "127.0.0.11:53");
+    static final Path HAPROXY_CFG = ROOT.resolve("deploy/haproxy/haproxy.cfg");
+    /** Where the haproxy image reads its configuration. */
+    static final String HAPROXY_CFG_IN_IMAGE = "/usr/local/etc/haproxy/haproxy.cfg";
+    /**
+     * Settings of scripts/kafka/server.properties that differ by node or machine (ids, addresses, folders) or tune
+     * the small test brokers (threads); every other setting of the test brokers is the compose brokers' too.
+     */
+    static final Set<String> KAFKA_PER_NODE = Set.of("node.id", "controller.quorum.voters", "listeners",
+            "advertised.listeners", "log.dirs", "num.network.threads", "num.io.threads", "background.threads",
+            "num.recovery.threads.per.data.dir");
     /** Not configuration: the launcher's JVM options, which the Dockerfile's entry point reads the same way. */
     static final String JAVA_OPTS = "EARSHOT_JAVA_OPTS";
 
@@ -57,10 +77,22 @@ class ComposeConsistencyTest {
 
     @Test
     void theFourServicesAreThere() {
+        assertEquals(SERVICES, servicesOfProfile(null), "the services `docker compose up` starts (no profile)");
+        assertEquals(".", String.valueOf(earshot.get("build")), "earshot is built from this repository's Dockerfile");
+    }
+
+    /** Services of {@code profile} (null: those without a profile, which every `docker compose up` starts). */
+    Set<String> servicesOfProfile(String profile) {
         @SuppressWarnings("unchecked")
         Map<String, Object> services = (Map<String, Object>) compose.get("services");
-        assertEquals(SERVICES, services.keySet());
-        assertEquals(".", String.valueOf(earshot.get("build")), "earshot is built from this repository's Dockerfile");
+        Set<String> names = new TreeSet<>();
+        for (String name : services.keySet()) {
+            Object profiles = DeployFiles.service(compose, name).get("profiles");
+            if (profile == null ? profiles == null : profiles instanceof List<?> l && l.contains(profile)) {
+                names.add(name);
+            }
+        }
+        return names;
     }
 
     @Test
@@ -152,10 +184,14 @@ class ComposeConsistencyTest {
                 }
                 Path host = ROOT.resolve(v.source()).normalize();
                 String relative = ROOT.relativize(host).toString();
-                if (relative.equals("data")) {
-                    // Journal, keys and secrets: never in git, made by setup.sh before the first start.
+                if (relative.equals("data") || relative.startsWith("data/")) {
+                    // Journal, keys and secrets: never in git, made by setup.sh before the first start (owned by
+                    // the user the containers run as: a folder Docker made would be root's).
                     assertTrue(gitignore.lines().anyMatch(l -> l.strip().equals("/data/")), ".gitignore /data/");
                     assertTrue(setup.contains("mkdir -p data"), "deploy/setup.sh creates data/");
+                    assertTrue(Pattern.compile("mkdir -p data( \\S+)* " + Pattern.quote(relative) + "(\\s|$)",
+                            Pattern.MULTILINE).matcher(setup).find() || relative.equals("data"),
+                            "deploy/setup.sh creates " + relative);
                 } else if (relative.startsWith("grafana/")) {
                     // Written in parallel; setup.sh makes them if they are missing.
                     assertTrue(setup.contains(relative), "deploy/setup.sh creates " + relative);
@@ -330,6 +366,251 @@ class ComposeConsistencyTest {
         assertFalse(acl.mayWrite("x", "a/b"));
         assertFalse(acl.mayRead("x", "a/secret"));
         assertFalse(acl.mayRead("y", "a/b"));
+    }
+
+    // --- Cluster mode (profile "cluster") ---------------------------------------------------------------------
+
+    @Test
+    void theClusterProfileAddsItsServicesAndLeavesTheDefaultOnesAlone() {
+        Set<String> cluster = new TreeSet<>(KAFKA_SERVICES);
+        cluster.addAll(CLUSTER_NODES);
+        cluster.add(JOURNAL_WRITER);
+        cluster.add(HAPROXY);
+        assertEquals(cluster, servicesOfProfile(CLUSTER));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> services = (Map<String, Object>) compose.get("services");
+        Set<String> profiled = new TreeSet<>(services.keySet());
+        profiled.removeAll(SERVICES);
+        assertEquals(cluster, profiled, "no service of another profile");
+        for (String name : SERVICES) {
+            Map<String, Object> service = DeployFiles.service(compose, name);
+            Object dependsOn = service.get("depends_on");
+            if (dependsOn instanceof Map<?, ?> m) {
+                assertTrue(SERVICES.containsAll(m.keySet()), name + " depends on a cluster service: " + m.keySet());
+            }
+        }
+        assertTrue(earshotEnvironment().keySet().stream().noneMatch(k -> k.startsWith("EARSHOT_CLUSTER_")),
+                "the default earshot is one node");
+        // Both profiles may run at once (`--profile cluster` starts the default services too): no host port twice.
+        List<Integer> hostPorts = services.keySet().stream().flatMap(n -> DeployFiles.ports(DeployFiles.service(
+                compose, n)).stream()).map(Port::host).toList();
+        assertEquals(Set.copyOf(hostPorts).size(), hostPorts.size(), "a host port published twice: " + hostPorts);
+    }
+
+    /** What a cluster-mode Earshot container's process sees: the Dockerfile's ENV, then compose's environment. */
+    Map<String, String> environmentOf(String service) {
+        Map<String, String> env = new LinkedHashMap<>(DeployFiles.dockerEnv(dockerfile));
+        env.putAll(DeployFiles.environment(DeployFiles.service(compose, service), SECRET));
+        Set<String> keys = Set.copyOf(ServeConfig.environmentVariables());
+        for (String name : env.keySet()) {
+            if (name.startsWith("EARSHOT_") && !name.equals(JAVA_OPTS)) {
+                assertTrue(keys.contains(name), service + ": " + name + " is not a configuration key");
+            }
+        }
+        return env;
+    }
+
+    ServeConfig configOf(String service) throws Exception {
+        return ServeConfig.load(Optional.empty(), environmentOf(service));
+    }
+
+    /** The Kafka brokers' {@code host:port}, from their advertised listeners. */
+    Set<String> kafkaBrokers() {
+        Set<String> brokers = new TreeSet<>();
+        for (String name : KAFKA_SERVICES) {
+            String advertised = DeployFiles.environment(DeployFiles.service(compose, name), SECRET)
+                    .get("KAFKA_ADVERTISED_LISTENERS");
+            assertEquals("PLAINTEXT://" + name + ":9092", advertised, name);
+            brokers.add(name + ":9092");
+        }
+        return brokers;
+    }
+
+    @Test
+    void theNodesAreClusterModeServeWithTheEmbeddedEndpointEachWithItsOwnDataAndTheSharedSensors()
+            throws Exception {
+        Set<String> nodeIds = new TreeSet<>();
+        for (String name : CLUSTER_NODES) {
+            Map<String, Object> service = DeployFiles.service(compose, name);
+            assertEquals(List.of("serve"), service.get("command"), name);
+            assertEquals(".", String.valueOf(service.get("build")), name + " is this repository's image");
+            ServeConfig config = configOf(name);
+            assertEquals(ServeConfig.Mode.EMBEDDED, config.ingest().mode(), name + ": sensors connect to the node");
+            assertTrue(config.cluster().enabled(), name + " is in cluster mode");
+            assertEquals(name, config.cluster().nodeId(), "each node is named after its service");
+            nodeIds.add(config.cluster().nodeId());
+            assertEquals(kafkaBrokers(), Set.of(config.cluster().bootstrapServers().split(",")), name);
+            assertEquals(configOf(JOURNAL_WRITER).cluster().recordsTopic(), config.cluster().recordsTopic(),
+                    name + " sends to the topic the writer reads");
+            // Levels and sensor health to the InfluxDB the writer sends detections to (a node journals none).
+            assertEquals(configOf(JOURNAL_WRITER).influx().url(), config.influx().url(), name);
+            assertEquals(configOf(JOURNAL_WRITER).influx().database(), config.influx().database(), name);
+            List<Volume> volumes = DeployFiles.volumes(service);
+            assertEquals(List.of(new Volume("./data/cluster/" + name, config.dataDir().toString(), false)),
+                    volumes.stream().filter(v -> v.target().equals(config.dataDir().toString())).toList(),
+                    name + ": its own data folder at data_dir");
+            Volume shared = volumes.stream().filter(v -> v.source().equals("./data")).findFirst()
+                    .orElseThrow(() -> new AssertionError(name + " does not mount ./data for the sensors file"));
+            assertTrue(shared.readOnly(), name + " only reads ./data");
+            assertEquals(Path.of(shared.target(), "sensors.json"), config.sensorsFile(),
+                    "the sensors of data/sensors.json, which deploy/setup.sh writes");
+            assertEquals(Path.of(shared.target(), "api-keys.json"), config.apiKeysFile(), name);
+            assertTrue(DeployFiles.ports(service).isEmpty(), name + " is reached through HAProxy only");
+            @SuppressWarnings("unchecked")
+            Map<String, Map<String, Object>> dependsOn = (Map<String, Map<String, Object>>) service.get("depends_on");
+            Set<String> dependencies = new TreeSet<>(KAFKA_SERVICES);
+            dependencies.add("influxdb");
+            assertEquals(dependencies, dependsOn.keySet(), name);
+        }
+        assertEquals(CLUSTER_NODES.size(), nodeIds.size(), "every node needs its own node id");
+        assertFalse(nodeIds.contains(configOf(JOURNAL_WRITER).cluster().nodeId()));
+    }
+
+    @Test
+    void theJournalWriterRunsItsCommandOnItsOwnJournalAndFeedsInflux() throws Exception {
+        Map<String, Object> writer = DeployFiles.service(compose, JOURNAL_WRITER);
+        @SuppressWarnings("unchecked")
+        List<String> command = (List<String>) writer.get("command");
+        assertEquals(List.of(JOURNAL_WRITER), command);
+        Set<String> commands = new picocli.CommandLine(new org.earshot.cli.Earshot()).getSubcommands().keySet();
+        assertTrue(commands.contains(command.get(0)) && commands.contains("serve"), "earshot commands " + commands);
+        ServeConfig config = configOf(JOURNAL_WRITER);
+        assertTrue(config.cluster().enabled(), "journal-writer needs cluster mode");
+        assertEquals(kafkaBrokers(), Set.of(config.cluster().bootstrapServers().split(",")));
+        assertEquals(Path.of("/shared/sensors.json"), config.sensorsFile(), "the nodes' sensors");
+        assertEquals(List.of(new Volume("./data/cluster/" + JOURNAL_WRITER, config.dataDir().toString(), false)),
+                DeployFiles.volumes(writer).stream().filter(v -> v.target().equals(config.dataDir().toString()))
+                        .toList(), "the journal's folder");
+        assertTrue(config.journalDir().startsWith(config.dataDir()) && config.journalKeyFile().startsWith(
+                config.dataDir()), "the journal and its signing key are in the writer's folder");
+        assertEquals("influxdb", URI.create(config.influx().url()).getHost());
+        assertEquals(configOf(CLUSTER_NODES.get(0)).cluster().writerGroup(), config.cluster().writerGroup());
+        // The image's health check asks /health on the HTTP port, which the writer does not have: its own check.
+        assertTrue(healthcheck(writer).contains(config.journalDir().resolve(
+                org.earshot.journal.Journal.LOCK_FILE).toString()), healthcheck(writer));
+    }
+
+    @Test
+    void kafkaIsThreeKraftNodesOfTheTestBrokersVersionAndSettingsWithTheClusterDefaults() throws Exception {
+        String kafkaVersion = between(DeployFiles.read(ROOT.resolve("scripts/kafka/pom.xml")), "<kafka.version>",
+                "</kafka.version>");
+        String pom = DeployFiles.read(ROOT.resolve("pom.xml"));
+        String clients = pom.substring(pom.indexOf("<artifactId>kafka-clients</artifactId>"));
+        assertEquals(kafkaVersion, between(clients, "<version>", "</version>"), "clients and brokers of one version");
+        Map<String, String> testBroker = new LinkedHashMap<>();
+        for (String line : DeployFiles.confLines(ROOT.resolve("scripts/kafka/server.properties"))) {
+            int eq = line.indexOf('=');
+            testBroker.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+        }
+        String voters = null;
+        Set<String> clusterIds = new TreeSet<>();
+        Set<String> nodeIds = new TreeSet<>();
+        for (int i = 0; i < KAFKA_SERVICES.size(); i++) {
+            String name = KAFKA_SERVICES.get(i);
+            Map<String, Object> service = DeployFiles.service(compose, name);
+            assertEquals("apache/kafka:" + kafkaVersion, image(service), name
+                    + ": the version of scripts/kafka/pom.xml");
+            Map<String, String> env = DeployFiles.environment(service, SECRET);
+            nodeIds.add(env.get("KAFKA_NODE_ID"));
+            clusterIds.add(env.get("CLUSTER_ID"));
+            voters = voters == null ? env.get("KAFKA_CONTROLLER_QUORUM_VOTERS") : voters;
+            assertEquals(voters, env.get("KAFKA_CONTROLLER_QUORUM_VOTERS"), name + ": one quorum");
+            assertTrue(voters.contains(env.get("KAFKA_NODE_ID") + "@" + name + ":9093"), name + " votes: " + voters);
+            assertEquals("broker,controller", env.get("KAFKA_PROCESS_ROLES"), name);
+            for (Map.Entry<String, String> p : testBroker.entrySet()) {
+                if (!KAFKA_PER_NODE.contains(p.getKey())) {
+                    String variable = "KAFKA_" + p.getKey().toUpperCase(java.util.Locale.ROOT).replace('.', '_');
+                    assertEquals(p.getValue(), env.get(variable), name + ": " + variable + " as " + p.getKey()
+                            + " in scripts/kafka/server.properties");
+                }
+            }
+            assertTrue(env.get("KAFKA_LISTENERS").contains("PLAINTEXT://:9092"), name);
+            List<Volume> data = DeployFiles.volumes(service).stream()
+                    .filter(v -> v.target().equals(env.get("KAFKA_LOG_DIRS"))).toList();
+            assertEquals(1, data.size(), name + ": log.dirs in a volume");
+            assertEquals(name + "-data", data.get(0).source(), name + ": its own volume");
+            assertTrue(healthcheck(service).contains("localhost:9092"), healthcheck(service));
+        }
+        assertEquals(Set.of("1", "2", "3"), nodeIds);
+        assertEquals(1, clusterIds.size(), "one cluster id: " + clusterIds);
+        org.apache.kafka.common.Uuid.fromString(clusterIds.iterator().next());
+        assertEquals(KAFKA_SERVICES.size(), voters.split(",").length, voters);
+
+        // What the nodes create the records topic with holds on these brokers: a copy on every broker, and one may
+        // be down while records are still acknowledged.
+        ServeConfig.Cluster node = configOf(CLUSTER_NODES.get(0)).cluster();
+        assertEquals(ServeConfig.Cluster.DEFAULT_REPLICATION_FACTOR, node.replicationFactor());
+        assertEquals(ServeConfig.Cluster.DEFAULT_MIN_INSYNC_REPLICAS, node.minInsyncReplicas());
+        assertTrue(node.replicationFactor() <= KAFKA_SERVICES.size(), "replication factor over the brokers");
+        assertTrue(node.minInsyncReplicas() < node.replicationFactor(), "no broker could die");
+        assertEquals(String.valueOf(node.replicationFactor()), testBroker.get("default.replication.factor"));
+        assertEquals(String.valueOf(node.minInsyncReplicas()), testBroker.get("min.insync.replicas"));
+        assertEquals("false", testBroker.get("auto.create.topics.enable"), "only Earshot creates its topic");
+    }
+
+    /** The NODE arguments of scripts/haproxy-cluster.sh for the compose nodes, from their configured ports. */
+    List<String> haproxyNodes() throws Exception {
+        List<String> nodes = new java.util.ArrayList<>();
+        for (String name : CLUSTER_NODES) {
+            ServeConfig c = configOf(name);
+            nodes.add(name + "=" + name + ":" + c.mqtt().port() + ":" + c.websocket().port() + ":" + c.http().port());
+        }
+        return nodes;
+    }
+
+    @Test
+    void haproxyCfgIsWhatTheScriptWritesForTheComposeNodesAndPortsAndHaproxyPublishesThem() throws Exception {
+        Map<String, Object> haproxy = DeployFiles.service(compose, HAPROXY);
+        assertTrue(image(haproxy).equals("haproxy:2.6"), image(haproxy));
+        assertEquals(List.of(new Volume("./deploy/haproxy/haproxy.cfg", HAPROXY_CFG_IN_IMAGE, true)),
+                DeployFiles.volumes(haproxy));
+        List<Port> ports = DeployFiles.ports(haproxy);
+        assertEquals(3, ports.size(), "MQTT, WebSocket and HTTP: " + ports);
+        for (Port p : ports) {
+            assertEquals(p.container(), p.host(), "docs/DEPLOYMENT.md names the same port on the host: " + p);
+        }
+        List<String> command = new java.util.ArrayList<>(List.of("bash", "scripts/haproxy-cluster.sh", "config"));
+        command.addAll(HAPROXY_OPTIONS);
+        ports.forEach(p -> command.add(String.valueOf(p.container())));
+        command.addAll(haproxyNodes());
+        Process process = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true).start();
+        String printed = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), printed);
+        assertEquals(printed, DeployFiles.read(HAPROXY_CFG), "deploy/haproxy/haproxy.cfg is not what `"
+                + String.join(" ", command.subList(1, command.size())) + "` prints: write it again with that");
+        // Each frontend on its port, each backend with every node's port of that kind.
+        String cfg = DeployFiles.read(HAPROXY_CFG);
+        List<String> frontends = List.of("mqtt", "websocket", "api");
+        for (int i = 0; i < 3; i++) {
+            assertTrue(cfg.contains("frontend " + frontends.get(i) + "\n    # ") && cfg.contains("bind 0.0.0.0:"
+                    + ports.get(i).container() + "\n"), frontends.get(i) + " on " + ports.get(i));
+        }
+        for (String name : CLUSTER_NODES) {
+            ServeConfig c = configOf(name);
+            for (int port : List.of(c.mqtt().port(), c.websocket().port(), c.http().port())) {
+                assertTrue(cfg.contains("    server " + name + " " + name + ":" + port
+                        + " check inter 1s fall 2 rise 2"),
+                        name + ":" + port + " is not a server of haproxy.cfg");
+            }
+        }
+        @SuppressWarnings("unchecked")
+        List<String> dependsOn = (List<String>) haproxy.get("depends_on");
+        assertEquals(CLUSTER_NODES, dependsOn);
+        assertTrue(healthcheck(haproxy).contains("/dev/tcp/127.0.0.1/" + ports.get(0).container()),
+                healthcheck(haproxy));
+    }
+
+    /** The real HAProxy 2.6 of Debian accepts the file (the nodes' names need not resolve here). */
+    @Test
+    @org.earshot.testing.RequiresServers(org.earshot.testing.Server.HAPROXY)
+    void haproxyAcceptsHaproxyCfg() throws Exception {
+        Process process = new ProcessBuilder(org.earshot.testing.Haproxy.binary().toString(), "-c", "-f",
+                HAPROXY_CFG.toString()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), output);
+        assertTrue(output.contains("Configuration file is valid"), output);
     }
 
     /** .dockerignore's rules as Docker applies them: the last rule matching the path or a parent decides. */

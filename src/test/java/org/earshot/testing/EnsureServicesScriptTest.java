@@ -47,7 +47,7 @@ class EnsureServicesScriptTest {
      * requiring them.
      */
     @Test
-    @RequiresServers({Server.MOSQUITTO, Server.INFLUXD, Server.KAFKA})
+    @RequiresServers({Server.MOSQUITTO, Server.INFLUXD, Server.HAPROXY, Server.KAFKA})
     void testScriptAnnouncesItselfAndRunsMavenRequiringTheServers() throws Exception {
         Path bin = Files.createDirectories(dir.resolve("bin"));
         Path record = dir.resolve("mvn-called.txt");
@@ -59,10 +59,11 @@ class EnsureServicesScriptTest {
         Result result = run(builder);
         assertEquals(0, result.exit, result.stderr);
         assertEquals("args=-B test -Dtest=Nothing require=1", Files.readString(record).strip());
-        assertTrue(result.stderr.contains("test.sh: checking that the Debian packages mosquitto and influxdb are"
-                + " installed (apt-get install when missing)"), result.stderr);
+        assertTrue(result.stderr.contains("test.sh: checking that the Debian packages mosquitto, influxdb and haproxy"
+                + " are installed (apt-get install when missing)"), result.stderr);
         assertTrue(result.stderr.contains("ensure-services: mosquitto present: ")
-                && result.stderr.contains("ensure-services: influxdb present: "), result.stderr);
+                && result.stderr.contains("ensure-services: influxdb present: ")
+                && result.stderr.contains("ensure-services: haproxy present: "), result.stderr);
         assertFalse(result.stderr.contains("apt-get install mosquitto"), result.stderr);
         assertTrue(result.stderr.contains("ensure-kafka: kafka broker jars present: target/kafka-lib"),
                 result.stderr);
@@ -79,10 +80,21 @@ class EnsureServicesScriptTest {
     }
 
     @Test
+    @RequiresServers(Server.HAPROXY)
+    void ensuringHaproxySucceedsAndSaysWhereItIs() throws Exception {
+        Result result = run(SCRIPT.toString(), "haproxy");
+        assertEquals(0, result.exit, result.stderr);
+        assertTrue(result.stderr.matches("(?s).*ensure-services: haproxy (present|installed): /\\S*/haproxy.*"),
+                result.stderr);
+        assertEquals("", result.stdout, "the script reports on stderr only");
+    }
+
+    @Test
     void unknownServiceOrNoServiceFailsWithAMessage() throws Exception {
         Result unknown = run(SCRIPT.toString(), "postgres");
         assertNotEquals(0, unknown.exit);
-        assertTrue(unknown.stderr.contains("unknown service 'postgres'"), unknown.stderr);
+        assertTrue(unknown.stderr.contains("unknown service 'postgres' (known: mosquitto, influxdb, haproxy)"),
+                unknown.stderr);
         Result none = run(SCRIPT.toString());
         assertNotEquals(0, none.exit);
         assertTrue(none.stderr.contains("usage:"), none.stderr);

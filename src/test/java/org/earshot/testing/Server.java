@@ -9,6 +9,8 @@ public enum Server {
     MOSQUITTO("mosquitto", "mosquitto"),
     MOSQUITTO_PASSWD("mosquitto_passwd", "mosquitto"),
     INFLUXD("influxd", "influxdb"),
+    /** The load balancer in front of cluster-mode nodes, started by scripts/haproxy-cluster.sh. */
+    HAPROXY("haproxy", "haproxy"),
     /** Not a binary: the Kafka server jars in {@link KafkaCluster#LIB_DIR} (no Debian package has Kafka). */
     KAFKA("kafka_2.13 jars", null);
 

@@ -22,11 +22,15 @@ final class ServerProcesses {
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final int TAIL_LINES = 40;
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+    /** Servers a script started in the background (not children of this JVM): known by their pid only. */
+    private static final Set<ProcessHandle> LIVE_HANDLES = ConcurrentHashMap.newKeySet();
 
     static {
         // A test that dies without closing its server must not leave the process behind.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly),
-                "test-server-cleanup"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LIVE.forEach(Process::destroyForcibly);
+            LIVE_HANDLES.forEach(ProcessHandle::destroyForcibly);
+        }, "test-server-cleanup"));
     }
 
     private ServerProcesses() {}
@@ -34,6 +38,16 @@ final class ServerProcesses {
     /** Registers a started process, so that it is killed if the JVM exits before it is stopped. */
     static void track(Process process) {
         LIVE.add(process);
+    }
+
+    /** Registers a server that a script started, so that it is killed if the JVM exits before it is stopped. */
+    static void track(ProcessHandle handle) {
+        LIVE_HANDLES.add(handle);
+    }
+
+    /** A script-started server that was stopped. */
+    static void untrack(ProcessHandle handle) {
+        LIVE_HANDLES.remove(handle);
     }
 
     /** A process that exited by itself. */
