@@ -105,6 +105,12 @@ public final class FrameCodec {
      */
     public static byte[] encodePcm16(long sequence, long captureMicros, int sampleRate, float[] mono, int from, int to,
             boolean endOfStream) {
+        return encode(pcm16Frame(sequence, captureMicros, sampleRate, mono, from, to, endOfStream));
+    }
+
+    /** {@code mono[from..to)} as a mono 16-bit frame, scaled as {@link #encodePcm16} does; not encoded. */
+    public static SensorFrame pcm16Frame(long sequence, long captureMicros, int sampleRate, float[] mono, int from,
+            int to, boolean endOfStream) {
         Objects.requireNonNull(mono, "mono");
         Objects.checkFromToIndex(from, to, mono.length);
         byte[] pcm = new byte[2 * (to - from)];
@@ -116,8 +122,8 @@ public final class FrameCodec {
             pcm[o] = (byte) q;
             pcm[o + 1] = (byte) (q >> 8);
         }
-        return encode(new SensorFrame(SampleFormat.PCM_S16LE, sampleRate, 1, endOfStream, sequence, captureMicros,
-                to - from, pcm));
+        return new SensorFrame(SampleFormat.PCM_S16LE, sampleRate, 1, endOfStream, sequence, captureMicros,
+                to - from, pcm);
     }
 
     /**

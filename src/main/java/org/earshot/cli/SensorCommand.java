@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import io.vertx.core.Vertx;
@@ -164,27 +165,15 @@ public final class SensorCommand implements Callable<Integer> {
         System.setProperty("org.slf4j.simpleLogger.log.io.vertx.mqtt.impl.MqttClientImpl", "off");
         System.setProperty("org.slf4j.simpleLogger.log.io.vertx.core.http.impl.HttpClientConnectionInternal", "error");
         String name = "sensor " + sensor.sensorId();
-        String target = (mqtt ? trust == null ? "mqtt://" : "mqtts://" : trust == null ? "ws://" : "wss://")
-                + host + ":" + servicePort;
+        String target = target(mqtt, trust, host, servicePort);
         System.err.printf(Locale.ROOT, "%s: reading %s, %s %d Hz, %d channel(s), in %d ms frames; streaming to %s "
                         + "over %s; buffering up to %s s%n", name, stdin ? "standard input" : input,
                 sampleFormat.wireName(), rate, channels, frameMillis, target, connection.transport, trimmed(bufferSeconds));
         warnIfReadableByOthers(credentials);
 
         Vertx vertx = Vertx.vertx();
-        TrustStore tls = trust;
-        SensorAgent.Connector connector;
-        if (mqtt) {
-            // One client per attempt: an MQTT client is one connection.
-            connector = onLost -> new MqttSensorClient(vertx, host, servicePort, sensor.sensorId(), sensor.token(),
-                    maxInFlight, tls).closeHandler(onLost);
-        } else {
-            // One client for every attempt: it opens a new socket on each connect.
-            WebSocketSensorClient ws = new WebSocketSensorClient(vertx, host, servicePort, sensor.sensorId(),
-                    sensor.token(), tls, error -> System.err.println(name + ": the service refused a frame: "
-                            + error));
-            connector = onLost -> ws.closeHandler(onLost);
-        }
+        SensorAgent.Connector connector = connector(vertx, mqtt, host, servicePort, sensor, maxInFlight, trust,
+                error -> System.err.println(name + ": the service refused a frame: " + error));
         SensorAgent agent = new SensorAgent(vertx, connector, settings, name, target, System.err::println);
         Thread hook = new Thread(() -> {
             // SIGINT or SIGTERM: end the stream as at the end of the input, then exit with the same status.
@@ -219,6 +208,27 @@ public final class SensorCommand implements Callable<Integer> {
             }
             vertx.close().await(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** Where an agent sends, for its log lines: scheme, host and port, never a credential. */
+    static String target(boolean mqtt, TrustStore trust, String host, int port) {
+        return (mqtt ? trust == null ? "mqtt://" : "mqtts://" : trust == null ? "ws://" : "wss://") + host + ":" + port;
+    }
+
+    /**
+     * How an agent connects as {@code sensor}: over MQTT one client per attempt (an MQTT client is one connection),
+     * over WebSocket one client for every attempt (it opens a new socket on each connect); {@code refusals} gets the
+     * service's refusals of frames (WebSocket only).
+     */
+    static SensorAgent.Connector connector(Vertx vertx, boolean mqtt, String host, int port, Credentials sensor,
+                                           int maxInFlight, TrustStore trust, Consumer<String> refusals) {
+        if (mqtt) {
+            return onLost -> new MqttSensorClient(vertx, host, port, sensor.sensorId(), sensor.token(), maxInFlight,
+                    trust).closeHandler(onLost);
+        }
+        WebSocketSensorClient ws = new WebSocketSensorClient(vertx, host, port, sensor.sensorId(), sensor.token(),
+                trust, refusals);
+        return onLost -> ws.closeHandler(onLost);
     }
 
     private static void read(PcmReader reader, SensorAgent agent, String name) {

@@ -23,8 +23,10 @@ import org.earshot.ingest.Topics;
 import org.earshot.sensor.Credentials;
 import org.earshot.sensor.LatencyReport;
 import org.earshot.sensor.MqttSensorClient;
+import org.earshot.sensor.SensorAgent;
 import org.earshot.sensor.SensorClient;
 import org.earshot.sensor.Simulation;
+import org.earshot.sensor.SimulationEvents;
 import org.earshot.sensor.TrustStore;
 import org.earshot.sensor.WebSocketSensorClient;
 import org.earshot.train.eval.Event;
@@ -37,7 +39,9 @@ import picocli.CommandLine.Option;
  * each with its own credentials, over MQTT or WebSocket. With {@code --report} it also subscribes, as a reader
  * ({@code --reader}, the key in {@code EARSHOT_READER_KEY}), to the service's detections and alerts and prints, as
  * one JSON object on standard output, what was sent and the latency from the end of each known event's audio to its
- * alert and to its final record.
+ * alert and to its final record. With {@code --reconnect} each sensor runs as {@code earshot sensor} does (a {@link
+ * SensorAgent}: buffered in RAM, reconnecting and resending what was not acknowledged), for failover benchmarks; with
+ * {@code --events-out} it writes each sensor's stream starts, connections, losses and end to a CSV as they happen.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Stream a recording from N simulated sensors to a running service (earshot serve).")
@@ -91,6 +95,33 @@ final class SimulateCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE})")
     int maxInFlight = 50;
 
+    @Option(names = "--reconnect", description = "Run each sensor as `earshot sensor` does: frames are taken when"
+            + " due whatever the connection does, buffered in RAM (--buffer-seconds), and after a lost connection the"
+            + " sensor reconnects every --reconnect-ms and resends what was not acknowledged; the loops form one"
+            + " stream. Without it a sensor whose connection drops stops and the run fails")
+    boolean reconnect;
+
+    @Option(names = "--reconnect-ms", paramLabel = "MS", description = "With --reconnect, pause between connection "
+            + "attempts, 10..60000 (default: ${DEFAULT-VALUE})")
+    long reconnectMillis = 500;
+
+    @Option(names = "--buffer-seconds", paramLabel = "S", description = "With --reconnect, audio each sensor keeps "
+            + "in RAM while the service cannot take it, 1..3600; the oldest is dropped beyond (default: "
+            + "${DEFAULT-VALUE})")
+    double bufferSeconds = 30;
+
+    @Option(names = "--events-out", paramLabel = "FILE.csv", description = "Write time_us,sensor,event,detail "
+            + "lines as things happen: stream_start (detail loop=N;capture_start_us=T, the loop's capture-clock "
+            + "start), connected, lost (detail: the reason) and finished")
+    Path eventsOut;
+
+    /** With --reconnect: a connection with frames unacknowledged this long is taken as lost. */
+    static final long STALL_MILLIS = 5_000;
+    /** With --reconnect: a connection attempt without an answer this long has failed. */
+    static final long CONNECT_TIMEOUT_MILLIS = 5_000;
+    /** With --reconnect the agents print no status lines of their own: the progress line says it for all. */
+    static final long AGENT_STATUS_MILLIS = 86_400_000;
+
     private static final String QUIET_MQTT_CLIENT = "org.slf4j.simpleLogger.log.io.vertx.mqtt.impl.MqttClientImpl";
 
     @Option(names = "--report", description = "Subscribe to detections and alerts and report latency; needs --reader")
@@ -134,6 +165,14 @@ final class SimulateCommand implements Callable<Integer> {
         if (frameMillis < 10 || frameMillis > 1000 || loops < 1 || !(speed > 0) || maxInFlight < 1) {
             throw new BadInputException("--frame-ms must be 10..1000, --loops >= 1, --speed > 0, --max-in-flight >= 1");
         }
+        if (reconnectMillis < 10 || reconnectMillis > 60_000) {
+            throw new BadInputException("--reconnect-ms must be 10..60000, got " + reconnectMillis);
+        }
+        if (!(bufferSeconds >= 1 && bufferSeconds <= 3600)) {
+            throw new BadInputException("--buffer-seconds must be 1..3600, got " + bufferSeconds);
+        }
+        SensorAgent.Settings agentSettings = reconnect ? agentSettings(frameMillis, bufferSeconds, maxInFlight,
+                reconnectMillis, speed) : null;
         if (staggerSeconds != null && !(staggerSeconds >= 0)) {
             throw new BadInputException("--stagger-seconds must be 0 or more, got " + staggerSeconds);
         }
@@ -165,20 +204,34 @@ final class SimulateCommand implements Callable<Integer> {
         double stagger = staggerSeconds != null ? staggerSeconds : defaultStaggerSeconds(frameMillis);
         LatencyReport latency = new LatencyReport(events);
 
-        Vertx vertx = Vertx.vertx();
+        SimulationEvents eventLog;
         try {
+            eventLog = eventsOut == null ? SimulationEvents.NONE : SimulationEvents.open(eventsOut);
+        } catch (IOException e) {
+            throw new BadInputException("cannot write --events-out " + eventsOut + ": " + e.getMessage(), e);
+        }
+        Vertx vertx = Vertx.vertx();
+        try (SimulationEvents closing = eventLog) {
             MqttClient monitor = report ? subscribe(vertx, reader, readerKey, mqtt ? servicePort : mqttPort, trust,
                     latency) : null;
-            Simulation simulation = new Simulation();
+            Simulation simulation = new Simulation(eventLog);
             long started = System.nanoTime();
             long progress = vertx.setPeriodic(10_000, t -> System.err.println(progressLine(
                     (System.nanoTime() - started) / 1e9, simulation.counts(), report ? latency : null)));
             System.err.printf(Locale.ROOT, "simulate: %d sensor(s) over %s to %s:%d, %.1f s of audio x %d loop(s) at "
-                            + "%s Hz, speed %.1f%n", chosen.size(), connection.transport, host, servicePort,
-                    clip.durationSeconds(), loops, rate, speed);
-            CompletableFuture<Void> done = simulation.run(vertx, chosen, c -> client(vertx, mqtt, servicePort, c,
-                            trust), samples, rate, rate * frameMillis / 1000, loops, speed, stagger, maxInFlight, 1)
-                    .toCompletionStage().toCompletableFuture();
+                            + "%s Hz, speed %.1f%s%n", chosen.size(), connection.transport, host, servicePort,
+                    clip.durationSeconds(), loops, rate, speed, reconnect ? String.format(Locale.ROOT, ", as agents "
+                            + "buffering %s s and reconnecting every %d ms", bufferSeconds, reconnectMillis) : "");
+            int frameSamples = rate * frameMillis / 1000;
+            Future<Void> running = reconnect
+                    ? simulation.runAgents(vertx, chosen, c -> SensorCommand.connector(vertx, mqtt, host,
+                                    servicePort, c, maxInFlight, trust, error -> System.err.println("simulate: sensor "
+                                    + c.sensorId() + " refused a frame: " + error)), samples, rate, frameSamples,
+                            loops, speed, stagger, agentSettings, SensorCommand.target(mqtt, trust, host,
+                                    servicePort), System.err::println, 1)
+                    : simulation.run(vertx, chosen, c -> client(vertx, mqtt, servicePort, c, trust), samples, rate,
+                            frameSamples, loops, speed, stagger, maxInFlight, 1);
+            CompletableFuture<Void> done = running.toCompletionStage().toCompletableFuture();
             try {
                 done.get();
             } catch (java.util.concurrent.ExecutionException e) {
@@ -200,6 +253,14 @@ final class SimulateCommand implements Callable<Integer> {
             out.addProperty("send_stalls", c.sendStalls());
             out.addProperty("max_send_lag_ms", c.maxLagMillis());
             out.addProperty("sensors_disconnected", c.sensorsDisconnected());
+            Simulation.AgentCounts agents = simulation.agentCounts();
+            if (reconnect) {
+                out.addProperty("connections", agents.connections());
+                out.addProperty("connections_lost", agents.connectionsLost());
+                out.addProperty("reconnects", agents.reconnects());
+                out.addProperty("frames_dropped", agents.framesDropped());
+                out.addProperty("frames_undelivered", agents.framesUndelivered());
+            }
             long expected = (long) events.size() * loops * chosen.size();
             if (report) {
                 out.add("latency", latency.toJson(expected));
@@ -209,7 +270,10 @@ final class SimulateCommand implements Callable<Integer> {
             if (report) {
                 System.err.println("simulate: " + LATENCY_MEANING);
             }
-            String problem = problem(c, report, expected, latency.matched(true));
+            String problem = reconnect ? agentProblem(agents) : null;
+            if (problem == null) {
+                problem = problem(c, report, expected, latency.matched(true));
+            }
             if (problem != null) {
                 System.err.println("simulate: " + problem);
                 return Earshot.EXIT_FAILURE;
@@ -232,6 +296,32 @@ final class SimulateCommand implements Callable<Integer> {
                 c.framesSent(), c.framesFailed(), latency == null ? "" : String.format(Locale.ROOT,
                         ", %d alerts and %d final detections matched", latency.matched(false),
                         latency.matched(true)));
+    }
+
+    /**
+     * The agents' settings for --reconnect: {@code bufferSeconds} of frames, {@code maxInFlight} awaiting
+     * acknowledgement, a stall of {@link #STALL_MILLIS}, and a backlog sent at most {@link
+     * SensorCommand#CATCH_UP_SPEED} times faster than the playback speed (at --speed 1, as {@code earshot sensor}).
+     */
+    static SensorAgent.Settings agentSettings(int frameMillis, double bufferSeconds, int maxInFlight,
+                                              long reconnectMillis, double speed) {
+        int bufferFrames = (int) Math.ceil(bufferSeconds * 1000 / frameMillis);
+        if (maxInFlight >= bufferFrames) {
+            throw new BadInputException(String.format(Locale.ROOT, "--max-in-flight (%d frames) must be under "
+                    + "--buffer-seconds' %d frames of %d ms", maxInFlight, bufferFrames, frameMillis));
+        }
+        return new SensorAgent.Settings(bufferFrames, maxInFlight, reconnectMillis, AGENT_STATUS_MILLIS,
+                SensorCommand.DRAIN_MILLIS, STALL_MILLIS, CONNECT_TIMEOUT_MILLIS,
+                SensorCommand.CATCH_UP_SPEED * Math.max(1, speed), SensorCommand.CATCH_UP_BURST_MILLIS);
+    }
+
+    /** Why a --reconnect run failed, or null: audio was lost, dropped from a full buffer or never acknowledged. */
+    static String agentProblem(Simulation.AgentCounts a) {
+        if (a.framesDropped() > 0 || a.framesUndelivered() > 0) {
+            return a.framesDropped() + " frame(s) dropped from full buffers, " + a.framesUndelivered()
+                    + " undelivered";
+        }
+        return null;
     }
 
     /** The default stagger: one frame period, enough to keep many sensors from sending at the same instant. */

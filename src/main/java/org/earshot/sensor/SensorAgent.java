@@ -71,6 +71,23 @@ public final class SensorAgent {
         SensorClient open(Runnable onLost);
     }
 
+    /** Told, on the agent's context, when a connection is established and when one is lost (never a credential). */
+    public interface ConnectionListener {
+        void connected();
+
+        void lost(String reason);
+    }
+
+    private static final ConnectionListener NO_LISTENER = new ConnectionListener() {
+        @Override
+        public void connected() {
+        }
+
+        @Override
+        public void lost(String reason) {
+        }
+    };
+
     /** Counters, for the status line and tests. */
     public record Status(long framesRead, long framesSent, int buffered, long framesDropped, boolean connected,
                          long connects, long connectionsLost) {}
@@ -103,6 +120,7 @@ public final class SensorAgent {
     private final AtomicLong connects = new AtomicLong();
     private final AtomicLong losses = new AtomicLong();
     private volatile boolean connected;
+    private ConnectionListener listener = NO_LISTENER;
 
     private SensorClient client;
     private int generation;
@@ -137,6 +155,12 @@ public final class SensorAgent {
         this.name = Objects.requireNonNull(name, "name");
         this.target = Objects.requireNonNull(target, "target");
         this.log = Objects.requireNonNull(log, "log");
+    }
+
+    /** Tells {@code l} of each connection and loss (for a simulator's event log); call before {@link #start()}. */
+    public SensorAgent listener(ConnectionListener l) {
+        this.listener = Objects.requireNonNull(l, "listener");
+        return this;
     }
 
     /** Starts connecting (and the status line); frames offered before the connection are buffered. */
@@ -271,6 +295,7 @@ public final class SensorAgent {
             int held = waiting.size();
             log.accept(name + ": connected to " + target + (held > 0 ? "; sending " + held + " buffered frame(s)"
                     : ""));
+            listener.connected();
             pump();
             finishIfDrained();
         }));
@@ -313,6 +338,7 @@ public final class SensorAgent {
         trim();
         log.accept(name + ": connection lost (" + why + "); buffering up to " + settings.bufferFrames()
                 + " frames, reconnecting every " + seconds(settings.reconnectMillis()) + " s");
+        listener.lost(why);
         closeQuietly(client);
         client = null;
         scheduleReconnect();

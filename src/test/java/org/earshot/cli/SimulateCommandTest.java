@@ -3,6 +3,7 @@ package org.earshot.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.earshot.sensor.SensorAgent;
 import org.earshot.sensor.Simulation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +32,48 @@ class SimulateCommandTest {
         assertTrue(SimulateCommand.problem(clean, true, 4, 0).startsWith("--report: none of the 4 known event(s)"));
         assertTrue(SimulateCommand.problem(new Simulation.Counts(100, 2, 0, 0, 0), false, 4, 0)
                 .startsWith("2 frame(s) failed"));
+    }
+
+    @Test
+    void reconnectingSensorsBufferTheirSecondsAndCatchUpFasterThanTheyPlay() {
+        SensorAgent.Settings s = SimulateCommand.agentSettings(100, 30, 50, 500, 1.0);
+        assertEquals(300, s.bufferFrames());
+        assertEquals(50, s.maxInFlight());
+        assertEquals(500, s.reconnectMillis());
+        assertEquals(SimulateCommand.STALL_MILLIS, s.stallMillis());
+        assertEquals(SensorCommand.CATCH_UP_SPEED, s.catchUpSpeed());
+        // Played twice as fast, a backlog may go twice as fast too, or live audio would never catch up.
+        assertEquals(2 * SensorCommand.CATCH_UP_SPEED, SimulateCommand.agentSettings(100, 30, 50, 500, 2).catchUpSpeed());
+        assertEquals(SensorCommand.CATCH_UP_SPEED, SimulateCommand.agentSettings(100, 30, 50, 500, 0.5).catchUpSpeed());
+        assertEquals(100, SimulateCommand.agentSettings(20, 2, 50, 500, 1).bufferFrames());
+        BadInputException tooSmall = assertThrows(BadInputException.class,
+                () -> SimulateCommand.agentSettings(100, 5, 50, 500, 1));
+        assertEquals("--max-in-flight (50 frames) must be under --buffer-seconds' 50 frames of 100 ms",
+                tooSmall.getMessage());
+    }
+
+    @Test
+    void aReconnectingRunFailsOnlyWhenAudioWasDroppedOrUndelivered() {
+        assertNull(SimulateCommand.agentProblem(new Simulation.AgentCounts(300, 150, 150, 0, 0)));
+        assertEquals("2 frame(s) dropped from full buffers, 0 undelivered",
+                SimulateCommand.agentProblem(new Simulation.AgentCounts(2, 1, 1, 2, 0)));
+        assertEquals("0 frame(s) dropped from full buffers, 3 undelivered",
+                SimulateCommand.agentProblem(new Simulation.AgentCounts(2, 1, 1, 0, 3)));
+    }
+
+    @Test
+    void reconnectOptionsOutOfRangeAreRefused() throws Exception {
+        Path credentials = dir.resolve("c.csv");
+        Files.writeString(credentials, "sensor,token\ns1,abcdefghijabcdefghijabcdefghijabcdefghijabc\n");
+        Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("rw-------"));
+        CliRunner.run("simulate", "--credentials", credentials.toString(), "--port", "1", "--reconnect",
+                "--reconnect-ms", "5").assertRejected("--reconnect-ms must be 10..60000, got 5");
+        CliRunner.run("simulate", "--credentials", credentials.toString(), "--port", "1", "--reconnect",
+                "--buffer-seconds", "0.5").assertRejected("--buffer-seconds must be 1..3600, got 0.5");
+        CliRunner.run("simulate", "--credentials", credentials.toString(), "--port", "1", "--reconnect",
+                "--buffer-seconds", "2").assertRejected("--max-in-flight (50 frames) must be under");
+        CliRunner.run("simulate", "--credentials", credentials.toString(), "--port", "1",
+                "--events-out", dir.resolve("no/such/dir/e.csv").toString()).assertRejected("cannot write --events-out");
     }
 
     @Test

@@ -337,6 +337,33 @@ class SensorAgentTest {
     }
 
     @Test
+    void theListenerHearsOfEachConnectionAndLossWithItsReason() throws Exception {
+        List<String> heard = new CopyOnWriteArrayList<>();
+        SensorAgent agent = agent(settings(100, 5)).listener(new SensorAgent.ConnectionListener() {
+            @Override
+            public void connected() {
+                heard.add("connected");
+            }
+
+            @Override
+            public void lost(String reason) {
+                heard.add("lost: " + reason);
+            }
+        });
+        agent.start();
+        awaitConnected(agent, 1);
+        service.current().drop();
+        awaitConnected(agent, 2);
+        service.failNextSends.set(1);
+        agent.offer(frame(0, false));
+        awaitConnected(agent, 3);
+        agent.offer(frame(1, true));
+        assertTrue(await(agent).complete());
+        assertEquals(List.of("connected", "lost: connection closed", "connected", "lost: send failed: broken pipe",
+                "connected"), heard);
+    }
+
+    @Test
     void aFailedSendCountsAsALostConnection() throws Exception {
         SensorAgent agent = agent(settings(100, 5));
         agent.start();
