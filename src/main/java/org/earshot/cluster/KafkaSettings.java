@@ -21,9 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place that turns the {@code cluster} configuration into Kafka client settings: the records topic and the
- * compacted lease topic (created when missing with the configured partitions, replication factor and
- * {@code min.insync.replicas}), the nodes'
+ * The one place that turns the {@code cluster} configuration into Kafka client settings: the records topic, the
+ * journaled topic (what the writer journaled, for the nodes to publish) and the compacted lease topic (created
+ * when missing with the configured partitions, replication factor and {@code min.insync.replicas}), the nodes'
  * producer (idempotent, {@code acks=all}: a record is acknowledged only once {@code min.insync.replicas} brokers
  * have it) and the journal writer's consumer (no automatic commits: the writer commits what it journaled).
  */
@@ -54,6 +54,14 @@ public final class KafkaSettings {
     /** The compacted topic of sensor leases: the newest claim per sensor. */
     public String leaseTopic() {
         return cluster.topicPrefix() + "leases";
+    }
+
+    /**
+     * The topic on which the journal writer announces what it journaled (detections, alerts, signed checkpoints),
+     * for every node to publish on MQTT: key the sensor, created like the records topic.
+     */
+    public String journaledTopic() {
+        return cluster.topicPrefix() + "journaled";
     }
 
     Map<String, Object> producer() {
@@ -91,6 +99,15 @@ public final class KafkaSettings {
         return p;
     }
 
+    /** Every node reads every journaled entry from its start: no group, nothing committed. */
+    Map<String, Object> feedConsumer() {
+        Map<String, Object> p = common();
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "earshot-journaled-" + cluster.nodeId());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return p;
+    }
+
     Map<String, Object> admin() {
         Map<String, Object> p = common();
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
@@ -104,8 +121,8 @@ public final class KafkaSettings {
     }
 
     /**
-     * Creates the records topic unless it exists (another node or writer may create it at the same moment: that is
-     * fine); an existing topic is left as it is.
+     * Creates the records, journaled and lease topics unless they exist (another node or writer may create one at
+     * the same moment: that is fine); an existing topic is left as it is.
      *
      * @throws java.io.IOException when Kafka cannot be reached or refuses the topic, naming the cause
      */
@@ -118,6 +135,8 @@ public final class KafkaSettings {
             compacted.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
             for (NewTopic topic : List.of(
                     new NewTopic(topic(), cluster.partitions(), (short) cluster.replicationFactor()).configs(configs),
+                    new NewTopic(journaledTopic(), cluster.partitions(), (short) cluster.replicationFactor())
+                            .configs(configs),
                     new NewTopic(leaseTopic(), cluster.partitions(), (short) cluster.replicationFactor())
                             .configs(compacted))) {
                 try {
