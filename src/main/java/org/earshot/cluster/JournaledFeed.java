@@ -1,7 +1,6 @@
 package org.earshot.cluster;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +9,6 @@ import java.util.function.Consumer;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -61,10 +59,7 @@ public final class JournaledFeed implements AutoCloseable {
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(settings.feedConsumer(), new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             consumer = c;
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo p : c.partitionsFor(settings.journaledTopic())) {
-                partitions.add(new TopicPartition(p.topic(), p.partition()));
-            }
+            List<TopicPartition> partitions = settings.partitions(c, settings.journaledTopic());
             c.assign(partitions);
             c.seekToEnd(partitions);
             partitions.forEach(c::position);

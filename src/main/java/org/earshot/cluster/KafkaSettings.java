@@ -15,6 +15,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.earshot.config.ServeConfig;
 import org.slf4j.Logger;
@@ -33,6 +35,8 @@ public final class KafkaSettings {
     static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(60);
     /** The longest a send may block a pipeline worker; it then fails and is counted. */
     static final int MAX_BLOCK_MILLIS = 5000;
+    /** How long a consumer waits for a topic's partitions to be known. */
+    static final Duration TOPIC_WAIT = Duration.ofSeconds(60);
 
     private final ServeConfig.Cluster cluster;
 
@@ -62,6 +66,34 @@ public final class KafkaSettings {
      */
     public String journaledTopic() {
         return cluster.topicPrefix() + "journaled";
+    }
+
+    /**
+     * The partitions of {@code topic}, waiting (up to {@link #TOPIC_WAIT}) while the consumer's metadata does not
+     * know the topic yet (just created, or created by another process a moment later).
+     */
+    List<TopicPartition> partitions(org.apache.kafka.clients.consumer.Consumer<?, ?> c, String topic) {
+        long deadline = System.nanoTime() + TOPIC_WAIT.toNanos();
+        while (true) {
+            List<PartitionInfo> infos = c.partitionsFor(topic);
+            if (infos != null && !infos.isEmpty()) {
+                List<TopicPartition> out = new java.util.ArrayList<>();
+                for (PartitionInfo p : infos) {
+                    out.add(new TopicPartition(p.topic(), p.partition()));
+                }
+                return out;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("topic " + topic + " not found at " + cluster.bootstrapServers()
+                        + " within " + TOPIC_WAIT.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
     }
 
     Map<String, Object> producer() {
