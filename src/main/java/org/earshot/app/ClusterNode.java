@@ -52,7 +52,8 @@ final class ClusterNode {
                 checkpoint.checkpoint(entry.seq(), entry.payload().toString());
                 return;
             }
-            if (org.earshot.detect.Labels.indexOf(entry.label()) < 0 || !org.earshot.config.SensorRecord.ID_PATTERN.matcher(entry.sensor()).matches()) {
+            if (org.earshot.detect.Labels.indexOf(entry.label()) < 0
+                    || !org.earshot.config.SensorRecord.ID_PATTERN.matcher(entry.sensor()).matches()) {
                 throw new IllegalArgumentException("not a sensor and class to publish: "
                         + org.earshot.ingest.LogSafe.quote(entry.sensor()) + ", "
                         + org.earshot.ingest.LogSafe.quote(entry.label()));

@@ -317,8 +317,7 @@ class ClusterModeIT {
         List<String> beforeJournaled = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> checkpoints = java.util.Collections.synchronizedList(new ArrayList<>());
         try (LiveHarness a = new LiveHarness(Files.createDirectories(dir.resolve("node-a")),
-                nodeConfig("t5.", "node-a"), tokens);
-             ClusterJournalWriter writer = writer(writerDir, a.dir.resolve("sensors.json"), "t5.", extra)) {
+                nodeConfig("t5.", "node-a"), tokens)) {
             io.vertx.mqtt.MqttClient reader = io.vertx.mqtt.MqttClient.create(a.clients,
                     new io.vertx.mqtt.MqttClientOptions().setClientId("auditor-reader")
                             .setUsername(LiveHarness.READER).setPassword(a.readerKey).setMaxMessageSize(65536));
@@ -339,55 +338,71 @@ class ClusterModeIT {
             LiveHarness.await(reader.connect(a.service.mqttPort(), "127.0.0.1"));
             LiveHarness.await(reader.subscribe(Map.of("earshot/v1/detections/#", 1,
                     org.earshot.ingest.Topics.CHECKPOINT, 1)));
-            LiveHarness.await(streamDemo(a, "s1", new AtomicInteger()));
-            Await.until(() -> received.size() >= DEMO_FINALS, WAIT,
-                    () -> "the reader to get " + DEMO_FINALS + " journaled detections: " + received);
-            assertEquals(List.of(), beforeJournaled, "published before the journal held it");
-            Await.until(() -> !checkpoints.isEmpty(), WAIT, () -> "a checkpoint of the writer's journal");
+            List<JsonObject> published;
+            try (ClusterJournalWriter writer = writer(writerDir, a.dir.resolve("sensors.json"), "t5.", extra)) {
+                LiveHarness.await(streamDemo(a, "s1", new AtomicInteger()));
+                Await.until(() -> received.size() >= DEMO_FINALS, WAIT,
+                        () -> "the reader to get " + DEMO_FINALS + " journaled detections: " + received);
+                assertEquals(List.of(), beforeJournaled, "published before the journal held it");
+                Await.until(() -> !checkpoints.isEmpty(), WAIT, () -> "a checkpoint of the writer's journal");
 
-            List<JsonObject> published = new ArrayList<>(received);
-            LiveHarness.assertSameAsDetect(published, "s1", LiveHarness.T0);
-            // The payload is a single node's (the journal entry's published fields) with journal_seq added.
-            for (JsonObject d : published) {
-                JsonObject data = journaledAt(journalDir, d.get("journal_seq").getAsLong()).getAsJsonObject("data");
-                JsonObject expected = data.deepCopy();
-                expected.remove("threshold");
-                expected.remove("off_threshold");
-                expected.remove(WriterPositions.SOURCE);
-                expected.addProperty("journal_seq", d.get("journal_seq").getAsLong());
-                assertEquals(expected, d);
+                published = new ArrayList<>(received);
+                LiveHarness.assertSameAsDetect(published, "s1", LiveHarness.T0);
+                // The payload is a single node's (the journal entry's published fields) with journal_seq added.
+                for (JsonObject d : published) {
+                    JsonObject data = journaledAt(journalDir, d.get("journal_seq").getAsLong()).getAsJsonObject("data");
+                    JsonObject expected = data.deepCopy();
+                    expected.remove("threshold");
+                    expected.remove("off_threshold");
+                    expected.remove(WriterPositions.SOURCE);
+                    expected.addProperty("journal_seq", d.get("journal_seq").getAsLong());
+                    assertEquals(expected, d);
+                }
+
+                // The writer's query API answers from the cluster's journal: the detections, each with a proof.
+                java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                java.util.function.Function<String, java.net.http.HttpResponse<String>> get = path -> {
+                    try {
+                        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                                + writer.httpPort() + path)).header("Authorization", "Bearer " + auditor).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+                assertEquals(200, get.apply("/health").statusCode(), get.apply("/health").body());
+                java.net.http.HttpResponse<String> list = get.apply("/api/v1/detections?limit=1000");
+                assertEquals(200, list.statusCode(), list.body());
+                Set<String> listed = new HashSet<>();
+                JsonParser.parseString(list.body()).getAsJsonObject().getAsJsonArray("items")
+                        .forEach(i -> listed.add(i.getAsJsonObject().get("id").getAsString()));
+                Set<String> publishedIds = new HashSet<>();
+                published.forEach(d -> publishedIds.add(d.get("id").getAsString()));
+                assertEquals(publishedIds, listed);
+                JournalKeys keys = JournalKeys.loadOrCreate(writerDir.resolve("keys").resolve("journal-ed25519.pem"));
+                String id = published.get(0).get("id").getAsString();
+                JsonObject[] proof = new JsonObject[1];
+                Await.until(() -> {
+                    java.net.http.HttpResponse<String> r = get.apply("/api/v1/detections/" + id);
+                    assertEquals(200, r.statusCode(), r.body());
+                    proof[0] = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("proof");
+                    return !proof[0].get("checkpoint").isJsonNull();
+                }, WAIT, () -> "a proof of " + id + " against a signed checkpoint");
+                QueryApiServiceIT.assertProofVerifies(proof[0], keys);
             }
 
-            // The writer's query API answers from the cluster's journal: the detections, each with a proof.
-            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-            java.util.function.Function<String, java.net.http.HttpResponse<String>> get = path -> {
-                try {
-                    return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
-                            + writer.httpPort() + path)).header("Authorization", "Bearer " + auditor).build(),
-                            java.net.http.HttpResponse.BodyHandlers.ofString());
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            };
-            assertEquals(200, get.apply("/health").statusCode(), get.apply("/health").body());
-            java.net.http.HttpResponse<String> list = get.apply("/api/v1/detections?limit=1000");
-            assertEquals(200, list.statusCode(), list.body());
-            Set<String> listed = new HashSet<>();
-            JsonParser.parseString(list.body()).getAsJsonObject().getAsJsonArray("items")
-                    .forEach(i -> listed.add(i.getAsJsonObject().get("id").getAsString()));
-            Set<String> publishedIds = new HashSet<>();
-            published.forEach(d -> publishedIds.add(d.get("id").getAsString()));
-            assertEquals(publishedIds, listed);
-            JournalKeys keys = JournalKeys.loadOrCreate(writerDir.resolve("keys").resolve("journal-ed25519.pem"));
-            String id = published.get(0).get("id").getAsString();
-            JsonObject[] proof = new JsonObject[1];
-            Await.until(() -> {
-                java.net.http.HttpResponse<String> r = get.apply("/api/v1/detections/" + id);
-                assertEquals(200, r.statusCode(), r.body());
-                proof[0] = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("proof");
-                return !proof[0].get("checkpoint").isJsonNull();
-            }, WAIT, () -> "a proof of " + id + " against a signed checkpoint");
-            QueryApiServiceIT.assertProofVerifies(proof[0], keys);
+            // At least once: a writer that died before Kafka acknowledged any announcement (its saved position
+            // still at the start) announces the journal's detections again when the next one starts.
+            new org.earshot.store.PositionFile(writerDir.resolve(ClusterJournalWriter.ANNOUNCED_POSITION_FILE))
+                    .write(0);
+            int before = received.size();
+            try (ClusterJournalWriter again = writer(writerDir, a.dir.resolve("sensors.json"), "t5.", extra)) {
+                Await.until(() -> received.size() >= before + DEMO_FINALS, WAIT,
+                        () -> "the detections announced again: " + (received.size() - before));
+            }
+            assertEquals(List.of(), beforeJournaled, "published before the journal held it");
+            assertEquals(published, new ArrayList<>(received.subList(before, before + DEMO_FINALS)),
+                    "announced again, the same payloads (readers dedupe by id)");
             LiveHarness.await(reader.disconnect());
         }
         assertVerifies(writerDir);
