@@ -179,7 +179,7 @@ public final class ClusterJournalWriter implements AutoCloseable {
             info.put("role", "journal-writer");
             ApiKeysWatcher keys = new ApiKeysWatcher(config.apiKeysFile(), sj);
             api = QueryWiring.verticle(config, tls, metrics, info, checks,
-                    query.queryApi(vertx, config, keys, sj, () -> registry, metrics));
+                    query.queryApi(vertx, config, keys, sj, () -> registry, metrics, true));
             deploy(vertx, api);
         } catch (Exception e) {
             if (influx != null) {

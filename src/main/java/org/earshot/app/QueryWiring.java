@@ -42,9 +42,13 @@ final class QueryWiring {
                 : new Tls(config.tls().keystore(), config.tls().keystorePassword());
     }
 
-    /** The query API over {@code journal}; its refusals are journaled each {@code api.refusal_summary_seconds}. */
+    /**
+     * The query API over {@code journal}; its refusals are journaled each {@code api.refusal_summary_seconds}. On a
+     * node in cluster mode ({@code detectionsHere} false) the detection and transparency endpoints answer 503
+     * pointing to the journal writer.
+     */
     QueryApi queryApi(Vertx vertx, ServeConfig config, ApiKeysWatcher keys, ServiceJournal journal,
-                      Supplier<SensorRegistry> sensors, Metrics metrics) {
+                      Supplier<SensorRegistry> sensors, Metrics metrics, boolean detectionsHere) {
         ServeConfig.Api a = config.api();
         JwtVerifier jwt = a.jwtSecret() == null ? null
                 : new JwtVerifier(a.jwtSecret().getBytes(StandardCharsets.UTF_8), a.jwtAudience(), a.jwtIssuer(),
@@ -56,6 +60,10 @@ final class QueryWiring {
                 new QueryService.Limits(a.anonymousRequestsPerMinute(), a.credentialRequestsPerMinute(),
                         a.refusalSummarySeconds(), a.transparencyMinCount()));
         queryService = service;
+        if (!detectionsHere) {
+            service.answerDetectionsElsewhere("in cluster mode they are in the cluster's journal: query the API of"
+                    + " the active journal writer (earshot journal-writer)");
+        }
         metrics.gauge("earshot_api_rate_limited_anonymous_total", () -> service.rateLimited(true));
         metrics.gauge("earshot_api_rate_limited_credential_total", () -> service.rateLimited(false));
         metrics.gauge("earshot_api_refusals_summarized_total", service::summarizedRefusals);

@@ -244,7 +244,8 @@ public final class Service implements AutoCloseable {
         WatchedFile<SensorRegistry> known = sensorsFile;
         info.put("sensors_known", (java.util.function.Supplier<Integer>) () -> known.current().sensors().size());
         api = QueryWiring.verticle(config, tls, metrics, info, checks,
-                query.queryApi(vertx, config, keys, journal, sensorsFile::current, metrics));
+                query.queryApi(vertx, config, keys, journal, sensorsFile::current, metrics,
+                        cluster == null));
         deploy(api);
     }
 

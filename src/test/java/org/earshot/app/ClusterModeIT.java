@@ -389,6 +389,13 @@ class ClusterModeIT {
                     return !proof[0].get("checkpoint").isJsonNull();
                 }, WAIT, () -> "a proof of " + id + " against a signed checkpoint");
                 QueryApiServiceIT.assertProofVerifies(proof[0], keys);
+                // The node's own API holds no detections: it says so and points to the writer.
+                java.net.http.HttpResponse<String> onNode = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + a.service.httpPort() + "/api/v1/detections"))
+                        .header("Authorization", "Bearer " + a.readerKey).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(503, onNode.statusCode(), onNode.body());
+                assertTrue(onNode.body().contains("journal writer"), onNode.body());
             }
 
             // At least once: a writer that died before Kafka acknowledged any announcement (its saved position
