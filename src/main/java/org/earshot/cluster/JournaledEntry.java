@@ -117,8 +117,10 @@ public record JournaledEntry(String kind, long seq, String sensor, String label,
             throw new BadRecordException("v must be " + VERSION + ", got " + v);
         }
         JsonElement seq = o.get("seq");
-        if (seq == null || !seq.isJsonPrimitive() || !seq.getAsJsonPrimitive().isNumber()) {
-            throw new BadRecordException("seq must be a number");
+        if (seq == null || !seq.isJsonPrimitive() || !seq.getAsJsonPrimitive().isNumber()
+                || seq.getAsBigDecimal().stripTrailingZeros().scale() > 0
+                || seq.getAsBigDecimal().compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            throw new BadRecordException("seq must be a whole number, got " + seq);
         }
         JsonElement payload = o.get("payload");
         if (payload == null || !payload.isJsonObject()) {

@@ -51,6 +51,8 @@ class JournaledEntryTest {
                 "{\"v\":1,\"kind\":\"detection\",\"seq\":1,\"payload\":{}}",
                 "{\"v\":1,\"kind\":\"level\",\"seq\":1,\"payload\":{}}",
                 "{\"v\":1,\"kind\":\"checkpoint\",\"seq\":-1,\"payload\":{}}",
+                "{\"v\":1,\"kind\":\"checkpoint\",\"seq\":1.5,\"payload\":{}}",
+                "{\"v\":1,\"kind\":\"checkpoint\",\"seq\":1e30,\"payload\":{}}",
                 "{\"v\":1,\"kind\":\"checkpoint\",\"seq\":1,\"payload\":{},\"extra\":1}",
                 "{\"v\":1,\"kind\":\"checkpoint\",\"seq\":1,\"seq\":2,\"payload\":{}}", "not json"}) {
             assertThrows(BadRecordException.class, () -> JournaledEntry.parse(bad.getBytes(StandardCharsets.UTF_8)),
