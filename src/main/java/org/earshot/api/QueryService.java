@@ -51,6 +51,8 @@ public final class QueryService {
     private final LongAdder rateLimitedAnonymous = new LongAdder();
     private final LongAdder rateLimitedCredential = new LongAdder();
     private final LongAdder summarizedRefusals = new LongAdder();
+    /** Where detections are answered instead (a node in cluster mode); null: here. */
+    private volatile String detectionsElsewhere;
 
     /**
      * What protects the API and its journal from clients: anonymous requests a minute per client address,
@@ -90,6 +92,15 @@ public final class QueryService {
         this.perAddress = new RateLimiter(limits.anonymousPerMinute());
         this.perCredential = new RateLimiter(limits.credentialPerMinute());
         this.refusals = new RefusalSummary(limits.refusalSummarySeconds() * 1_000_000L);
+    }
+
+    /**
+     * A node in cluster mode: its journal holds no detections (the cluster's journal writer journals them), so the
+     * detection and transparency endpoints answer 503 naming {@code where} instead of empty lists; the journal,
+     * sensors and configuration endpoints still answer from this node's journal.
+     */
+    public void answerDetectionsElsewhere(String where) {
+        this.detectionsElsewhere = Objects.requireNonNull(where, "where");
     }
 
     /** Requests refused with 429: {@code anonymous} ones (per address) or authenticated ones (per credential). */
@@ -221,6 +232,11 @@ public final class QueryService {
             }
             return refusal(403, "forbidden", "role " + principal.role().wireName() + " may not read "
                     + endpoint.template(), Map.of());
+        }
+        String elsewhere = detectionsElsewhere;
+        if (elsewhere != null && (endpoint == Endpoint.DETECTIONS || endpoint == Endpoint.DETECTION
+                || endpoint == Endpoint.TRANSPARENCY)) {
+            return refusal(503, "not_here", "detections are not in this node's journal: " + elsewhere, Map.of());
         }
         try {
             return answer(endpoint, match.get().id(), query, request);

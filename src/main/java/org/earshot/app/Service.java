@@ -12,16 +12,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.internal.VertxInternal;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
 
 import org.earshot.api.ApiVerticle;
-import org.earshot.api.Authenticator;
-import org.earshot.api.JwtVerifier;
-import org.earshot.api.QueryApi;
-import org.earshot.api.QueryService;
-import org.earshot.config.ConfigException;
 import org.earshot.config.ServeConfig;
 import org.earshot.config.SensorRegistry;
 import org.earshot.detect.Classifier;
@@ -67,12 +59,8 @@ public final class Service implements AutoCloseable {
     private BrokerIngestVerticle broker;
     private WebSocketIngestVerticle websocket;
     private ApiVerticle api;
-    private QueryService queryService;
+    private final QueryWiring query = new QueryWiring();
     private InfluxWriter influx;
-    private final Map<String, java.util.concurrent.atomic.LongAdder> apiRequests =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<String, java.util.concurrent.atomic.LongAdder> apiRefused =
-            new java.util.concurrent.ConcurrentHashMap<>();
     /** The sensors file, read again when it changes: {@link #sensorsChanged} applies and journals each change. */
     private WatchedFile<SensorRegistry> sensorsFile;
     private long sensorsTimer = -1;
@@ -83,6 +71,8 @@ public final class Service implements AutoCloseable {
     private org.earshot.cluster.ClusterSink cluster;
     /** Cluster mode's sensor lease of the embedded MQTT endpoint; null otherwise. */
     private org.earshot.cluster.LeaseBoard leases;
+    /** Cluster mode: what the cluster's journal writer journaled, published on this node's MQTT outputs. */
+    private org.earshot.cluster.JournaledFeed journaled;
     private long blockedAtStart;
 
     private Service(Vertx vertx, Pipeline pipeline, Metrics metrics, ServiceJournal journal) {
@@ -163,8 +153,7 @@ public final class Service implements AutoCloseable {
         RegistryDirectory sensors = new RegistryDirectory(sensorsFile::current);
         FrameIntake intake = new FrameIntake(pipeline, config.ingest().maxFrameBytes(),
                 Math.round(config.ingest().maxClockOffsetSeconds() * 1e6));
-        Tls tls = config.tls().keystore() == null ? null
-                : new Tls(config.tls().keystore(), config.tls().keystorePassword());
+        Tls tls = QueryWiring.tls(config);
         // One view of the API keys file for the query API and for the MQTT endpoint's readers.
         ApiKeysWatcher keys = new ApiKeysWatcher(config.apiKeysFile(), journal);
         metrics.gauge("earshot_config_reload_errors_total", () -> sensorsFile.errors() + keys.errors());
@@ -204,12 +193,17 @@ public final class Service implements AutoCloseable {
             if (config.outputs().publishLevels()) {
                 pipeline.addSink((org.earshot.pipeline.LevelSink) mqtt);
             }
-            // The newest signed checkpoint for readers, as broker mode retains it on the broker: the listener
-            // first, then the one signed at start (the hub keeps whichever is larger).
-            journal.journal.addCheckpointListener(c -> hub.checkpoint(c.treeSize(), c.toJson().toString()));
-            org.earshot.journal.Checkpoint signed = journal.journal.latestCheckpoint();
-            if (signed != null) {
-                hub.checkpoint(signed.treeSize(), signed.toJson().toString());
+            if (cluster != null) {
+                // Journaled, then published: the detections, alerts and checkpoints of the cluster's journal.
+                journaled = ClusterNode.journaled(config, hub::publishJournaled, hub::checkpoint);
+            } else {
+                // The newest signed checkpoint for readers, as broker mode retains it on the broker: the listener
+                // first, then the one signed at start (the hub keeps whichever is larger).
+                journal.journal.addCheckpointListener(c -> hub.checkpoint(c.treeSize(), c.toJson().toString()));
+                org.earshot.journal.Checkpoint signed = journal.journal.latestCheckpoint();
+                if (signed != null) {
+                    hub.checkpoint(signed.treeSize(), signed.toJson().toString());
+                }
             }
         } else {
             ServeConfig.Broker b = config.broker();
@@ -219,12 +213,19 @@ public final class Service implements AutoCloseable {
             // The newest signed checkpoint, retained on the broker for auditors: the listener first, then the one
             // signed at start (the verticle keeps whichever is larger).
             BrokerIngestVerticle publisher = broker;
-            journal.journal.addCheckpointListener(c -> publisher.checkpoint(c.treeSize(), c.toJson().toString()));
-            org.earshot.journal.Checkpoint signed = journal.journal.latestCheckpoint();
-            if (signed != null) {
-                broker.checkpoint(signed.treeSize(), signed.toJson().toString());
+            if (cluster == null) {
+                journal.journal.addCheckpointListener(c -> publisher.checkpoint(c.treeSize(),
+                        c.toJson().toString()));
+                org.earshot.journal.Checkpoint signed = journal.journal.latestCheckpoint();
+                if (signed != null) {
+                    broker.checkpoint(signed.treeSize(), signed.toJson().toString());
+                }
             }
             deploy(broker);
+            if (cluster != null) {
+                // Journaled, then published: the detections, alerts and checkpoints of the cluster's journal.
+                journaled = ClusterNode.journaled(config, publisher::publishJournaled, publisher::checkpoint);
+            }
             journal.sink.addOutput(broker);
             if (config.outputs().publishLevels()) {
                 pipeline.addSink((org.earshot.pipeline.LevelSink) broker);
@@ -250,10 +251,9 @@ public final class Service implements AutoCloseable {
         info.put("ingest_mode", config.ingest().mode().name().toLowerCase(java.util.Locale.ROOT));
         WatchedFile<SensorRegistry> known = sensorsFile;
         info.put("sensors_known", (java.util.function.Supplier<Integer>) () -> known.current().sensors().size());
-        api = new ApiVerticle(new Listen(config.http().host(), config.http().port(), config.http().tls() ? tls : null),
-                new Listen(config.metrics().host(), config.metrics().port(), null), metrics, info, checks,
-                queryApi(config, keys), new ApiVerticle.Limits(config.http().headerTimeoutSeconds(),
-                        config.http().idleTimeoutSeconds(), config.http().maxConnections()));
+        api = QueryWiring.verticle(config, tls, metrics, info, checks,
+                query.queryApi(vertx, config, keys, journal, sensorsFile::current, metrics,
+                        cluster == null));
         deploy(api);
     }
 
@@ -355,44 +355,7 @@ public final class Service implements AutoCloseable {
     private ServiceStatus status() {
         org.earshot.journal.Checkpoint c = journal.journal.latestCheckpoint();
         return new ServiceStatus(modelName, journal.journal.durableSize(), journal.journal.healthy(),
-                c == null ? 0 : c.treeSize(), c == null ? 0 : c.timeMicros(), sums(apiRequests), sums(apiRefused));
-    }
-
-    private static Map<String, Long> sums(Map<String, java.util.concurrent.atomic.LongAdder> counts) {
-        Map<String, Long> out = new LinkedHashMap<>();
-        counts.forEach((k, v) -> out.put(k, v.sum()));
-        return out;
-    }
-
-    /**
-     * The auditors' query API over the journal: API keys from the keys file (none while it does not exist: only the
-     * public transparency figures answer; read again when it changes), JWTs when a secret is configured.
-     */
-    private QueryApi queryApi(ServeConfig config, ApiKeysWatcher keys)
-            throws ConfigException {
-        Path keysFile = config.apiKeysFile();
-        ServeConfig.Api a = config.api();
-        JwtVerifier jwt = a.jwtSecret() == null ? null
-                : new JwtVerifier(a.jwtSecret().getBytes(StandardCharsets.UTF_8), a.jwtAudience(), a.jwtIssuer(),
-                        JWT_LEEWAY, Clock.systemUTC());
-        LOG.info("api: {} API key(s) from {}{}", keys.size(), keysFile, jwt == null ? "" : ", and HS256 JWTs for"
-                + " audience " + a.jwtAudience());
-        JournalRecords records = new JournalRecords(journal, sensorsFile::current, config.settings(), apiRequests,
-                apiRefused);
-        queryService = new QueryService(records, new Authenticator(keys, jwt), Clock.systemUTC(),
-                new QueryService.Limits(a.anonymousRequestsPerMinute(), a.credentialRequestsPerMinute(),
-                        a.refusalSummarySeconds(), a.transparencyMinCount()));
-        QueryService service = queryService;
-        metrics.gauge("earshot_api_rate_limited_anonymous_total", () -> service.rateLimited(true));
-        metrics.gauge("earshot_api_rate_limited_credential_total", () -> service.rateLimited(false));
-        metrics.gauge("earshot_api_refusals_summarized_total", service::summarizedRefusals);
-        // A quiet API still journals its last interval's refusals; the journal fsyncs, so off the event loop.
-        long every = a.refusalSummarySeconds() * 1000L;
-        vertx.setPeriodic(every, every, id -> vertx.executeBlocking(() -> {
-            service.flushRefusals(false);
-            return null;
-        }, false));
-        return new QueryApi(service);
+                c == null ? 0 : c.treeSize(), c == null ? 0 : c.timeMicros(), query.requests(), query.refused());
     }
 
     /**
@@ -485,13 +448,14 @@ public final class Service implements AutoCloseable {
         if (leases != null) {
             leases.close();
         }
+        if (journaled != null) {
+            journaled.close();
+        }
         pipeline.close();
         if (cluster != null) {
             cluster.close();
         }
-        if (queryService != null) {
-            queryService.flushRefusals(true);
-        }
+        query.flushRefusals();
         if (influx != null) {
             influx.close();
         }

@@ -16,13 +16,16 @@ import picocli.CommandLine.Option;
 /**
  * {@code earshot journal-writer}: in cluster mode, the process that journals the records every node sends through
  * Kafka, into the journal of its configuration (the same keys as {@code serve}; {@code cluster.bootstrap_servers}
- * must be set). Start two or more with the same journal directory: one holds it and writes, the others stand by and
- * take over when it stops or dies. It reads the model's manifest (name and thresholds, recorded in the journal's
+ * must be set), announces what it journaled for every node to publish on MQTT, and serves the query API, /health and
+ * /metrics over that journal (the {@code http}, {@code metrics} and {@code api} sections). Start two or more with the
+ * same journal directory: one holds it and writes, the others stand by (/health 503) and take over when it stops or
+ * dies. It reads the model's manifest (name and thresholds, recorded in the journal's
  * configuration entry) but loads no network.
  */
 @Command(name = "journal-writer", mixinStandardHelpOptions = true,
-        description = "Cluster mode: journal the records that the nodes send through Kafka (one active writer,"
-                + " others standing by on the same journal).")
+        description = "Cluster mode: journal the records that the nodes send through Kafka, announce them for the"
+                + " nodes to publish on MQTT, and serve the query API over the journal (one active writer, others"
+                + " standing by on the same journal).")
 final class JournalWriterCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE.json", description = "Configuration file (keys: docs/"
             + "CONFIGURATION.md, with a cluster section); EARSHOT_* environment variables override it")
@@ -78,7 +81,8 @@ final class JournalWriterCommand implements Callable<Integer> {
             }
             writer[0] = started;
         }
-        System.err.println("earshot: journal writer active (Ctrl-C stops)");
+        System.err.println("earshot: journal writer active, query API on port " + started.httpPort()
+                + " (Ctrl-C stops)");
         // Runs until stopped; a writer whose loop fails (the journal cannot write) exits non-zero for a standby.
         while (started.writer().failure() == null && started.writer().isRunning()) {
             if (stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {

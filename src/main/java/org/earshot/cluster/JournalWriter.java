@@ -19,7 +19,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -44,7 +43,6 @@ import org.slf4j.LoggerFactory;
 public final class JournalWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
     static final Duration POLL = Duration.ofMillis(200);
-    static final Duration TOPIC_WAIT = Duration.ofSeconds(60);
 
     /** Where journaled records go: the journal (append and fsync), then the outputs. */
     @FunctionalInterface
@@ -123,7 +121,7 @@ public final class JournalWriter implements AutoCloseable {
             if (!running) {
                 return;
             }
-            List<TopicPartition> partitions = partitions(c);
+            List<TopicPartition> partitions = settings.partitions(c, settings.topic());
             c.assign(partitions);
             position(c, partitions);
             assigned.countDown();
@@ -157,30 +155,6 @@ public final class JournalWriter implements AutoCloseable {
             LOG.error("cluster: journal writer stopped: {}", e.toString());
         } finally {
             consumer = null;
-        }
-    }
-
-    private List<TopicPartition> partitions(Consumer<String, byte[]> c) {
-        long deadline = System.nanoTime() + TOPIC_WAIT.toNanos();
-        while (true) {
-            List<PartitionInfo> infos = c.partitionsFor(settings.topic());
-            if (infos != null && !infos.isEmpty()) {
-                List<TopicPartition> out = new ArrayList<>();
-                for (PartitionInfo p : infos) {
-                    out.add(new TopicPartition(p.topic(), p.partition()));
-                }
-                return out;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("topic " + settings.topic() + " not found at "
-                        + settings.cluster().bootstrapServers() + " within " + TOPIC_WAIT.toSeconds() + " s");
-            }
-            try {
-                Thread.sleep(POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
         }
     }
 

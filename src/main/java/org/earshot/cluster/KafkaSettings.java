@@ -15,15 +15,17 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.earshot.config.ServeConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place that turns the {@code cluster} configuration into Kafka client settings: the records topic and the
- * compacted lease topic (created when missing with the configured partitions, replication factor and
- * {@code min.insync.replicas}), the nodes'
+ * The one place that turns the {@code cluster} configuration into Kafka client settings: the records topic, the
+ * journaled topic (what the writer journaled, for the nodes to publish) and the compacted lease topic (created
+ * when missing with the configured partitions, replication factor and {@code min.insync.replicas}), the nodes'
  * producer (idempotent, {@code acks=all}: a record is acknowledged only once {@code min.insync.replicas} brokers
  * have it) and the journal writer's consumer (no automatic commits: the writer commits what it journaled).
  */
@@ -33,6 +35,8 @@ public final class KafkaSettings {
     static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(60);
     /** The longest a send may block a pipeline worker; it then fails and is counted. */
     static final int MAX_BLOCK_MILLIS = 5000;
+    /** How long a consumer waits for a topic's partitions to be known. */
+    static final Duration TOPIC_WAIT = Duration.ofSeconds(60);
 
     private final ServeConfig.Cluster cluster;
 
@@ -54,6 +58,42 @@ public final class KafkaSettings {
     /** The compacted topic of sensor leases: the newest claim per sensor. */
     public String leaseTopic() {
         return cluster.topicPrefix() + "leases";
+    }
+
+    /**
+     * The topic on which the journal writer announces what it journaled (detections, alerts, signed checkpoints),
+     * for every node to publish on MQTT: key the sensor, created like the records topic.
+     */
+    public String journaledTopic() {
+        return cluster.topicPrefix() + "journaled";
+    }
+
+    /**
+     * The partitions of {@code topic}, waiting (up to {@link #TOPIC_WAIT}) while the consumer's metadata does not
+     * know the topic yet (just created, or created by another process a moment later).
+     */
+    List<TopicPartition> partitions(org.apache.kafka.clients.consumer.Consumer<?, ?> c, String topic) {
+        long deadline = System.nanoTime() + TOPIC_WAIT.toNanos();
+        while (true) {
+            List<PartitionInfo> infos = c.partitionsFor(topic);
+            if (infos != null && !infos.isEmpty()) {
+                List<TopicPartition> out = new java.util.ArrayList<>();
+                for (PartitionInfo p : infos) {
+                    out.add(new TopicPartition(p.topic(), p.partition()));
+                }
+                return out;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("topic " + topic + " not found at " + cluster.bootstrapServers()
+                        + " within " + TOPIC_WAIT.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
     }
 
     Map<String, Object> producer() {
@@ -91,6 +131,15 @@ public final class KafkaSettings {
         return p;
     }
 
+    /** Every node reads every journaled entry from its start: no group, nothing committed. */
+    Map<String, Object> feedConsumer() {
+        Map<String, Object> p = common();
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "earshot-journaled-" + cluster.nodeId());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return p;
+    }
+
     Map<String, Object> admin() {
         Map<String, Object> p = common();
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
@@ -104,8 +153,8 @@ public final class KafkaSettings {
     }
 
     /**
-     * Creates the records topic unless it exists (another node or writer may create it at the same moment: that is
-     * fine); an existing topic is left as it is.
+     * Creates the records, journaled and lease topics unless they exist (another node or writer may create one at
+     * the same moment: that is fine); an existing topic is left as it is.
      *
      * @throws java.io.IOException when Kafka cannot be reached or refuses the topic, naming the cause
      */
@@ -118,6 +167,8 @@ public final class KafkaSettings {
             compacted.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
             for (NewTopic topic : List.of(
                     new NewTopic(topic(), cluster.partitions(), (short) cluster.replicationFactor()).configs(configs),
+                    new NewTopic(journaledTopic(), cluster.partitions(), (short) cluster.replicationFactor())
+                            .configs(configs),
                     new NewTopic(leaseTopic(), cluster.partitions(), (short) cluster.replicationFactor())
                             .configs(compacted))) {
                 try {

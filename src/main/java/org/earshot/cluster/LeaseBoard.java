@@ -1,7 +1,6 @@
 package org.earshot.cluster;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -17,7 +16,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -89,10 +87,7 @@ public final class LeaseBoard implements AutoCloseable {
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(settings.leaseConsumer(),
                 new StringDeserializer(), new StringDeserializer())) {
             consumer = c;
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo p : c.partitionsFor(settings.leaseTopic())) {
-                partitions.add(new TopicPartition(p.topic(), p.partition()));
-            }
+            List<TopicPartition> partitions = settings.partitions(c, settings.leaseTopic());
             c.assign(partitions);
             c.seekToEnd(partitions);
             partitions.forEach(c::position);

@@ -338,8 +338,8 @@ final class ConfigKeys {
     static final ConfigKey<String> CLUSTER_TOPIC_PREFIX = key("cluster.topic_prefix",
             Rule.matching("1 to 100 of a-z A-Z 0-9 . _ -", Cluster.TOPIC_PREFIX, false),
             Cluster.DEFAULT_TOPIC_PREFIX, c -> c.cluster().topicPrefix(),
-            "Prefix of the Kafka topic (`<prefix>records`) and of the journal writers' consumer group "
-                + "(`<prefix>journal-writer`).");
+            "Prefix of the Kafka topics (`<prefix>records`, `<prefix>journaled`, `<prefix>leases`) and of the "
+                + "journal writers' consumer group (`<prefix>journal-writer`).");
     static final ConfigKey<Integer> CLUSTER_PARTITIONS = key("cluster.partitions", Rule.ints(1, 1000),
             Cluster.DEFAULT_PARTITIONS, c -> c.cluster().partitions(),
             "Partitions of the records topic when Earshot creates it (1..1000); a sensor's records stay in order "

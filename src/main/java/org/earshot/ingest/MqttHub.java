@@ -247,6 +247,14 @@ public final class MqttHub implements DetectionSink, LevelSink {
     }
 
     /**
+     * Cluster mode: a detection or alert that the cluster's journal writer journaled, fanned out as given to the
+     * readers subscribed to its topic. Any thread.
+     */
+    public void publishJournaled(String topic, String json) {
+        fanOut(topic, json);
+    }
+
+    /**
      * A signed journal checkpoint: when it is newer than the one held, it is sent to every reader subscribed to
      * {@link Topics#CHECKPOINT}, and a reader that subscribes later gets the newest at once, marked retained
      * ({@link #retainedCheckpoint}), as a broker does with the one broker mode publishes retained. Any thread.

@@ -253,4 +253,24 @@ class ApiAttackTest {
             assertFalse(r.body().contains("+10000"), r.body());
         }
     }
+
+    /** A node in cluster mode: its journal holds no detections, so it says where they are instead of listing none. */
+    @Test
+    void aClusterNodeRefusesDetectionQueriesNamingTheJournalWriter() {
+        QueryService service = service();
+        service.answerDetectionsElsewhere("query the journal writer");
+        List<String> auth = List.of("Bearer " + AUDITOR_KEY);
+        for (String path : List.of("/api/v1/detections", "/api/v1/detections/s1-1-shout", "/api/v1/transparency")) {
+            ApiResponse r = service.handle(new ApiRequest("GET", path, null, path.endsWith("transparency") ? List.of()
+                    : auth, List.of(), null, "192.0.2.9"));
+            assertEquals(503, r.status(), path + ": " + r.body());
+            JsonObject body = JsonParser.parseString(r.body()).getAsJsonObject();
+            assertEquals("not_here", body.get("error").getAsString());
+            assertTrue(body.get("reason").getAsString().contains("query the journal writer"), r.body());
+        }
+        // Authentication still comes first; the node's own journal still answers.
+        assertEquals(401, service.handle(anonymous("/api/v1/detections", null, "192.0.2.9")).status());
+        assertEquals(200, service.handle(new ApiRequest("GET", "/api/v1/journal/checkpoints", null, auth, List.of(),
+                null, "192.0.2.9")).status());
+    }
 }

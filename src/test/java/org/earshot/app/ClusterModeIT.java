@@ -108,6 +108,12 @@ class ClusterModeIT {
         json.addProperty("data_dir", writerDir.toString());
         json.addProperty("sensors_file", sensorsFile.toString());
         json.add("cluster", cluster(prefix, "writer-1"));
+        for (String listener : List.of("http", "metrics")) {
+            JsonObject l = new JsonObject();
+            l.addProperty("host", "127.0.0.1");
+            l.addProperty("port", 0);
+            json.add(listener, l);
+        }
         Path file = writerDir.resolve("config.json");
         Files.writeString(file, json.toString());
         ServeConfig config = ServeConfig.load(Optional.of(file), Map.of());
@@ -273,6 +279,141 @@ class ClusterModeIT {
         }
         assertTrue(scanned > 0, "nothing to scan in " + kafka.dataDirs());
         assertTrue(findings.isEmpty(), "audio in Kafka's log directories: " + findings);
+    }
+
+    /** The journal entry at {@code seq} as the writer's files hold it now; null when not there (yet). */
+    static JsonObject journaledAt(Path journalDir, long seq) {
+        try (Stream<Path> files = Files.list(journalDir)) {
+            for (Path segment : files.filter(f -> f.getFileName().toString().startsWith("segment-")).toList()) {
+                for (String line : Files.readAllLines(segment, StandardCharsets.UTF_8)) {
+                    try {
+                        JsonObject e = JsonParser.parseString(line).getAsJsonObject();
+                        if (e.get("seq").getAsLong() == seq) {
+                            return e;
+                        }
+                    } catch (RuntimeException torn) {
+                        // a line being written
+                    }
+                }
+            }
+            return null;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void journaledDetectionsArePublishedOnTheNodesMqttEndpointAndTheWritersApiProvesThem() throws Exception {
+        Map<String, String> tokens = Map.of("s1", SensorRegistry.newToken());
+        Path writerDir = Files.createDirectories(dir.resolve("writer"));
+        String auditor = org.earshot.config.ApiKeyRegistry.add(writerDir.resolve("api-keys.json"), "audit-office",
+                "auditor");
+        JsonObject journal = new JsonObject();
+        journal.addProperty("checkpoint_seconds", 0.2);
+        JsonObject extra = new JsonObject();
+        extra.add("journal", journal);
+        Path journalDir = writerDir.resolve("journal");
+        // What the reader got, and what the journal did not hold (yet) when it arrived: must stay empty.
+        List<JsonObject> received = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> beforeJournaled = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> checkpoints = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (LiveHarness a = new LiveHarness(Files.createDirectories(dir.resolve("node-a")),
+                nodeConfig("t5.", "node-a"), tokens)) {
+            io.vertx.mqtt.MqttClient reader = io.vertx.mqtt.MqttClient.create(a.clients,
+                    new io.vertx.mqtt.MqttClientOptions().setClientId("auditor-reader")
+                            .setUsername(LiveHarness.READER).setPassword(a.readerKey).setMaxMessageSize(65536));
+            reader.publishHandler(m -> {
+                JsonObject json = JsonParser.parseString(m.payload().toString(StandardCharsets.UTF_8))
+                        .getAsJsonObject();
+                if (m.topicName().equals(org.earshot.ingest.Topics.CHECKPOINT)) {
+                    checkpoints.add(json.toString());
+                    return;
+                }
+                // Journaled, then published: the entry at journal_seq is on disk and is this detection.
+                JsonObject entry = journaledAt(journalDir, json.get("journal_seq").getAsLong());
+                if (entry == null || !entry.getAsJsonObject("data").get("id").equals(json.get("id"))) {
+                    beforeJournaled.add(m.topicName() + " " + json + " journal: " + entry);
+                }
+                received.add(json);
+            });
+            LiveHarness.await(reader.connect(a.service.mqttPort(), "127.0.0.1"));
+            LiveHarness.await(reader.subscribe(Map.of("earshot/v1/detections/#", 1,
+                    org.earshot.ingest.Topics.CHECKPOINT, 1)));
+            List<JsonObject> published;
+            try (ClusterJournalWriter writer = writer(writerDir, a.dir.resolve("sensors.json"), "t5.", extra)) {
+                LiveHarness.await(streamDemo(a, "s1", new AtomicInteger()));
+                Await.until(() -> received.size() >= DEMO_FINALS, WAIT,
+                        () -> "the reader to get " + DEMO_FINALS + " journaled detections: " + received);
+                assertEquals(List.of(), beforeJournaled, "published before the journal held it");
+                Await.until(() -> !checkpoints.isEmpty(), WAIT, () -> "a checkpoint of the writer's journal");
+
+                published = new ArrayList<>(received);
+                LiveHarness.assertSameAsDetect(published, "s1", LiveHarness.T0);
+                // The payload is a single node's (the journal entry's published fields) with journal_seq added.
+                for (JsonObject d : published) {
+                    JsonObject data = journaledAt(journalDir, d.get("journal_seq").getAsLong()).getAsJsonObject("data");
+                    JsonObject expected = data.deepCopy();
+                    expected.remove("threshold");
+                    expected.remove("off_threshold");
+                    expected.remove(WriterPositions.SOURCE);
+                    expected.addProperty("journal_seq", d.get("journal_seq").getAsLong());
+                    assertEquals(expected, d);
+                }
+
+                // The writer's query API answers from the cluster's journal: the detections, each with a proof.
+                java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                java.util.function.Function<String, java.net.http.HttpResponse<String>> get = path -> {
+                    try {
+                        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                                + writer.httpPort() + path)).header("Authorization", "Bearer " + auditor).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+                assertEquals(200, get.apply("/health").statusCode(), get.apply("/health").body());
+                java.net.http.HttpResponse<String> list = get.apply("/api/v1/detections?limit=1000");
+                assertEquals(200, list.statusCode(), list.body());
+                Set<String> listed = new HashSet<>();
+                JsonParser.parseString(list.body()).getAsJsonObject().getAsJsonArray("items")
+                        .forEach(i -> listed.add(i.getAsJsonObject().get("id").getAsString()));
+                Set<String> publishedIds = new HashSet<>();
+                published.forEach(d -> publishedIds.add(d.get("id").getAsString()));
+                assertEquals(publishedIds, listed);
+                JournalKeys keys = JournalKeys.loadOrCreate(writerDir.resolve("keys").resolve("journal-ed25519.pem"));
+                String id = published.get(0).get("id").getAsString();
+                JsonObject[] proof = new JsonObject[1];
+                Await.until(() -> {
+                    java.net.http.HttpResponse<String> r = get.apply("/api/v1/detections/" + id);
+                    assertEquals(200, r.statusCode(), r.body());
+                    proof[0] = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("proof");
+                    return !proof[0].get("checkpoint").isJsonNull();
+                }, WAIT, () -> "a proof of " + id + " against a signed checkpoint");
+                QueryApiServiceIT.assertProofVerifies(proof[0], keys);
+                // The node's own API holds no detections: it says so and points to the writer.
+                java.net.http.HttpResponse<String> onNode = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + a.service.httpPort() + "/api/v1/detections"))
+                        .header("Authorization", "Bearer " + a.readerKey).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(503, onNode.statusCode(), onNode.body());
+                assertTrue(onNode.body().contains("journal writer"), onNode.body());
+            }
+
+            // At least once: a writer that died before Kafka acknowledged any announcement (its saved position
+            // still at the start) announces the journal's detections again when the next one starts.
+            new org.earshot.store.PositionFile(writerDir.resolve(ClusterJournalWriter.ANNOUNCED_POSITION_FILE))
+                    .write(0);
+            int before = received.size();
+            try (ClusterJournalWriter again = writer(writerDir, a.dir.resolve("sensors.json"), "t5.", extra)) {
+                Await.until(() -> received.size() >= before + DEMO_FINALS, WAIT,
+                        () -> "the detections announced again: " + (received.size() - before));
+            }
+            assertEquals(List.of(), beforeJournaled, "published before the journal held it");
+            assertEquals(published, new ArrayList<>(received.subList(before, before + DEMO_FINALS)),
+                    "announced again, the same payloads (readers dedupe by id)");
+            LiveHarness.await(reader.disconnect());
+        }
+        assertVerifies(writerDir);
     }
 
     @Test

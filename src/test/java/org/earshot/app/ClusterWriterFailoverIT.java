@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -37,7 +38,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code earshot journal-writer} as two child JVMs on one journal against a real Kafka cluster: the first holds the
  * journal and writes, the second stands by; the first is killed with SIGKILL while records arrive, the second takes
  * over from what the journal holds, and every acknowledged record is journaled exactly once, in a journal that
- * verifies.
+ * verifies. A node's reader of the journaled topic gets every journaled record announced with its journal seq, those
+ * journaled after the kill by the standby, those the killed writer may not have announced when the standby starts;
+ * the standby answers /health with 503 until it holds the journal, then 200.
  */
 @RequiresServers(Server.KAFKA)
 class ClusterWriterFailoverIT {
@@ -69,6 +72,23 @@ class ClusterWriterFailoverIT {
             } catch (IOException e) {
                 return e.toString();
             }
+        }
+
+        /** The port of the {@code n}th HTTP listener it started (1: standing by or active, 2: active after that). */
+        int httpPort(int n) {
+            java.util.regex.Pattern listening = java.util.regex.Pattern.compile(
+                    "http: listening on 127\\.0\\.0\\.1:(\\d+)");
+            List<Integer> ports = new ArrayList<>();
+            Await.until(() -> {
+                ports.clear();
+                java.util.regex.Matcher m = listening.matcher(output());
+                while (m.find()) {
+                    ports.add(Integer.parseInt(m.group(1)));
+                }
+                return ports.size() >= n || !process.isAlive();
+            }, WAIT, () -> "HTTP listener " + n + " of the writer:\n" + output());
+            assertTrue(ports.size() >= n, output());
+            return ports.get(n - 1);
         }
 
         void awaitOutput(String text) {
@@ -118,6 +138,24 @@ class ClusterWriterFailoverIT {
         return ids;
     }
 
+    /** The journal's detection entries: seq -> detection id. */
+    static Map<Long, String> journaledDetections(Path journalDir) throws IOException {
+        Map<Long, String> out = new java.util.TreeMap<>();
+        List<Path> segments;
+        try (Stream<Path> files = Files.list(journalDir)) {
+            segments = files.filter(f -> f.getFileName().toString().startsWith("segment-")).sorted().toList();
+        }
+        for (Path segment : segments) {
+            for (String line : Files.readAllLines(segment, StandardCharsets.UTF_8)) {
+                JsonObject e = JsonParser.parseString(line).getAsJsonObject();
+                if (e.get("type").getAsString().equals("detection")) {
+                    out.put(e.get("seq").getAsLong(), e.getAsJsonObject("data").get("id").getAsString());
+                }
+            }
+        }
+        return out;
+    }
+
     @Test
     void aStandbyTakesOverFromAKilledWriterWithNoRecordLostOrDuplicated() throws Exception {
         try (KafkaCluster kafka = KafkaCluster.start(dir.resolve("kafka"))) {
@@ -133,6 +171,12 @@ class ClusterWriterFailoverIT {
             json.addProperty("sensors_file", sensorsFile.toString());
             json.addProperty("model", LiveHarness.MODEL.toAbsolutePath().toString());
             json.add("cluster", cluster);
+            for (String listener : List.of("http", "metrics")) {
+                JsonObject l = new JsonObject();
+                l.addProperty("host", "127.0.0.1");
+                l.addProperty("port", 0);
+                json.add(listener, l);
+            }
             Path config = dir.resolve("writer.json");
             Files.writeString(config, json.toString());
             Path journalDir = dir.resolve("writer").resolve("journal");
@@ -144,12 +188,28 @@ class ClusterWriterFailoverIT {
             JournalSink entries = new JournalSink(null, "earshot-v2",
                     ModelManifest.read(LiveHarness.MODEL).detectorConfig());
             SensorProfile s1 = SensorProfile.uncalibrated("s1");
+            // A node's reader of what the writers announce (from the topic's end now): seq -> detection id.
+            java.util.Map<Long, String> announced = new java.util.concurrent.ConcurrentHashMap<>();
+            java.util.concurrent.atomic.AtomicInteger announcements = new java.util.concurrent.atomic.AtomicInteger();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 
-            try (WriterProcess active = new WriterProcess(config, dir.resolve("writer-1.log"));
+            try (org.earshot.cluster.JournaledFeed feed = new org.earshot.cluster.JournaledFeed(settings, e -> {
+                    if (e.kind().equals(org.earshot.cluster.JournaledEntry.DETECTION)) {
+                        announcements.incrementAndGet();
+                        announced.put(e.seq(), e.payload().get("id").getAsString());
+                    }
+                });
+                 WriterProcess active = new WriterProcess(config, dir.resolve("writer-1.log"));
                  ClusterSink sink = new ClusterSink(settings, entries::entry)) {
                 active.awaitOutput("journal writer active");
+                assertTrue(feed.awaitReady(WAIT));
                 try (WriterProcess standby = new WriterProcess(config, dir.resolve("writer-2.log"))) {
                     standby.awaitOutput("standing by");
+                    java.net.URI health = java.net.URI.create("http://127.0.0.1:" + standby.httpPort(1) + "/health");
+                    java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(health)
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    assertEquals(503, r.statusCode(), r.body());
+                    assertTrue(r.body().contains("standby"), r.body());
                     for (int i = 0; i < RECORDS; i++) {
                         sink.accept(new SensorDetection(s1, SensorDetection.Stage.FINAL,
                                 new Detection("shout", i, i + 0.5, 0.9, -12.0), T0, T0));
@@ -167,6 +227,17 @@ class ClusterWriterFailoverIT {
                     Await.until(() -> journaledIds(journalDir).size() >= RECORDS, WAIT,
                             () -> "the standby to journal every record: " + journaledIds(journalDir).size()
                                     + "\n" + standby.output());
+                    // Publication resumed: every journaled record announced, at its journal seq.
+                    Await.until(() -> announced.size() >= RECORDS, WAIT, () -> "every journaled record to be"
+                            + " announced: " + announced.size() + " of " + RECORDS + "\n" + standby.output());
+                    Map<Long, String> journaled = journaledDetections(journalDir);
+                    assertEquals(journaled, announced, "announced detections by journal seq");
+                    assertTrue(announcements.get() >= RECORDS, "at least once");
+                    // Active now: the query API and /health on the listener it started on taking over.
+                    health = java.net.URI.create("http://127.0.0.1:" + standby.httpPort(2) + "/health");
+                    r = http.send(java.net.http.HttpRequest.newBuilder(health).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                    assertEquals(200, r.statusCode(), r.body());
                     // A clean stop (SIGTERM): the stop entry and a last checkpoint.
                     standby.process.destroy();
                     assertTrue(standby.process.waitFor(60, TimeUnit.SECONDS), standby.output());

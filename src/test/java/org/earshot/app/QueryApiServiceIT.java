@@ -195,7 +195,7 @@ class QueryApiServiceIT {
         return Long.parseLong(lines[lines.length - 1]);
     }
 
-    private static void assertProofVerifies(JsonObject p, JournalKeys keys) throws Exception {
+    static void assertProofVerifies(JsonObject p, JournalKeys keys) throws Exception {
         byte[] line = p.get("entry_json").getAsString().getBytes(StandardCharsets.UTF_8);
         String text = new String(line, StandardCharsets.UTF_8);
         int cut = text.indexOf(",\"data\":");

@@ -485,9 +485,14 @@ class ComposeConsistencyTest {
                 config.dataDir()), "the journal and its signing key are in the writer's folder");
         assertEquals("influxdb", URI.create(config.influx().url()).getHost());
         assertEquals(configOf(CLUSTER_NODES.get(0)).cluster().writerGroup(), config.cluster().writerGroup());
-        // The image's health check asks /health on the HTTP port, which the writer does not have: its own check.
-        assertTrue(healthcheck(writer).contains(config.journalDir().resolve(
-                org.earshot.journal.Journal.LOCK_FILE).toString()), healthcheck(writer));
+        // The writer serves /health and the query API on its HTTP port: the image's health check (no override),
+        // and the port published for auditors, with the API keys the nodes read.
+        assertEquals("", healthcheck(writer), "the image's check asks /health on the writer's http.port");
+        assertEquals(8080, config.http().port());
+        assertTrue(DeployFiles.read(ROOT.resolve("Dockerfile")).contains("${EARSHOT_HTTP_PORT:-8080}") && DeployFiles.read(ROOT.resolve("Dockerfile")).contains("GET /health"));
+        assertEquals(configOf(CLUSTER_NODES.get(0)).apiKeysFile(), config.apiKeysFile());
+        assertTrue(String.valueOf(writer.get("ports")).contains(":" + config.http().port()), "no port for auditors: "
+                + writer.get("ports"));
     }
 
     @Test
