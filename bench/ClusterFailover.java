@@ -50,6 +50,8 @@ public final class ClusterFailover {
     static final Pattern ANALYSIS_STARTS = Pattern.compile(
             "sensor (\\S+): analysis starts at frame (\\d+), capture time (\\d+) us");
     static final int RATE = 16_000;
+    /** How long a stretch that starts mid-stream is compared with offline detection started at the same sample. */
+    static final int HEAD_SECONDS = 20;
     static final DateTimeFormatter LOG_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
 
     record Expected(String sensor, String label, long onsetUs) {}
@@ -238,6 +240,7 @@ public final class ClusterFailover {
         List<Expected> expected = new ArrayList<>();
         int resumed = 0;
         int restartedOnSameNode = 0;   // a gap: the node's queue dropped audio (it could not keep up), or a late frame
+        List<String> gaps = new ArrayList<>();
         for (Map.Entry<String, TreeMap<Long, String>> s : stretches.entrySet()) {
             long c0 = streamStarts.get(s.getKey()).stream().min(Long::compare).orElseThrow();
             for (Map.Entry<Long, String> stretch : s.getValue().entrySet()) {
@@ -247,16 +250,30 @@ public final class ClusterFailover {
                 Map.Entry<Long, String> before = s.getValue().lowerEntry(first);
                 if (before != null && before.getValue().equals(stretch.getValue())) {
                     restartedOnSameNode++;
+                    gaps.add(String.format(Locale.ROOT, "%s on %s %.1f s into its stream", s.getKey(),
+                            stretch.getValue(), first / (double) RATE));
                 } else if (before != null) {
                     resumed++;
                 }
                 long phase = Math.floorMod(first, hop);
                 List<Detection> offline = offlineFrom.computeIfAbsent(phase, p -> FileDetector.detect(
                         Arrays.copyOfRange(looped, (int) (long) p, looped.length), classifier, config).detections());
+                // The stretch's first HEAD_SECONDS: offline detection started at its very first sample, as the node
+                // started (no audio before it); after that, the run of the same phase, which saw the same windows.
+                long headEnd = Math.min(end, first + HEAD_SECONDS * RATE);
+                if (first > phase) {
+                    for (Detection d : FileDetector.detect(Arrays.copyOfRange(looped, (int) first,
+                            (int) Math.min(looped.length, first + (HEAD_SECONDS + 10) * RATE)), classifier, config)
+                            .detections()) {
+                        long at = first + Math.round(d.onset() * RATE);
+                        if (at < headEnd) {
+                            expected.add(new Expected(s.getKey(), d.label(), c0 + Math.round(at * 1e6 / RATE)));
+                        }
+                    }
+                }
                 for (Detection d : offline) {
                     long at = phase + Math.round(d.onset() * RATE);
-                    // A stretch that starts mid-recording finds only the events whose analysis it could see whole.
-                    if (at >= first + hop && at < end) {
+                    if (at >= (first > phase ? headEnd : first) && at < end) {
                         expected.add(new Expected(s.getKey(), d.label(), c0 + Math.round(at * 1e6 / RATE)));
                     }
                 }
@@ -291,11 +308,13 @@ public final class ClusterFailover {
             }
         }
         List<String> extraOutside = new ArrayList<>();
+        List<String> extraInside = new ArrayList<>();
         for (int i = 0; i < found.size(); i++) {
             if (!used[i]) {
                 Found f = found.get(i);
                 if (inFailoverWindow(lostAt.get(f.sensor()), f.onsetUs())) {
                     inside[2]++;
+                    extraInside.add(f.id() + " (by " + journaledBy.get(f.id()) + ")");
                 } else {
                     outside[2]++;
                     extraOutside.add(f.id());
@@ -306,15 +325,22 @@ public final class ClusterFailover {
                         + " analysis (%d resumed on another node, %d restarted on the same node after a gap), %d"
                         + " detections expected; away from failovers:"
                         + " %d expected, %d found, %d extra%s%s; within a failover window (%.0f s before a sensor"
-                        + " lost its node to %.0f s after): %d expected, %d found, %d extra%n",
+                        + " lost its node to %.0f s after): %d expected, %d found, %d extra%s%n",
                 modelDir.getFileName(), stretches.size(), stretches.values().stream().mapToInt(Map::size).sum(),
                 resumed, restartedOnSameNode, expected.size(), outside[0], outside[1], outside[2],
                 missedOutside.isEmpty() ? "" : "; missed " + missedOutside.subList(0, Math.min(10,
                         missedOutside.size())),
                 extraOutside.isEmpty() ? "" : "; extra " + extraOutside.subList(0, Math.min(10, extraOutside.size())),
-                WINDOW_BEFORE_US / 1e6, WINDOW_AFTER_US / 1e6, inside[0], inside[1], inside[2]);
+                WINDOW_BEFORE_US / 1e6, WINDOW_AFTER_US / 1e6, inside[0], inside[1], inside[2],
+                extraInside.isEmpty() ? "" : " " + extraInside.subList(0, Math.min(10, extraInside.size())));
+        // A gap is the overload policy at work (a node fell more than ingest.queue_seconds behind and dropped the
+        // oldest audio, counted in earshot_dropped_frames_total): reported, and its stretches compared like the rest.
         ok &= outside[0] > 0 && outside[1] == outside[0] && outside[2] == 0
-                && stretches.size() == streamStarts.size() && restartedOnSameNode == 0;
+                && stretches.size() == streamStarts.size();
+        if (restartedOnSameNode > 0) {
+            System.out.println("gaps (a node more than ingest.queue_seconds behind dropped the oldest audio): "
+                    + String.join(", ", gaps));
+        }
 
         // Audio stays on the nodes: no sample of the recording in Kafka's log directories.
         short[] demo = AudioLeakScanner.pcm16(AudioLoader.load16k(Path.of("demo/demo.wav")).samples());

@@ -10,8 +10,11 @@
 #   - every detection a node counted as made (Kafka acknowledged it; the node logged it) is in the journal, once;
 #   - the journal verifies (earshot verify, with the journal's public key);
 #   - how long each sensor of the killed node went unanalysed (from the kill to its connection to another node);
-#   - the journaled detections match offline `earshot detect` on the recording, loop by loop, outside the failover
-#     window of each sensor; inside it, what was found, missed or extra is reported;
+#   - the journaled detections match offline detection (the code of `earshot detect`) on the audio each node
+#     analysed: each stretch of a sensor's stream, from the frame where a node's analysis of it started (a node that
+#     took a sensor over starts at the first frame it received; a node that fell more than ingest.queue_seconds
+#     behind drops audio and restarts after the gap: reported); counted apart within 10 s before to 5 s after a
+#     sensor lost its node;
 #   - no audio in Kafka's log directories (the privacy scanner of the tests).
 # Prints a results block (append it to bench/results/cluster-failover.txt) and exits 1 when a check fails.
 #
