@@ -6,6 +6,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -287,6 +288,7 @@ public final class ClusterFailover {
             foundBySensor.computeIfAbsent(found.get(i).sensor(), k -> new ArrayList<>()).add(i);
         }
         List<String> missedOutside = new ArrayList<>();
+        List<Double> missedInside = new ArrayList<>();   // onset relative to the sensor's loss of its node, seconds
         for (Expected e : expected) {
             boolean window = inFailoverWindow(lostAt.get(e.sensor()), e.onsetUs());
             int[] counts = window ? inside : outside;
@@ -305,6 +307,10 @@ public final class ClusterFailover {
                 counts[1]++;
             } else if (!window) {
                 missedOutside.add(e.sensor() + "/" + e.label() + "@" + e.onsetUs());
+            } else {
+                long loss = lostAt.get(e.sensor()).stream().min(Comparator.comparingLong(l -> Math.abs(l - e.onsetUs())))
+                        .orElseThrow();
+                missedInside.add((e.onsetUs() - loss) / 1e6);
             }
         }
         List<String> extraOutside = new ArrayList<>();
@@ -333,6 +339,12 @@ public final class ClusterFailover {
                 extraOutside.isEmpty() ? "" : "; extra " + extraOutside.subList(0, Math.min(10, extraOutside.size())),
                 WINDOW_BEFORE_US / 1e6, WINDOW_AFTER_US / 1e6, inside[0], inside[1], inside[2],
                 extraInside.isEmpty() ? "" : " " + extraInside.subList(0, Math.min(10, extraInside.size())));
+        if (!missedInside.isEmpty()) {
+            List<Double> sorted = missedInside.stream().sorted().toList();
+            System.out.printf(Locale.ROOT, "not found within a failover window: %d, their onsets %.1f to %.1f s from"
+                            + " the sensor's loss of its node (audio the killed node held but had not finished"
+                            + " analysing)%n", sorted.size(), sorted.get(0), sorted.get(sorted.size() - 1));
+        }
         // A gap is the overload policy at work (a node fell more than ingest.queue_seconds behind and dropped the
         // oldest audio, counted in earshot_dropped_frames_total): reported, and its stretches compared like the rest.
         ok &= outside[0] > 0 && outside[1] == outside[0] && outside[2] == 0

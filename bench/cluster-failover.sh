@@ -2,7 +2,8 @@
 # Cluster mode under failure (issue 16): 3 Kafka brokers (scripts/kafka-cluster.sh), 3 `earshot serve` nodes in
 # cluster mode behind HAProxy (scripts/haproxy-cluster.sh), an active and a standby `earshot journal-writer` on one
 # journal, and SENSORS simulated sensors (`earshot simulate --reconnect`: each buffers in RAM, reconnects through the
-# balancer and resends what was not acknowledged) streaming demo/demo.wav in a loop, in real time, for SECONDS.
+# balancer and resends what was not acknowledged) streaming demo/demo.wav in a loop, in real time, for SECONDS
+# (starts spread over 23 s, one recording length, as in bench/live-capacity.sh).
 # During the run it kills with SIGKILL one Earshot node (the one holding most sensors) at KILL_NODE_AT s, one Kafka
 # broker at KILL_BROKER_AT s and the active journal writer at KILL_WRITER_AT s, and restarts each RESTART_AFTER s
 # later (the restarted writer stands by). Then bench/ClusterFailover.java checks, from the journal, the nodes' logs,
@@ -115,7 +116,7 @@ scripts/haproxy-cluster.sh start "$work/haproxy" "$front_mqtt" "$front_ws" "$fro
 loops=$(( (seconds + 22) / 23 ))   # demo/demo.wav is 23 s long
 mark start simulate
 EARSHOT_JAVA_OPTS="-Xmx1g" launch simulate --credentials "$work/credentials.csv" --sensors "$sensors" \
-  --port "$front_mqtt" --loops "$loops" --stagger-seconds 5 --reconnect --events-out "$work/events.csv" \
+  --port "$front_mqtt" --loops "$loops" --stagger-seconds 23 --reconnect --events-out "$work/events.csv" \
   > "$work/simulate.json" 2>"$work/simulate.log" &
 sim_pid=$!
 t0=$(date +%s)

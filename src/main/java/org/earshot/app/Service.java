@@ -212,20 +212,14 @@ public final class Service implements AutoCloseable {
                     ServeConfig.Broker.MAX_RECONNECT_SECONDS), sensors, intake, modelName);
             // The newest signed checkpoint, retained on the broker for auditors: the listener first, then the one
             // signed at start (the verticle keeps whichever is larger).
+            // (Cluster mode is refused in broker mode: ServeConfig.)
             BrokerIngestVerticle publisher = broker;
-            if (cluster == null) {
-                journal.journal.addCheckpointListener(c -> publisher.checkpoint(c.treeSize(),
-                        c.toJson().toString()));
-                org.earshot.journal.Checkpoint signed = journal.journal.latestCheckpoint();
-                if (signed != null) {
-                    broker.checkpoint(signed.treeSize(), signed.toJson().toString());
-                }
+            journal.journal.addCheckpointListener(c -> publisher.checkpoint(c.treeSize(), c.toJson().toString()));
+            org.earshot.journal.Checkpoint signed = journal.journal.latestCheckpoint();
+            if (signed != null) {
+                broker.checkpoint(signed.treeSize(), signed.toJson().toString());
             }
             deploy(broker);
-            if (cluster != null) {
-                // Journaled, then published: the detections, alerts and checkpoints of the cluster's journal.
-                journaled = ClusterNode.journaled(config, publisher::publishJournaled, publisher::checkpoint);
-            }
             journal.sink.addOutput(broker);
             if (config.outputs().publishLevels()) {
                 pipeline.addSink((org.earshot.pipeline.LevelSink) broker);

@@ -241,14 +241,6 @@ public final class BrokerIngestVerticle extends VerticleBase implements Detectio
         publish(topic, OutputJson.detection(d, modelName).toString(), MqttQoS.AT_LEAST_ONCE);
     }
 
-    /**
-     * Cluster mode: a detection or alert that the cluster's journal writer journaled, published as given (QoS 1, as
-     * {@link #accept(SensorDetection)}). Any thread.
-     */
-    public void publishJournaled(String topic, String json) {
-        publish(topic, json, MqttQoS.AT_LEAST_ONCE);
-    }
-
     @Override
     public void accept(LevelReading r) {
         publish(Topics.levels(r.sensor().id()), OutputJson.level(r).toString(), MqttQoS.AT_MOST_ONCE);
