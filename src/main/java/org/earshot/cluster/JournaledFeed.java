@@ -1,7 +1,6 @@
 package org.earshot.cluster;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -9,7 +8,6 @@ import java.util.function.Consumer;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -59,10 +57,7 @@ public final class JournaledFeed implements AutoCloseable {
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(settings.feedConsumer(), new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             consumer = c;
-            List<TopicPartition> partitions = settings.partitions(c, settings.journaledTopic());
-            c.assign(partitions);
-            c.seekToEnd(partitions);
-            partitions.forEach(c::position);
+            settings.assignAtEnd(c, settings.journaledTopic());
             positioned.countDown();
             while (running) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {

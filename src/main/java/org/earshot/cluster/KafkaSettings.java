@@ -96,6 +96,17 @@ public final class KafkaSettings {
         }
     }
 
+    /**
+     * Assigns every partition of {@code topic} to {@code c} (waiting for them as {@link #partitions} does) and
+     * positions it at their end: a reader of what is written from now on (the lease and journaled-entry readers).
+     */
+    void assignAtEnd(org.apache.kafka.clients.consumer.Consumer<?, ?> c, String topic) {
+        List<TopicPartition> partitions = partitions(c, topic);
+        c.assign(partitions);
+        c.seekToEnd(partitions);
+        partitions.forEach(c::position);
+    }
+
     Map<String, Object> producer() {
         Map<String, Object> p = common();
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "earshot-" + cluster.nodeId());

@@ -1,7 +1,6 @@
 package org.earshot.cluster;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -16,7 +15,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -87,10 +85,7 @@ public final class LeaseBoard implements AutoCloseable {
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(settings.leaseConsumer(),
                 new StringDeserializer(), new StringDeserializer())) {
             consumer = c;
-            List<TopicPartition> partitions = settings.partitions(c, settings.leaseTopic());
-            c.assign(partitions);
-            c.seekToEnd(partitions);
-            partitions.forEach(c::position);
+            settings.assignAtEnd(c, settings.leaseTopic());
             positioned.countDown();
             while (running) {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {

@@ -83,12 +83,21 @@ class ClusterModeIT {
     static final int DEMO_FINALS = LiveHarness.detectCommandOutput().size();
 
     private static String nodeConfig(String prefix, String node) {
-        JsonObject json = JsonParser.parseString(LiveHarness.embeddedConfig()).getAsJsonObject();
-        json.add("cluster", cluster(prefix, node));
-        return json.toString();
+        return nodeConfig(kafka, prefix, node);
     }
 
     private static JsonObject cluster(String prefix, String node) {
+        return cluster(kafka, prefix, node);
+    }
+
+    /** An embedded-endpoint service's configuration with a cluster section (also for the other cluster ITs). */
+    static String nodeConfig(KafkaCluster kafka, String prefix, String node) {
+        JsonObject json = JsonParser.parseString(LiveHarness.embeddedConfig()).getAsJsonObject();
+        json.add("cluster", cluster(kafka, prefix, node));
+        return json.toString();
+    }
+
+    static JsonObject cluster(KafkaCluster kafka, String prefix, String node) {
         JsonObject c = new JsonObject();
         c.addProperty("bootstrap_servers", kafka.bootstrapServers());
         c.addProperty("node_id", node);

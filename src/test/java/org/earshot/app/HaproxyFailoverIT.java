@@ -64,18 +64,11 @@ class HaproxyFailoverIT {
     Path dir;
 
     private static String nodeConfig(KafkaCluster kafka, String node) {
-        JsonObject json = JsonParser.parseString(LiveHarness.embeddedConfig()).getAsJsonObject();
-        json.add("cluster", cluster(kafka, node));
-        return json.toString();
+        return ClusterModeIT.nodeConfig(kafka, PREFIX, node);
     }
 
     private static JsonObject cluster(KafkaCluster kafka, String node) {
-        JsonObject c = new JsonObject();
-        c.addProperty("bootstrap_servers", kafka.bootstrapServers());
-        c.addProperty("node_id", node);
-        c.addProperty("topic_prefix", PREFIX);
-        c.addProperty("partitions", 3);
-        return c;
+        return ClusterModeIT.cluster(kafka, PREFIX, node);
     }
 
     private ClusterJournalWriter writer(KafkaCluster kafka, Path sensorsFile) throws Exception {
