@@ -33,9 +33,9 @@ import org.earshot.testing.AudioLeakScanner;
  * (writer/journal), the nodes' logs (node-N.log: a node logs each detection Kafka acknowledged, and each sensor
  * connection), the simulator's event log (events.csv: stream starts with their capture clock, connections, losses),
  * the timeline of kills (timeline.csv), and Kafka's log directories (kafka/node-N); it runs offline detection (the
- * code of `earshot detect`) with the nodes' model on the recording the sensors looped. Prints one line per figure; exits 1 when a detection was lost or duplicated, when a
- * sensor was unanalysed for more than 10 s, when a detection outside a failover window differs from offline detect,
- * or when audio is found in Kafka's logs.
+ * code of `earshot detect`) with the nodes' model on the recording the sensors looped. Prints one line per figure;
+ * exits 1 when a detection was lost or duplicated, when a sensor was unanalysed for more than 10 s, when a detection
+ * outside a failover window differs from offline detection, or when audio is found in Kafka's logs.
  *
  * <pre>java -cp target/earshot-run.jar:target/test-classes bench/ClusterFailover.java WORK MODEL_DIR RECORDING</pre>
  */
@@ -308,8 +308,8 @@ public final class ClusterFailover {
             } else if (!window) {
                 missedOutside.add(e.sensor() + "/" + e.label() + "@" + e.onsetUs());
             } else {
-                long loss = lostAt.get(e.sensor()).stream().min(Comparator.comparingLong(l -> Math.abs(l - e.onsetUs())))
-                        .orElseThrow();
+                long loss = lostAt.get(e.sensor()).stream()
+                        .min(Comparator.comparingLong(l -> Math.abs(l - e.onsetUs()))).orElseThrow();
                 missedInside.add((e.onsetUs() - loss) / 1e6);
             }
         }

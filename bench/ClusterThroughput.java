@@ -111,9 +111,10 @@ public final class ClusterThroughput {
             writeSeconds = (System.nanoTime() - t0) / 1e9;
             cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
             journaled = writer.writer().journaled();
-            System.out.printf(Locale.ROOT, "journal writer (fsync per record, cluster bookkeeping, offsets"
-                            + " committed per batch): %d records journaled in %.2f s: %.0f records/s; CPU %.2f s"
-                            + " (%.3f ms per record; this JVM, producer closed); duplicates %d, refused %d (load average then: %s)%n",
+            System.out.printf(Locale.ROOT, "journal writer (one fsync per polled batch, cluster bookkeeping,"
+                            + " offsets committed per batch): %d records journaled in %.2f s: %.0f records/s; CPU"
+                            + " %.2f s (%.3f ms per record; this JVM, producer closed); duplicates %d, refused %d"
+                            + " (load average then: %s)%n",
                     journaled, writeSeconds, journaled / writeSeconds, cpuSeconds, cpuSeconds * 1000 / journaled,
                     writer.writer().duplicates(), writer.writer().refused(), loadAverage());
         } finally {

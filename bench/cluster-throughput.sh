@@ -3,8 +3,8 @@
 # (scripts/kafka-cluster.sh, KRaft, loopback) in a temporary directory, then runs bench/ClusterThroughput.java:
 # a node's ClusterSink sends RECORDS final detections (of 1,000 sensors) to the records topic as fast as it can
 # (idempotent producer, acks=all, replication factor 3, min.insync.replicas 2: records acknowledged per second), then
-# the journal writer (the code of `earshot journal-writer`, on a fresh journal) journals them all, each fsync'd with
-# its exactly-once bookkeeping (records journaled per second, and its CPU), and the journal is verified. Everything is
+# the journal writer (the code of `earshot journal-writer`, on a fresh journal) journals them all, one fsync per polled
+# batch, with its exactly-once bookkeeping (records journaled per second, and its CPU), and the journal is verified. Everything is
 # stopped and removed at the end (KEEP=1 keeps the directory).
 #   RECORDS  timed records (default 20000)      WARMUP  records sent first, not timed (default 2000)
 #   KAFKA_BASE_PORT  brokers on BASE..BASE+2, controllers on BASE+3..BASE+5 (default 29192)

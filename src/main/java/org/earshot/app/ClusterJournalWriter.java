@@ -2,6 +2,7 @@ package org.earshot.app;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 import io.vertx.core.Vertx;
@@ -158,15 +159,20 @@ public final class ClusterJournalWriter implements AutoCloseable {
                 announce.publish(JournaledEntry.checkpoint(signed.treeSize(), signed.toJson()));
             }
             InfluxWriter published = influx;
-            writer = new JournalWriter(settings, positions, (ClusterRecord record, com.google.gson.JsonObject data)
-                    -> {
-                Journal.Appended appended = sj.journal.append(record.type(), data);
-                JournaledEntry entry = JournaledEntry.of(record.type(), appended.seq(), data);
-                if (entry != null) {
-                    announce.publish(entry);
-                }
-                if (published != null && record.type().equals(JournalSink.TYPE_DETECTION)) {
-                    published.detectionsAppended();
+            writer = new JournalWriter(settings, positions, batch -> {
+                // One fsync for the batch; then, each entry durable, it is announced and handed to InfluxDB.
+                List<Journal.Appended> appended = sj.journal.appendAll(batch.stream()
+                        .map(j -> new Journal.Entry(j.record().type(), j.entryData())).toList());
+                for (int i = 0; i < batch.size(); i++) {
+                    ClusterRecord record = batch.get(i).record();
+                    JournaledEntry entry = JournaledEntry.of(record.type(), appended.get(i).seq(),
+                            batch.get(i).entryData());
+                    if (entry != null) {
+                        announce.publish(entry);
+                    }
+                    if (published != null && record.type().equals(JournalSink.TYPE_DETECTION)) {
+                        published.detectionsAppended();
+                    }
                 }
             });
             JournalWriter w = writer;

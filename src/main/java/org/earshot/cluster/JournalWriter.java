@@ -44,12 +44,15 @@ public final class JournalWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
     static final Duration POLL = Duration.ofMillis(200);
 
-    /** Where journaled records go: the journal (append and fsync), then the outputs. */
+    /** Where journaled records go: the journal (append, one fsync per batch), then the outputs. */
     @FunctionalInterface
     public interface Appender {
-        /** Journals the record with this entry data; returns once it is durable. */
-        void append(ClusterRecord record, JsonObject entryData) throws IOException;
+        /** Journals the records, in order, each with its entry data; returns once all are durable. */
+        void append(List<Journaling> batch) throws IOException;
     }
+
+    /** A record to journal, with the entry data it becomes. */
+    public record Journaling(ClusterRecord record, JsonObject entryData) {}
 
     private final KafkaSettings settings;
     private final WriterPositions positions;
@@ -130,12 +133,18 @@ public final class JournalWriter implements AutoCloseable {
                 if (records.isEmpty()) {
                     continue;
                 }
+                // The poll's new records are journaled together (one fsync), and only then are offsets committed.
                 Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+                List<Journaling> batch = new ArrayList<>();
                 for (TopicPartition tp : records.partitions()) {
                     for (ConsumerRecord<String, byte[]> r : records.records(tp)) {
-                        handle(r);
+                        handle(r, batch);
                     }
                     positions.next(tp.partition()).ifPresent(n -> commit.put(tp, new OffsetAndMetadata(n)));
+                }
+                if (!batch.isEmpty()) {
+                    appender.append(batch);
+                    journaled.add(batch.size());
                 }
                 try {
                     c.commitSync(commit);
@@ -183,7 +192,8 @@ public final class JournalWriter implements AutoCloseable {
         LOG.info("cluster: journal writer reading {} from {}", settings.topic(), from);
     }
 
-    private void handle(ConsumerRecord<String, byte[]> r) throws IOException {
+    /** Decides a record; one to journal goes into {@code batch} (and counts as journaled for later decisions). */
+    private void handle(ConsumerRecord<String, byte[]> r, List<Journaling> batch) {
         int partition = r.partition();
         long offset = r.offset();
         ClusterRecord record;
@@ -198,9 +208,8 @@ public final class JournalWriter implements AutoCloseable {
         }
         switch (positions.decide(partition, offset, record.recordId())) {
             case APPEND -> {
-                appender.append(record, WriterPositions.entryData(record, r.topic(), partition, offset));
+                batch.add(new Journaling(record, WriterPositions.entryData(record, r.topic(), partition, offset)));
                 positions.appended(partition, offset, record.recordId());
-                journaled.increment();
             }
             case ALREADY_JOURNALED -> alreadyJournaled.increment();
             case DUPLICATE_ID -> {

@@ -260,8 +260,38 @@ public final class Journal implements Closeable {
         return afterWrite(line);
     }
 
+    /** One entry of {@link #appendAll}. */
+    public record Entry(String type, JsonObject data) {}
+
+    /**
+     * Appends entries in order and returns once all of them are on disk, with one fsync for the lot (a writer that
+     * journals records in batches, the cluster's journal writer, does not wait for the disk once per entry).
+     * Listeners and checkpoints see each entry as after {@link #append}.
+     *
+     * @throws IOException as {@link #append}; entries written before the failure may be on disk
+     */
+    public List<Appended> appendAll(List<Entry> entries) throws IOException {
+        List<JournalLine> lines = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            lines.add(write(e.type(), e.data().toString(), TYPE_CONFIG.equals(e.type()) ? e.data() : null,
+                    Long.MIN_VALUE));
+        }
+        List<Appended> appended = new ArrayList<>(lines.size());
+        if (!lines.isEmpty()) {
+            sync(lines.get(lines.size() - 1).seq() + 1);
+        }
+        for (JournalLine line : lines) {
+            appended.add(afterSync(line));
+        }
+        return appended;
+    }
+
     private Appended afterWrite(JournalLine line) throws IOException {
         sync(line.seq() + 1);
+        return afterSync(line);
+    }
+
+    private Appended afterSync(JournalLine line) {
         notifyInOrder(line);
         Checkpoint signed = latestCheckpoint;
         if (line.seq() + 1 - (signed == null ? 0 : signed.treeSize()) >= 2L * options.checkpointEvery()) {

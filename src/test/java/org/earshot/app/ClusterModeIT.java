@@ -571,7 +571,8 @@ class ClusterModeIT {
             List<byte[]> frames = LiveHarness.demoFrames(0, LiveHarness.T0);
             java.util.concurrent.CountDownLatch closedOnA = new java.util.concurrent.CountDownLatch(1);
             WebSocketSensorClient onA = new WebSocketSensorClient(a.clients, "127.0.0.1",
-                    a.service.webSocketPort(), "s1", tokens.get("s1"), null, e -> { }).closeHandler(closedOnA::countDown);
+                    a.service.webSocketPort(), "s1", tokens.get("s1"), null, e -> { })
+                    .closeHandler(closedOnA::countDown);
             LiveHarness.await(onA.connect());
             LiveHarness.await(LiveHarness.sendAll(onA, frames.subList(0, 10)));
             assertEquals(1, closedOnA.getCount(), "closed before another connection");

@@ -76,6 +76,39 @@ class JournalTest {
     }
 
     @Test
+    void appendAllWritesABatchInOrderWithOneFsyncAndReadsBackAsSingleAppends() throws Exception {
+        JournalFixture f = new JournalFixture(root);
+        List<Long> seen = new ArrayList<>();
+        List<Journal.Appended> appended;
+        try (Journal journal = f.open(options(4, 1000))) {
+            journal.addListener(line -> seen.add(line.seq()));
+            journal.append("detection", detection(0));
+            long before = journal.fsyncCount();
+            List<Journal.Entry> batch = new ArrayList<>();
+            for (int i = 1; i <= 9; i++) {
+                batch.add(new Journal.Entry("detection", detection(i)));
+            }
+            appended = journal.appendAll(batch);
+            assertEquals(before + 1, journal.fsyncCount(), "nine entries over three segments, one fsync");
+            assertEquals(List.of(), journal.appendAll(List.of()));
+            assertEquals(before + 1, journal.fsyncCount(), "an empty batch waits for nothing");
+            assertEquals(10, journal.size());
+            assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), seen,
+                    "listeners see each entry once, in order");
+        }
+        try (Journal journal = f.open(options(4, 1000))) {
+            List<JournalLine> lines = journal.read(0, 100);
+            assertEquals(10, lines.size(), "the batch is on disk");
+            for (int i = 1; i <= 9; i++) {
+                assertEquals(i, appended.get(i - 1).seq());
+                assertEquals(detection(i), lines.get(i).dataJson());
+                assertArrayEquals(lines.get(i - 1).leafHash(), lines.get(i).prev(), "one chain through the batch");
+                assertArrayEquals(appended.get(i - 1).leafHash(), lines.get(i).leafHash());
+            }
+        }
+    }
+
+    @Test
     void reopeningReplaysTheSameEntriesAndContinuesTheChain() throws Exception {
         JournalFixture f = new JournalFixture(root);
         List<byte[]> written = new ArrayList<>();
