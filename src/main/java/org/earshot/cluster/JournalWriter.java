@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The journal writer's loop, on a thread of its own: reads every partition of the records topic in order and hands
- * each new record to an {@link Appender} (the journal: append and fsync), then commits the offsets it journaled to
- * the writers' consumer group. Where it starts reading comes from {@link WriterPositions}, rebuilt from the journal
+ * the new records of each poll to an {@link Appender} (the journal: appended in order, one fsync for the batch), then
+ * commits the offsets it journaled to the writers' consumer group. Where it starts reading comes from {@link WriterPositions}, rebuilt from the journal
  * itself, so that a record journaled just before a crash (its offset not yet committed) is not journaled twice; Kafka's
  * committed offset is used only for partitions the journal knows nothing of. A record that is not a valid
  * {@link ClusterRecord} is refused with a log line naming the problem and its partition and offset, counted, and
