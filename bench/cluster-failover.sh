@@ -63,12 +63,12 @@ trap cleanup EXIT
 # A frozen copy, beside target/lib (its manifest's class path): a rebuild during the run must not change running code.
 jar="target/earshot-cluster-failover.$$.jar"
 cp target/earshot-run.jar "$jar"
-earshot() {
-  java ${EARSHOT_JAVA_OPTS:--Xmx512m} -Dai.djl.offline=true -Dearshot.home="$PWD" -jar "$jar" "$@"
-}
 # For `launch ... &`: the background subshell becomes the JVM, so that its pid is the JVM's (kill -9 kills the JVM).
 launch() {
   exec java ${EARSHOT_JAVA_OPTS:--Xmx512m} -Dai.djl.offline=true -Dearshot.home="$PWD" -jar "$jar" "$@"
+}
+earshot() {
+  (launch "$@")
 }
 
 say "work directory $work"

@@ -64,11 +64,32 @@ public record ClusterRecord(String recordId, String node, String type, String se
      *     unknown version or type
      */
     public static ClusterRecord parse(byte[] value) throws BadRecordException {
+        JsonObject o = envelope(value, MAX_VALUE_BYTES, Set.of("v", "record_id", "node", "type", "sensor", "data"),
+                VERSION);
+        JsonElement data = o.get("data");
+        if (data == null || !data.isJsonObject()) {
+            throw new BadRecordException("data must be a JSON object");
+        }
+        try {
+            return new ClusterRecord(string(o, "record_id"), string(o, "node"), string(o, "type"),
+                    string(o, "sensor"), data.getAsJsonObject());
+        } catch (IllegalArgumentException e) {
+            throw new BadRecordException(e.getMessage());
+        }
+    }
+
+    /**
+     * What every value the cluster puts on Kafka must be, whatever its kind (a record, a journaled entry): present,
+     * at most {@code maxBytes}, UTF-8, strict JSON (depth {@value #MAX_DEPTH}), an object with only {@code fields},
+     * and {@code "v"} exactly {@code version}. Returns the object for the kind's own fields.
+     */
+    static JsonObject envelope(byte[] value, int maxBytes, Set<String> fields, int version)
+            throws BadRecordException {
         if (value == null) {
             throw new BadRecordException("empty value (a tombstone?)");
         }
-        if (value.length > MAX_VALUE_BYTES) {
-            throw new BadRecordException("value of " + value.length + " bytes, more than " + MAX_VALUE_BYTES);
+        if (value.length > maxBytes) {
+            throw new BadRecordException("value of " + value.length + " bytes, more than " + maxBytes);
         }
         String text;
         try {
@@ -90,25 +111,16 @@ public record ClusterRecord(String recordId, String node, String type, String se
         }
         JsonObject o = root.getAsJsonObject();
         for (String name : o.keySet()) {
-            if (!Set.of("v", "record_id", "node", "type", "sensor", "data").contains(name)) {
+            if (!fields.contains(name)) {
                 throw new BadRecordException("unknown field " + org.earshot.ingest.LogSafe.quote(name));
             }
         }
         JsonElement v = o.get("v");
         if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()
-                || v.getAsBigDecimal().compareTo(java.math.BigDecimal.valueOf(VERSION)) != 0) {
-            throw new BadRecordException("v must be " + VERSION + ", got " + v);
+                || v.getAsBigDecimal().compareTo(java.math.BigDecimal.valueOf(version)) != 0) {
+            throw new BadRecordException("v must be " + version + ", got " + v);
         }
-        JsonElement data = o.get("data");
-        if (data == null || !data.isJsonObject()) {
-            throw new BadRecordException("data must be a JSON object");
-        }
-        try {
-            return new ClusterRecord(string(o, "record_id"), string(o, "node"), string(o, "type"),
-                    string(o, "sensor"), data.getAsJsonObject());
-        } catch (IllegalArgumentException e) {
-            throw new BadRecordException(e.getMessage());
-        }
+        return o;
     }
 
     private static String string(JsonObject o, String name) throws BadRecordException {

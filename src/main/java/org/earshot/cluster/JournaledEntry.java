@@ -6,7 +6,6 @@ import java.util.Set;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import org.earshot.config.StrictJson;
 
 /**
  * What the journal writer announces on {@code <prefix>journaled} once an entry is in the cluster's journal, so that
@@ -26,7 +25,6 @@ public record JournaledEntry(String kind, long seq, String sensor, String label,
     /** Fields of a journal entry's data that are not published (the thresholds, and the record's Kafka origin). */
     static final Set<String> NOT_PUBLISHED = Set.of("threshold", "off_threshold", WriterPositions.SOURCE);
     private static final Set<String> FIELDS = Set.of("v", "kind", "seq", "sensor", "class", "payload");
-    private static final int MAX_DEPTH = 8;
 
     public JournaledEntry {
         if (kind == null || !Set.of(DETECTION, ALERT, CHECKPOINT).contains(kind)) {
@@ -91,31 +89,7 @@ public record JournaledEntry(String kind, long seq, String sensor, String label,
      * @throws BadRecordException naming the problem
      */
     public static JournaledEntry parse(byte[] value) throws BadRecordException {
-        if (value == null) {
-            throw new BadRecordException("empty value");
-        }
-        if (value.length > ClusterRecord.MAX_VALUE_BYTES + 1024) {
-            throw new BadRecordException("value of " + value.length + " bytes is too large");
-        }
-        JsonElement root;
-        try {
-            root = StrictJson.parseStrict(new String(value, StandardCharsets.UTF_8), MAX_DEPTH);
-        } catch (StrictJson.Problem e) {
-            throw new BadRecordException("value is not strict JSON: " + e.getMessage());
-        }
-        if (!root.isJsonObject()) {
-            throw new BadRecordException("value is not a JSON object");
-        }
-        JsonObject o = root.getAsJsonObject();
-        for (String name : o.keySet()) {
-            if (!FIELDS.contains(name)) {
-                throw new BadRecordException("unknown field " + org.earshot.ingest.LogSafe.quote(name));
-            }
-        }
-        JsonElement v = o.get("v");
-        if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber() || v.getAsDouble() != VERSION) {
-            throw new BadRecordException("v must be " + VERSION + ", got " + v);
-        }
+        JsonObject o = ClusterRecord.envelope(value, ClusterRecord.MAX_VALUE_BYTES + 1024, FIELDS, VERSION);
         JsonElement seq = o.get("seq");
         if (seq == null || !seq.isJsonPrimitive() || !seq.getAsJsonPrimitive().isNumber()
                 || seq.getAsBigDecimal().stripTrailingZeros().scale() > 0

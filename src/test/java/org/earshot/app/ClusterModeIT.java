@@ -112,11 +112,20 @@ class ClusterModeIT {
 
     private ClusterJournalWriter writer(Path writerDir, Path sensorsFile, String prefix, JsonObject extra)
             throws Exception {
+        return writer(kafka, writerDir, sensorsFile, prefix, extra);
+    }
+
+    /**
+     * A journal writer ({@code writer-1}, its listeners on ports of the system's choice) started on {@code writerDir}
+     * and assigned its partitions (also for the other cluster ITs).
+     */
+    static ClusterJournalWriter writer(KafkaCluster kafka, Path writerDir, Path sensorsFile, String prefix,
+                                       JsonObject extra) throws Exception {
         Files.createDirectories(writerDir);
         JsonObject json = extra.deepCopy();
         json.addProperty("data_dir", writerDir.toString());
         json.addProperty("sensors_file", sensorsFile.toString());
-        json.add("cluster", cluster(prefix, "writer-1"));
+        json.add("cluster", cluster(kafka, prefix, "writer-1"));
         for (String listener : List.of("http", "metrics")) {
             JsonObject l = new JsonObject();
             l.addProperty("host", "127.0.0.1");
@@ -561,6 +570,7 @@ class ClusterModeIT {
             LiveHarness.await(onB.close());
         }
     }
+
     @Test
     void aWebSocketSensorThatConnectsToAnotherNodeIsClosedOnTheFirst() throws Exception {
         Map<String, String> tokens = Map.of("s1", SensorRegistry.newToken());

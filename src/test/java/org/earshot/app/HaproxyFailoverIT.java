@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -24,8 +23,6 @@ import org.earshot.audio.SensorFrame;
 import org.earshot.cluster.ClusterSink;
 import org.earshot.cluster.WriterPositions;
 import org.earshot.config.SensorRegistry;
-import org.earshot.config.ServeConfig;
-import org.earshot.model.ModelManifest;
 import org.earshot.sensor.MqttSensorClient;
 import org.earshot.sensor.SensorAgent;
 import org.earshot.testing.Await;
@@ -67,25 +64,8 @@ class HaproxyFailoverIT {
         return ClusterModeIT.nodeConfig(kafka, PREFIX, node);
     }
 
-    private static JsonObject cluster(KafkaCluster kafka, String node) {
-        return ClusterModeIT.cluster(kafka, PREFIX, node);
-    }
-
     private ClusterJournalWriter writer(KafkaCluster kafka, Path sensorsFile) throws Exception {
-        Path writerDir = Files.createDirectories(dir.resolve("writer"));
-        JsonObject json = new JsonObject();
-        json.addProperty("data_dir", writerDir.toString());
-        json.addProperty("sensors_file", sensorsFile.toString());
-        json.add("cluster", cluster(kafka, "writer-1"));
-        Path file = writerDir.resolve("config.json");
-        Files.writeString(file, json.toString());
-        ServeConfig config = ServeConfig.load(Optional.of(file), Map.of());
-        ModelManifest manifest = ModelManifest.read(LiveHarness.MODEL);
-        ClusterJournalWriter writer = ClusterJournalWriter.start(config, SensorRegistry.load(sensorsFile),
-                manifest.name, manifest.detectorConfig(), () -> false);
-        assertNotNull(writer);
-        assertTrue(writer.writer().awaitAssigned(WAIT), "the writer was not assigned its partitions");
-        return writer;
+        return ClusterModeIT.writer(kafka, dir.resolve("writer"), sensorsFile, PREFIX, new JsonObject());
     }
 
     /** Every claim of {@code sensor} on the lease topic, oldest first, as the claiming node's id. */
